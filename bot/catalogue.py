@@ -1,0 +1,192 @@
+"""The strand catalogue: which strands exist, how they nest, and finding one from what a person typed.
+
+Pure code: the catalogue is read from the database by `bot.repository` and handed in.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CATALOGUE_COLUMNS = ("slug", "name", "parent", "aliases")
+MAX_SUGGESTIONS = 3
+
+
+def normalise(text: str) -> str:
+    """The key names are matched on: case, spacing, hyphens and punctuation ignored, '&' the same as 'and'.
+
+    'Modern Slavery & Human Trafficking' and 'modern slavery and human-trafficking'
+    both become 'modernslaveryhumantrafficking'.
+    """
+    words = re.findall(r"[^\W_]+", text.casefold().replace("&", " and "))
+    return "".join(word for word in words if word != "and")
+
+
+@dataclass(frozen=True)
+class StrandDefinition:
+    """One strand as the catalogue defines it."""
+
+    slug: str
+    name: str
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.slug, self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The strands in display order: each parent followed by its sub-strands."""
+
+    strands: tuple[StrandDefinition, ...]
+    _by_slug: dict[str, StrandDefinition] = field(init=False, repr=False, compare=False)
+    _by_key: dict[str, set[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key: dict[str, set[str]] = {}
+        for strand in self.strands:
+            for label in strand.labels:
+                by_key.setdefault(normalise(label), set()).add(strand.slug)
+        object.__setattr__(self, "_by_slug", {s.slug: s for s in self.strands})
+        object.__setattr__(self, "_by_key", by_key)
+
+    def __iter__(self):
+        return iter(self.strands)
+
+    def __len__(self) -> int:
+        return len(self.strands)
+
+    def get(self, slug: str) -> StrandDefinition:
+        return self._by_slug[slug]
+
+    def children(self, slug: str) -> list[StrandDefinition]:
+        return [s for s in self.strands if s.parent == slug]
+
+    def descendants(self, slug: str) -> list[str]:
+        """The slug itself and every strand below it, at any depth."""
+        found = [slug]
+        for child in self.children(slug):
+            found.extend(self.descendants(child.slug))
+        return found
+
+    def depth(self, slug: str) -> int:
+        parent = self.get(slug).parent
+        return 0 if parent is None else 1 + self.depth(parent)
+
+    def resolve(self, text: str) -> StrandDefinition:
+        """The strand a person meant by `text`, matched loosely on slug, name and aliases.
+
+        Raises UnknownStrand (with the closest strands as suggestions) or AmbiguousStrand."""
+        key = normalise(text)
+        exact = self._by_key.get(key, set())
+        if len(exact) == 1:
+            return self._by_slug[next(iter(exact))]
+        if len(exact) > 1:
+            raise AmbiguousStrand(text, self._ordered(exact))
+        if not key:
+            raise UnknownStrand(text, [])
+        starting = {slug for k, slugs in self._by_key.items() if len(key) >= 3 and k.startswith(key) for slug in slugs}
+        if len(starting) > 1:
+            raise AmbiguousStrand(text, self._ordered(starting))
+        raise UnknownStrand(text, self.suggest(key))
+
+    def suggest(self, key: str) -> list[str]:
+        """Slugs of the strands whose labels are nearest `key` (already normalised), best first."""
+        scores: dict[str, float] = {}
+        for label_key, slugs in self._by_key.items():
+            score = difflib.SequenceMatcher(None, key, label_key).ratio()
+            if len(key) >= 3 and key in label_key:
+                score = max(score, 0.8)
+            for slug in slugs:
+                scores[slug] = max(scores.get(slug, 0.0), score)
+        ranked = sorted((s for s in scores if scores[s] >= 0.6), key=lambda s: -scores[s])
+        return ranked[:MAX_SUGGESTIONS]
+
+    def _ordered(self, slugs: Iterable[str]) -> list[str]:
+        wanted = set(slugs)
+        return [s.slug for s in self.strands if s.slug in wanted]
+
+
+def in_display_order(definitions: Iterable[StrandDefinition]) -> tuple[StrandDefinition, ...]:
+    """Parents before their sub-strands, siblings in the order given."""
+    definitions = list(definitions)
+    ordered: list[StrandDefinition] = []
+
+    def visit(parent: str | None) -> None:
+        for strand in definitions:
+            if strand.parent == parent:
+                ordered.append(strand)
+                visit(strand.slug)
+
+    visit(None)
+    return tuple(ordered)
+
+
+def validate(definitions: list[StrandDefinition]) -> Catalogue:
+    """Check a whole catalogue (slugs, parents, no cycles, no label naming two strands) and build it.
+
+    Raises InvalidRequest naming every problem."""
+    problems: list[str] = []
+    slugs = [d.slug for d in definitions]
+    for duplicate in sorted({s for s in slugs if slugs.count(s) > 1}):
+        problems.append(f"strand `{duplicate}` is defined more than once")
+    for d in definitions:
+        if not SLUG.match(d.slug):
+            problems.append(f"`{d.slug}` is not a valid slug (lower-case letters, digits and single hyphens)")
+        if not d.name.strip():
+            problems.append(f"strand `{d.slug}` has no name")
+        if d.parent is not None and d.parent not in slugs:
+            problems.append(f"strand `{d.slug}` has parent `{d.parent}`, which is not in the catalogue")
+    if not problems:
+        ordered = in_display_order(definitions)
+        if len(ordered) < len(definitions):
+            looped = sorted(set(slugs) - {d.slug for d in ordered})
+            problems.append(f"parents form a loop among {', '.join(looped)}")
+    if problems:
+        raise InvalidRequest("The strand catalogue has problems:\n" + "\n".join(f"• {p}" for p in problems))
+    catalogue = Catalogue(ordered)
+    clashes = {k: v for k, v in catalogue._by_key.items() if len(v) > 1}
+    if clashes:
+        raise InvalidRequest(
+            "The strand catalogue has problems:\n"
+            + "\n".join(f"• the label “{k}” would name {', '.join(sorted(v))}" for k, v in sorted(clashes.items()))
+        )
+    return catalogue
+
+
+def read_catalogue_csv(text: str) -> list[StrandDefinition]:
+    """Parse a catalogue CSV (columns slug, name, parent, aliases; aliases separated by ';')."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ("slug", "name") if c not in header]
+    if missing:
+        raise InvalidRequest(
+            f"The catalogue file has no {' or '.join(missing)} column; "
+            f"expected the columns {', '.join(CATALOGUE_COLUMNS)}."
+        )
+    definitions = []
+    for row in reader:
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if not any(row.values()):
+            continue
+        aliases = tuple(a.strip() for a in row.get("aliases", "").split(";") if a.strip())
+        definitions.append(StrandDefinition(row["slug"], row["name"], row.get("parent") or None, aliases))
+    return definitions
+
+
+def write_catalogue_csv(catalogue: Catalogue) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CATALOGUE_COLUMNS)
+    for strand in catalogue:
+        writer.writerow([strand.slug, strand.name, strand.parent or "", "; ".join(strand.aliases)])
+    return out.getvalue()

@@ -1,0 +1,238 @@
+"""The `strandbot` command line: for admins, and for trying strandbot without a Slack workspace."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from slack_bolt.request import BoltRequest
+
+from bot.catalogue import read_catalogue_csv, write_catalogue_csv
+from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, strand_report
+from bot.db import Database, current_revision, head_revision, upgrade
+from bot.demo import DEMO_SOURCE, generate
+from bot.errors import InvalidRequest, StrandbotError
+from bot.periods import dashboard_windows
+from bot.render.blocks import message_as_text
+from bot.render.text import dashboard_json, dashboard_table
+from bot.repository import other_sources_count, replace_source, save_catalogue
+from bot.settings import Settings, SettingsError, load_settings
+from bot.slack.answer import HOLDING_NOTE
+from bot.slack.app import Services, create_app
+from bot.slack.standin import SlackStandIn, signed_command
+
+log = logging.getLogger("strandbot")
+
+
+class StrandbotGroup(click.Group):
+    """Turns the errors a user can fix into a one-line message and an exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            click.echo(f"strandbot: {error}", err=True)
+            sys.exit(2)
+        except StrandbotError as error:
+            click.echo(f"strandbot: {error}", err=True)
+            sys.exit(1)
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    if ctx.obj is None:
+        ctx.obj = load_settings()
+    return ctx.obj
+
+
+@click.group(cls=StrandbotGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+@click.version_option(package_name="strandbot")
+def main(verbose: bool) -> None:
+    """strandbot: vulnerability-strand statistics for safeguarding teams, in Slack and here."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Bring the database's schema up to date (safe to run any time)."""
+    settings = settings_from(ctx)
+    upgrade_database(settings, revision)
+    click.echo(f"Database at {settings.database_url.render_as_string()} is at revision {revision}.")
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> None:
+    try:
+        upgrade(settings.database_url, revision)
+    except Exception as error:  # alembic wraps driver errors in several ways; all mean the same to a user
+        log.debug("migration failed", exc_info=True)
+        raise InvalidRequest(
+            f"Could not migrate {settings.database_url.render_as_string()}: {str(error).splitlines()[0]}"
+        ) from error
+
+
+@main.command()
+@click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Last day of data (default: yesterday).")
+@click.option("--force", is_flag=True, help="Load even if the database holds other (real) occurrences.")
+@click.pass_context
+def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
+    """Load synthetic data (FY 2019/20 to yesterday) into the configured database and print the dashboard."""
+    settings = settings_from(ctx)
+    upgrade_database(settings)
+    database = Database(settings.database_url)
+    end = checked_as_of(settings, as_of.date() if as_of else None)
+    start = dashboard_windows(end, settings.fy_start_month, settings.baseline_fy).baseline_fytd.start
+    with database.session() as session:
+        real = other_sources_count(session, DEMO_SOURCE)
+        if real and not force:
+            raise InvalidRequest(
+                f"This database holds {real:,} occurrences from real sources; demo data would mix into their "
+                "statistics. Point DATABASE_URL at a separate database, or pass --force."
+            )
+        stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed))
+    click.echo(f"Loaded {stored:,} demo occurrences from {start} to {end} (seed {seed}).\n")
+    click.echo(dashboard_table(full_dashboard(database, settings, end)))
+
+
+@main.command()
+@click.argument("strand", required=False)
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Dashboard date (default: yesterday).")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
+    """The dashboard for every strand, or for STRAND and its sub-strands."""
+    settings = settings_from(ctx)
+    database = Database(settings.database_url)
+    day: date | None = as_of.date() if as_of else None
+    if strand:
+        dashboard = strand_report(database, settings, strand, day).dashboard
+    else:
+        dashboard = full_dashboard(database, settings, day)
+    if output == "json":
+        click.echo(dashboard_json(dashboard))
+    else:
+        click.echo(f"As of {dashboard.as_of} (FY {dashboard.fy_label}; baseline FY {dashboard.baseline_label})\n")
+        click.echo(dashboard_table(dashboard))
+
+
+@main.command()
+@click.argument("slash_command")
+@click.option("--user", default="U0ASKCLI", show_default=True, help="The Slack user ID to ask as.")
+@click.pass_context
+def ask(ctx: click.Context, slash_command: str, user: str) -> None:
+    """Run a slash command (e.g. "/strand hate-crime") through the Slack app and print what Slack would show.
+
+    No workspace needed: a local stand-in plays Slack's part."""
+    command, _, text = slash_command.strip().partition(" ")
+    if not command.startswith("/"):
+        command, text = "/strand", slash_command
+    settings = settings_from(ctx)
+    with SlackStandIn() as slack:
+        local = dataclasses.replace(
+            settings,
+            slack_bot_token="xoxb-strandbot-ask",
+            slack_signing_secret=secrets.token_hex(16),
+            slack_app_token=None,
+            slack_api_url=slack.api_url,
+        )
+        app = create_app(Services(local, Database(local.database_url)))
+        body, headers = signed_command(local.slack_signing_secret, command, text, user, slack.response_url())
+        response = app.dispatch(BoltRequest(body=body, headers=headers))
+        if response.status == 404:
+            raise InvalidRequest(f"strandbot does not answer {command}; try /strand.")
+        acknowledged = json.loads(response.body or "{}")
+        if acknowledged.get("text") == HOLDING_NOTE:
+            click.echo(message_as_text(acknowledged))
+            acknowledged = slack.wait_for(lambda r: r.path.startswith("/response/"), timeout=120).body
+        click.echo(message_as_text(acknowledged))
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per process.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Run the Slack app: HTTP (POST /slack/events, GET /healthz), or Socket Mode if SLACK_APP_TOKEN is set."""
+    from bot.server import serve_http, serve_socket_mode  # gunicorn is only needed here
+
+    settings = settings_from(ctx)
+    settings.require_slack()
+    logging.getLogger().setLevel(logging.INFO)
+    database = Database(settings.database_url)
+    if not database.ping():
+        click.echo(
+            "strandbot: warning: the database is not reachable yet; answers will say so until it is.",
+            err=True,
+        )
+    elif current_revision(database.engine) != head_revision(settings.database_url):
+        click.echo("strandbot: warning: the database schema is not up to date; run `strandbot db upgrade`.", err=True)
+    database.dispose()
+    if settings.socket_mode:
+        serve_socket_mode(settings)
+    else:
+        serve_http(settings, host, port, workers, threads)
+
+
+@main.group()
+def strands() -> None:
+    """The strand catalogue: list it, export it to CSV, load an edited CSV."""
+
+
+@strands.command("list")
+@click.pass_context
+def strands_list(ctx: click.Context) -> None:
+    """Every strand with its parent and aliases."""
+    click.echo(write_catalogue_csv(strand_catalogue(Database(settings_from(ctx).database_url))), nl=False)
+
+
+@strands.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.pass_context
+def strands_export(ctx: click.Context, path: Path) -> None:
+    """Write the catalogue to PATH as CSV (slug, name, parent, aliases separated by ';')."""
+    catalogue = strand_catalogue(Database(settings_from(ctx).database_url))
+    path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
+    click.echo(f"Wrote {len(catalogue)} strands to {path}.")
+
+
+@strands.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def strands_load(ctx: click.Context, path: Path) -> None:
+    """Add and update strands from a CSV like `strands export` writes. Strands not in the file are kept."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"{path} is not UTF-8 text; save it from Excel as “CSV UTF-8”.") from None
+    definitions = read_catalogue_csv(text)
+    database = Database(settings_from(ctx).database_url)
+    with database.session() as session:
+        change = save_catalogue(session, definitions)
+    click.echo(
+        f"Catalogue loaded: {len(change.added)} added, {len(change.updated)} updated, "
+        f"{len(definitions) - len(change.added) - len(change.updated)} unchanged."
+    )
+    if change.kept:
+        click.echo(f"Not in the file, kept as they were: {', '.join(change.kept)}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The dashboard service: what `/strand` and `strandbot stats` ask for, from the database to a Dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.catalogue import Catalogue
+from bot.db import Database
+from bot.errors import InvalidRequest
+from bot.periods import dashboard_windows
+from bot.repository import load_catalogue, window_counts
+from bot.settings import Settings
+from bot.stats import Dashboard, compute_dashboard
+
+
+@dataclass(frozen=True)
+class StrandReport:
+    """One strand's figures and its sub-strands' (`dashboard.strands[0]` is the strand asked for)."""
+
+    dashboard: Dashboard
+
+    @property
+    def strand(self):
+        return self.dashboard.strands[0]
+
+    @property
+    def sub_strands(self):
+        return self.dashboard.strands[1:]
+
+
+def default_as_of(settings: Settings) -> date:
+    """Yesterday in the force's time zone: today is not over yet."""
+    return datetime.now(settings.timezone).date() - timedelta(days=1)
+
+
+def checked_as_of(settings: Settings, as_of: date | None) -> date:
+    if as_of is None:
+        return default_as_of(settings)
+    today = datetime.now(settings.timezone).date()
+    if as_of > today:
+        raise InvalidRequest(
+            f"{as_of:%d %B %Y} is in the future; give a date up to today ({today.isoformat()}), "
+            "or leave it out for yesterday."
+        )
+    if as_of.year < 1990:
+        raise InvalidRequest(f"{as_of.isoformat()} is before any data strandbot could hold; check the year.")
+    return as_of
+
+
+def full_dashboard(database: Database, settings: Settings, as_of: date | None = None) -> Dashboard:
+    """Every strand in the catalogue, parents summing their sub-strands."""
+    as_of = checked_as_of(settings, as_of)
+    windows = dashboard_windows(as_of, settings.fy_start_month, settings.baseline_fy)
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        counts = window_counts(session, windows, settings.timezone)
+    return compute_dashboard(counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy)
+
+
+def strand_report(database: Database, settings: Settings, strand_text: str, as_of: date | None = None) -> StrandReport:
+    """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands."""
+    as_of = checked_as_of(settings, as_of)
+    windows = dashboard_windows(as_of, settings.fy_start_month, settings.baseline_fy)
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        strand = catalogue.resolve(strand_text)
+        family = catalogue.descendants(strand.slug)
+        counts = window_counts(session, windows, settings.timezone, family)
+    dashboard = compute_dashboard(
+        counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=family
+    )
+    return StrandReport(dashboard)
+
+
+def strand_catalogue(database: Database) -> Catalogue:
+    with database.session() as session:
+        return load_catalogue(session)

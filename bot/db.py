@@ -1,0 +1,111 @@
+"""Connections, sessions and schema migrations: the one place that knows how to reach the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+import migrations
+from bot.errors import DatabaseNotReady, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+# A database that is down should answer within the 3 seconds Slack allows, not hang.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
+
+
+def make_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")  # SQLite ignores foreign keys unless asked, per connection
+    cursor.execute("PRAGMA journal_mode = WAL")  # readers (the bot) don't block the writer (imports)
+    cursor.close()
+
+
+class Database:
+    """An engine and its session factory. One `Database` per process; one session per request or job."""
+
+    def __init__(self, url: URL):
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed if the block succeeds, rolled back if it raises.
+
+        Database failures surface as DatabaseUnavailable or DatabaseNotReady, which callers can show users."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except SQLAlchemyError as error:
+            raise _classify(error) from error
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return True
+        except SQLAlchemyError:
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _classify(error: SQLAlchemyError) -> Exception:
+    text = str(getattr(error, "orig", error)).lower()
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return DatabaseNotReady()
+    return DatabaseUnavailable()
+
+
+def alembic_config(url: URL) -> Config:
+    """Alembic's configuration, built in code so migrations run from any directory and from a wheel."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    # Alembic's config is an ini parser: a literal % (URL-encoded passwords) must be doubled.
+    config.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: URL, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: URL, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(url: URL) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()

@@ -1,0 +1,197 @@
+"""Realistic synthetic occurrences for trying strandbot without a force's data.
+
+The shape follows DOMAIN.md: a small force's few thousand vulnerability occurrences a year, seasonality,
+COVID's dip in spring 2020, the June 2023 domestic-abuse counting change (about -7%), time-of-day
+patterns (sexual offences peaking on Thursday evenings and Friday-to-Sunday early hours), repeat
+victims, offenders and places, and mental-health frequent contacts (about 15 people a month with three
+or more occurrences, averaging about 4.2 each). Reproducible: the same seed gives the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from bot.repository import NewOccurrence
+
+DEMO_SOURCE = "demo"
+
+
+@dataclass(frozen=True)
+class StrandShape:
+    annual: float  # occurrences a year at the start of the series
+    growth: float = 0.0  # yearly change in volume, e.g. 0.08 for 8% a year
+    roles: tuple[str, ...] = ("victim",)  # people linked to each occurrence
+    repeat_share: float = 0.0  # share of occurrences whose victim/subject has been seen before
+    covid: float = 0.8  # volume factor April to June 2020
+    evening_weekend: bool = False  # sexual-offence time pattern
+    categories: tuple[str, ...] = ()
+
+
+SHAPES: dict[str, StrandShape] = {
+    "adult-at-risk": StrandShape(450, 0.03, ("subject",), 0.2, categories=("Adult at risk PPN",)),
+    "child-at-risk": StrandShape(550, 0.02, ("subject",), 0.15, 0.7, categories=("Child at risk PPN",)),
+    "domestic-abuse": StrandShape(
+        1500,
+        0.03,
+        ("victim", "offender"),
+        0.3,
+        1.12,
+        categories=(
+            "Assault occasioning actual bodily harm",
+            "Common assault",
+            "Controlling or coercive behaviour",
+            "Criminal damage",
+            "Harassment",
+        ),
+    ),
+    "hate-crime": StrandShape(
+        210,
+        0.05,
+        ("victim", "offender"),
+        0.1,
+        categories=(
+            "Racially or religiously aggravated public fear, alarm or distress",
+            "Racially or religiously aggravated harassment",
+            "Racially or religiously aggravated assault",
+        ),
+    ),
+    "mappa": StrandShape(35, 0.0, ("offender",), 0.3, 1.0, categories=("MAPPA nominal review",)),
+    "mental-health": StrandShape(
+        500, 0.03, ("subject",), 0.0, 1.15, categories=("Concern for welfare", "Section 136 detention")
+    ),
+    "modern-slavery": StrandShape(22, 0.08, ("victim", "offender"), categories=("Modern slavery offence 106",)),
+    "prevent": StrandShape(9, 0.0, ("subject",), categories=("Prevent referral",)),
+    "stalking-harassment": StrandShape(
+        320, 0.12, ("victim", "offender"), 0.25, categories=("Stalking 8Q", "Harassment 8L")
+    ),
+    "child-protection": StrandShape(10, 0.0, ("victim",), categories=("Child protection concern",)),
+    "child-abuse": StrandShape(150, 0.02, ("victim", "offender"), 0.1, 0.75, categories=("Child cruelty",)),
+    "cse": StrandShape(40, 0.04, ("victim", "offender"), 0.2, categories=("Child sexual exploitation",)),
+    "missing-children": StrandShape(260, -0.03, ("subject",), 0.45, 0.6, categories=("Missing child",)),
+    "fgm": StrandShape(2, 0.0, categories=("Female genital mutilation",)),
+    "forced-marriage": StrandShape(3, 0.0, categories=("Forced marriage",)),
+    "hbv": StrandShape(7, 0.02, ("victim", "offender"), categories=("Honour-based abuse",)),
+    "rape": StrandShape(
+        105, 0.06, ("victim", "offender"), 0.05, 0.8, True, ("Rape of a female 19C", "Rape of a male 19D")
+    ),
+    "other-sexual-offences": StrandShape(
+        210, 0.04, ("victim", "offender"), 0.05, 0.75, True, ("Sexual assault on a female", "Exposure")
+    ),
+    "suicides": StrandShape(14, 0.0, ("subject",), categories=("Sudden death - suicide",)),
+    "attempted-suicides": StrandShape(80, 0.02, ("subject",), 0.2, categories=("Attempted suicide",)),
+}
+
+# Mental-health frequent contact: a pool of people each financial year, each with their own monthly
+# rate. With exponentially distributed rates of mean μ, P(3+ in a month) = (μ/(1+μ))³ and those people
+# average 3 + μ occurrences: μ = 1.2 gives about 16 of 100 a month, averaging about 4.2.
+FREQUENT_CONTACT_POOL = 100
+FREQUENT_CONTACT_MEAN_MONTHLY = 1.2
+
+SEASON = np.array([0.95, 0.9, 0.97, 1.0, 1.05, 1.08, 1.1, 1.08, 1.0, 1.0, 0.95, 0.98])  # Jan..Dec
+DA_COUNTING_CHANGE = pd.Timestamp("2023-06-01")
+COVID_SPRING = (pd.Timestamp("2020-04-01"), pd.Timestamp("2020-06-30"))
+
+
+def _hour_weights(evening_weekend: bool) -> np.ndarray:
+    """7 x 24 weights of occurrence times by weekday (Monday first) and hour."""
+    hours = np.arange(24)
+    base = 0.4 + np.exp(-((hours - 17) ** 2) / 30.0)  # quiet small hours, busy late afternoon and evening
+    weights = np.tile(base, (7, 1))
+    if evening_weekend:
+        weights[3, 18:24] += 1.6  # Thursday evening
+        weights[4:7, 0:5] += 1.8  # early hours of Friday, Saturday and Sunday
+    return weights
+
+
+def generate(start: date, end: date, tz: ZoneInfo, seed: int = 1) -> Iterator[NewOccurrence]:
+    """Occurrences from `start` to `end` (local dates, inclusive), reproducible for a given seed."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(start, end, freq="D")
+    years = (days - days[0]).days.to_numpy() / 365.25
+    locations = _zipf_pool(rng, "L", 4000)
+    serial = 0
+    for slug, shape in SHAPES.items():
+        rate = shape.annual / 365.25 * (1 + shape.growth) ** years * SEASON[days.month.to_numpy() - 1]
+        in_covid = (days >= COVID_SPRING[0]) & (days <= COVID_SPRING[1])
+        rate = np.where(in_covid, rate * shape.covid, rate)
+        if slug == "domestic-abuse":
+            rate = np.where(days >= DA_COUNTING_CHANGE, rate * 0.93, rate)
+        weights = _hour_weights(shape.evening_weekend)
+        rate = rate * weights.sum(axis=1)[days.dayofweek.to_numpy()] / weights.sum(axis=1).mean()
+        when = _times(rng, np.repeat(days.to_numpy(), rng.poisson(rate)), weights, tz)
+        repeat_pool = max(5, int(shape.annual * shape.repeat_share / 3))
+        for moment in when:
+            serial += 1
+            links = []
+            for role in shape.roles:
+                repeat = rng.random() < shape.repeat_share
+                person = f"P{slug[:3].upper()}{rng.integers(repeat_pool):05d}" if repeat else f"P{serial:07d}{role[0]}"
+                links.append(("person", person, role))
+            links.append(("location", str(rng.choice(locations)), "scene"))
+            yield NewOccurrence(
+                DEMO_SOURCE,
+                f"DEMO-{serial:07d}",
+                moment,
+                slug,
+                str(rng.choice(shape.categories)),
+                tuple(links),
+            )
+    yield from _frequent_contacts(rng, seed, days, tz, serial, locations)
+
+
+def _frequent_contacts(
+    rng, seed: int, days: pd.DatetimeIndex, tz: ZoneInfo, serial: int, locations
+) -> Iterator[NewOccurrence]:
+    months = days.to_period("M").unique()
+    weights = _hour_weights(False)
+    for month in months:
+        # A fresh pool each April, as people are helped off the list and others arrive.
+        fy = month.year if month.month >= 4 else month.year - 1
+        pool_rng = np.random.default_rng([seed, fy])
+        rates = pool_rng.exponential(FREQUENT_CONTACT_MEAN_MONTHLY, FREQUENT_CONTACT_POOL)
+        in_month = days[(days >= month.start_time) & (days <= month.end_time)]
+        share = len(in_month) / month.days_in_month  # the first and last months may be partial
+        for person, rate in enumerate(rates):
+            count = rng.poisson(rate * share)
+            if not count:
+                continue
+            for moment in _times(rng, rng.choice(in_month.to_numpy(), count), weights, tz):
+                serial += 1
+                yield NewOccurrence(
+                    DEMO_SOURCE,
+                    f"DEMO-{serial:07d}",
+                    moment,
+                    "mental-health",
+                    "Concern for welfare",
+                    (
+                        ("person", f"PMHF{fy % 100:02d}{person:03d}", "subject"),
+                        ("location", str(rng.choice(locations)), "scene"),
+                    ),
+                )
+
+
+def _times(rng, day_values: np.ndarray, weights: np.ndarray, tz: ZoneInfo) -> list:
+    """A local time for each day (hour by the weekday's weights), as aware UTC datetimes."""
+    if len(day_values) == 0:
+        return []
+    local_days = pd.DatetimeIndex(day_values)
+    probabilities = weights / weights.sum(axis=1, keepdims=True)
+    cumulative = probabilities.cumsum(axis=1)[local_days.dayofweek.to_numpy()]
+    hours = np.minimum((cumulative < rng.random(len(local_days))[:, None]).sum(axis=1), 23)
+    minutes = rng.integers(0, 60, len(local_days))
+    local = local_days + pd.to_timedelta(hours, unit="h") + pd.to_timedelta(minutes, unit="m")
+    # Clock changes: a time in the spring gap moves forward; an autumn repeat is read as the later hour.
+    aware = local.tz_localize(tz, ambiguous=np.zeros(len(local), dtype=bool), nonexistent="shift_forward")
+    return list(aware.tz_convert("UTC").to_pydatetime())
+
+
+def _zipf_pool(rng, prefix: str, size: int) -> np.ndarray:
+    """References where a few recur very often: problem locations."""
+    ranks = np.minimum(rng.zipf(1.6, size * 3), size)
+    return np.array([f"{prefix}{rank:05d}" for rank in ranks])

@@ -1,0 +1,48 @@
+"""Typed errors a user can act on. Each carries what the user needs to see; renderers word it."""
+
+from __future__ import annotations
+
+
+class StrandbotError(Exception):
+    """Base of every error whose message is fit to show a user as it is."""
+
+
+class UnknownStrand(StrandbotError):
+    def __init__(self, text: str, suggestions: list[str]):
+        self.text = text
+        self.suggestions = suggestions
+        hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else ""
+        super().__init__(f"No strand is called “{text}”.{hint}")
+
+
+class AmbiguousStrand(StrandbotError):
+    def __init__(self, text: str, candidates: list[str]):
+        self.text = text
+        self.suggestions = candidates
+        super().__init__(f"“{text}” could be several strands: did you mean {_or_list(candidates)}?")
+
+
+class InvalidRequest(StrandbotError):
+    """The request is malformed (a bad date, text far too long…); the message says how to fix it."""
+
+
+class DatabaseUnavailable(StrandbotError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The statistics database can't be reached right now, so no figures can be shown. "
+            "Please try again in a few minutes; the problem has been logged for the administrators."
+        )
+
+
+class DatabaseNotReady(StrandbotError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The statistics database has not been set up yet. An administrator needs to run `strandbot db upgrade`."
+        )
+
+
+def _or_list(items: list[str]) -> str:
+    quoted = [f"`{item}`" for item in items]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]

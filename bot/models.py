@@ -1,0 +1,128 @@
+"""The database schema (SQLAlchemy 2.0). Alembic's migrations in `migrations/` create it; this module
+describes it for queries and for Alembic's autogenerate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite's INTEGER PRIMARY KEY is its rowid (auto-incrementing); BIGINT would not be.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+PERSON_ROLES = ("victim", "offender", "subject", "witness", "other")
+LINK_KINDS = ("person", "location")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC: timestamptz on PostgreSQL, naive UTC text on SQLite (which has no zones).
+
+    Accepts only aware datetimes, so a local time can never be stored by mistake."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"refusing to store a naive datetime {value!r}: give it a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Strand(Base):
+    """One area of vulnerability. The catalogue is data: forces add, rename and alias strands."""
+
+    __tablename__ = "strands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("strands.id", ondelete="RESTRICT"))
+    # Display order: the dashboard lists strands in the force's order, each parent before its sub-strands.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    aliases: Mapped[list[StrandAlias]] = relationship(
+        back_populates="strand", cascade="all, delete-orphan", order_by="StrandAlias.id"
+    )
+
+
+class StrandAlias(Base):
+    """Another label people type or exports carry for a strand (e.g. 'DA', 'MSHT')."""
+
+    __tablename__ = "strand_aliases"
+    __table_args__ = (UniqueConstraint("strand_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(200))
+
+    strand: Mapped[Strand] = relationship(back_populates="aliases")
+
+
+class Occurrence(Base):
+    """One crime, incident or public-protection notice from a records system export."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_occurrences_strand_id_occurred_at", "strand_id", "occurred_at"),
+        Index("ix_occurrences_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    source_id: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="RESTRICT"))
+    category: Mapped[str | None] = mapped_column(String(500))
+
+
+class OccurrenceLink(Base):
+    """A pseudonymous person or location reference linked to an occurrence, with the role it played.
+
+    Never a name: the records system's own person or location ID."""
+
+    __tablename__ = "occurrence_links"
+    __table_args__ = (
+        CheckConstraint("kind IN ('person', 'location')", name="kind"),
+        Index("ix_occurrence_links_kind_ref", "kind", "ref"),
+    )
+
+    occurrence_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("occurrences.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,0 +1,209 @@
+"""Block Kit messages, built with slack_sdk's block models (which enforce Slack's size limits)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.catalogue import Catalogue
+from bot.dashboard import StrandReport
+from bot.periods import Window
+from bot.render.text import ARROWS, RAG_LEGEND, compact_table, pct_text, short_date, signed
+from bot.stats import Comparison, Dashboard
+
+SHARE_ACTION_ID = "share_strand"
+RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": ":large_green_circle:"}
+# Slack allows 3,000 characters in a section's text; leave room for the code fences.
+SECTION_TEXT_LIMIT = 2900
+
+
+@dataclass(frozen=True)
+class Message:
+    """What Slack shows: blocks, and the plain text used in notifications and by screen readers."""
+
+    text: str
+    blocks: list[dict]
+
+
+def _blocks(*blocks: Block | None) -> list[dict]:
+    return [block.to_dict() for block in blocks if block is not None]
+
+
+def comparison_line(comparison: Comparison) -> str:
+    """':red_circle: ↑ *412* vs 365 (+47, +13%)'."""
+    return (
+        f"{RAG_EMOJI[comparison.rag]} {ARROWS[comparison.direction]} *{comparison.current:,}* "
+        f"vs {comparison.previous:,} ({signed(comparison.change)}, {pct_text(comparison)})"
+    )
+
+
+def caveat(comparison: Comparison) -> str | None:
+    """A warning when the change could well be chance: small numbers mislead."""
+    if comparison.current + comparison.previous == 0 or comparison.significant:
+        return None
+    return f"_could be chance (exact test p = {comparison.p_value:.2f}): treat with care_"
+
+
+def window_text(current: Window, previous: Window) -> str:
+    return (
+        f"{short_date(current.start)} – {short_date(current.end)} vs "
+        f"{short_date(previous.start)} – {short_date(previous.end)}"
+    )
+
+
+def comparison_section(title: str, comparison: Comparison, current: Window, previous: Window) -> SectionBlock:
+    lines = [f"*{title}*", comparison_line(comparison)]
+    if note := caveat(comparison):
+        lines.append(note)
+    lines.append(f"_{window_text(current, previous)}_")
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
+
+
+def code_sections(lines: list[str]) -> list[SectionBlock]:
+    """A monospace table as one or more sections, split between rows to stay within Slack's limit."""
+    sections, chunk = [], []
+    for line in lines:
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_LIMIT:
+            sections.append(chunk)
+            chunk = []
+        chunk.append(line)
+    sections.append(chunk)
+    return [SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(c) + "```")) for c in sections]
+
+
+def share_button(slug: str, report: StrandReport) -> ActionsBlock:
+    value = json.dumps({"strand": slug, "as_of": report.dashboard.as_of.isoformat()})
+    return ActionsBlock(
+        elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION_ID, value=value, style="primary")]
+    )
+
+
+def strand_message(report: StrandReport, shared_by: str | None = None) -> Message:
+    """One strand at a glance: three comparisons, the as-of date, sub-strands in a small table.
+
+    `shared_by` (a Slack user ID) marks the copy posted to the channel, which has no share button."""
+    dashboard, strand = report.dashboard, report.strand
+    w = dashboard.windows
+    blocks = [
+        HeaderBlock(text=strand.name[:150]),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"`{strand.slug}` · as of *{dashboard.as_of:%A} {short_date(dashboard.as_of)}* · "
+                    f"FY {dashboard.fy_label} to date"
+                )
+            ]
+        ),
+        comparison_section("Financial year to date vs last year", strand.fytd, w.current_fytd, w.previous_fytd),
+        comparison_section(
+            f"Financial year to date vs {dashboard.baseline_label} (baseline)",
+            strand.baseline,
+            w.current_fytd,
+            w.baseline_fytd,
+        ),
+        comparison_section(
+            "Rolling 12 months vs previous 12", strand.rolling12, w.current_rolling12, w.previous_rolling12
+        ),
+    ]
+    if report.sub_strands:
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Sub-strands*"))]
+        blocks += code_sections(compact_table(dashboard, report.sub_strands))
+    footer = RAG_LEGEND if shared_by is None else f"Shared by <@{shared_by}> · {RAG_LEGEND}"
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    if shared_by is None:
+        blocks.append(share_button(strand.slug, report))
+    text = (
+        f"{strand.name} as of {dashboard.as_of.isoformat()}: {strand.fytd.current:,} "
+        "this financial year to date, "
+        f"{pct_text(strand.fytd)} on last year"
+    )
+    return Message(text=text, blocks=_blocks(*blocks))
+
+
+def dashboard_message(dashboard: Dashboard) -> Message:
+    """The whole dashboard as one table."""
+    blocks = [
+        HeaderBlock(text="Vulnerability dashboard"),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"As of *{dashboard.as_of:%A} {short_date(dashboard.as_of)}* · FYTD = FY "
+                    f"{dashboard.fy_label} to date · LY = last year · R12 = rolling 12 months"
+                )
+            ]
+        ),
+        *code_sections(compact_table(dashboard)),
+        ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · `/strand <name>` for one strand")]),
+    ]
+    return Message(text=f"Vulnerability dashboard as of {dashboard.as_of.isoformat()}", blocks=_blocks(*blocks))
+
+
+def catalogue_message(catalogue: Catalogue) -> Message:
+    """Every strand, indented under its parent, with the other names it answers to."""
+    lines = [
+        "  " * catalogue.depth(s.slug) + f"{s.slug}  {s.name}" + (f"  ({'; '.join(s.aliases)})" if s.aliases else "")
+        for s in catalogue
+    ]
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{len(catalogue)} strands* — type any name or alias shown")),
+        *code_sections(lines),
+    ]
+    return Message(text=f"{len(catalogue)} strands", blocks=_blocks(*blocks))
+
+
+def notice_message(text: str) -> Message:
+    """A short reply: help, an error, a confirmation."""
+    return Message(text=text, blocks=_blocks(SectionBlock(text=MarkdownTextObject(text=text[:3000]))))
+
+
+HELP_TEXT = (
+    "*Strand statistics* — financial year to date against last year and the baseline year, and the rolling "
+    "12 months, with direction and red/amber/green.\n"
+    "• `/strand hate-crime` — one strand and its sub-strands\n"
+    "• `/strand domestic abuse 2025-03-31` — as of a date (default: yesterday)\n"
+    "• `/strand` or `/strand all` — the whole dashboard\n"
+    "• `/strand list` — every strand and the names it answers to\n"
+    "• `/strand help` — this message\n"
+    "Names match loosely: `DA`, `msht`, `Hate Crime` and `modern slavery & human trafficking` all work."
+)
+
+
+TERMINAL_EMOJI = {RAG_EMOJI["red"]: "🔴", RAG_EMOJI["amber"]: "🟠", RAG_EMOJI["green"]: "🟢"}
+
+
+def message_as_text(payload: dict) -> str:
+    """What Slack would show for a message payload (blocks, or else text), as plain text for a terminal."""
+    lines: list[str] = []
+    for block in payload.get("blocks") or [{"type": "section", "text": {"text": payload.get("text", "")}}]:
+        kind = block["type"]
+        if kind == "header":
+            lines += [block["text"]["text"], "=" * len(block["text"]["text"])]
+        elif kind == "section":
+            lines.append(_plain(block.get("text", {}).get("text", "")))
+            lines += [_plain(f["text"]) for f in block.get("fields", [])]
+        elif kind == "context":
+            lines.append(" ".join(_plain(e.get("text", "")) for e in block["elements"]))
+        elif kind == "divider":
+            lines.append("-" * 40)
+        elif kind == "actions":
+            lines.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"] if e["type"] == "button"))
+    return "\n".join(lines)
+
+
+def _plain(mrkdwn: str) -> str:
+    for code, emoji in TERMINAL_EMOJI.items():
+        mrkdwn = mrkdwn.replace(code, emoji)
+    mrkdwn = mrkdwn.replace("```", "\n")
+    return re.sub(r"(?<![\w*])[*_](\S(?:.*?\S)?)[*_](?![\w*])", r"\1", mrkdwn)

@@ -1,0 +1,129 @@
+"""Plain-text and JSON renderings of the dashboard, for the command line and for Slack's monospace tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+
+from tabulate import tabulate
+
+from bot.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats
+
+ARROWS = {"up": "↑", "down": "↓", "none": "●"}
+RAG_LETTERS = {"red": "R", "amber": "A", "green": "G"}
+RAG_LEGEND = (
+    f"R red: up more than {DEFAULT_THRESHOLD_PERCENT}% · A amber: within {DEFAULT_THRESHOLD_PERCENT}% · "
+    f"G green: down more than {DEFAULT_THRESHOLD_PERCENT}%"
+)
+
+
+def pct_text(comparison: Comparison) -> str:
+    """'+13%', '-9%', '0%' or 'new' (a rise from nothing has no percentage)."""
+    if comparison.pct is None:
+        return "new"
+    return f"{comparison.pct:+d}%" if comparison.pct else "0%"
+
+
+def change_cell(comparison: Comparison) -> str:
+    """Compact: arrow, percentage and RAG letter, e.g. '↑ +13% R'."""
+    return f"{ARROWS[comparison.direction]} {pct_text(comparison)} {RAG_LETTERS[comparison.rag]}"
+
+
+def indented_name(strand: StrandStats, use: str = "name") -> str:
+    """Sub-strands marked under their parent (tabulate strips leading spaces, so not by spaces alone)."""
+    label = getattr(strand, use)
+    return label if strand.depth == 0 else "· " * (strand.depth - 1) + "↳ " + label
+
+
+def signed(number: int) -> str:
+    return f"{number:+,d}" if number else "0"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def dashboard_table(dashboard: Dashboard) -> str:
+    """Every column of the force dashboard, one row per strand (sub-strands indented)."""
+    fy, base = dashboard.fy_label, dashboard.baseline_label
+    headers = [
+        "Strand",
+        f"FYTD {fy}",
+        "Prev FYTD",
+        "Change",
+        "%",
+        f"FYTD {base}",
+        "Change",
+        "%",
+        "R12",
+        "Prev R12",
+        "Change",
+        "%",
+        "RAG (FY/base/R12)",
+    ]
+    rows = [
+        [
+            indented_name(s),
+            s.fytd.current,
+            s.fytd.previous,
+            signed(s.fytd.change),
+            pct_text(s.fytd),
+            s.baseline.previous,
+            signed(s.baseline.change),
+            pct_text(s.baseline),
+            s.rolling12.current,
+            s.rolling12.previous,
+            signed(s.rolling12.change),
+            pct_text(s.rolling12),
+            "/".join(RAG_LETTERS[c.rag] for c in (s.fytd, s.baseline, s.rolling12)),
+        ]
+        for s in dashboard.strands
+    ]
+    return tabulate(
+        rows, headers=headers, tablefmt="simple", disable_numparse=True, colalign=("left",) + ("right",) * 12
+    )
+
+
+def compact_table(dashboard: Dashboard, strands: tuple[StrandStats, ...] | None = None) -> list[str]:
+    """A narrow table for Slack (fits a phone): counts and change cells. Returns lines, header first."""
+    headers = ["Strand", "FYTD", "vs LY", f"vs {dashboard.baseline_label}", "R12", "vs prev"]
+    rows = [
+        [
+            indented_name(s, "slug"),
+            s.fytd.current,
+            change_cell(s.fytd),
+            change_cell(s.baseline),
+            s.rolling12.current,
+            change_cell(s.rolling12),
+        ]
+        for s in (dashboard.strands if strands is None else strands)
+    ]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True).splitlines()
+
+
+def dashboard_json(dashboard: Dashboard) -> str:
+    """`{"as_of": ..., "strands": [{slug, name, parent, fytd, baseline, rolling12}, ...]}`."""
+
+    def comparison(c: Comparison) -> dict:
+        fields = asdict(c)
+        return {k: fields[k] for k in ("current", "previous", "change", "pct", "direction", "rag")}
+
+    return json.dumps(
+        {
+            "as_of": dashboard.as_of.isoformat(),
+            "strands": [
+                {
+                    "slug": s.slug,
+                    "name": s.name,
+                    "parent": s.parent,
+                    "fytd": comparison(s.fytd),
+                    "baseline": comparison(s.baseline),
+                    "rolling12": comparison(s.rolling12),
+                }
+                for s in dashboard.strands
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )

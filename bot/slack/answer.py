@@ -1,0 +1,53 @@
+"""Answering Slack on time, and turning every error into a short message: the one error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from slack_bolt import Ack, Respond
+
+from bot.errors import StrandbotError
+from bot.render.blocks import Message, notice_message
+
+log = logging.getLogger(__name__)
+
+# Slack wants an acknowledgement within 3 s. Answers ready sooner go straight back in the HTTP
+# response; slower ones are acknowledged with a holding note and delivered to the response URL.
+ANSWER_IN_ACK_SECONDS = 2.0
+HOLDING_NOTE = ":hourglass_flowing_sand: Working on it…"
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on our side and it has been logged. "
+    "Please try again in a minute, or see `/strand help`."
+)
+
+
+def error_message(error: Exception) -> Message:
+    """What the user sees for an error: a user error's own words; anything else is logged, then apologised for."""
+    if isinstance(error, StrandbotError):
+        log.info("user error: %s", error)
+        return notice_message(str(error))
+    log.error("failed to answer", exc_info=error)
+    return notice_message(SOMETHING_WENT_WRONG)
+
+
+def message_or_error(produce: Callable[[], Message]) -> Message:
+    try:
+        return produce()
+    except Exception as error:
+        return error_message(error)
+
+
+def answer_privately(ack: Ack, respond: Respond, executor: ThreadPoolExecutor, produce: Callable[[], Message]) -> None:
+    """Acknowledge with the answer, shown only to the person who asked; or in two steps if it is slow."""
+    future = executor.submit(message_or_error, produce)
+    try:
+        message = future.result(timeout=ANSWER_IN_ACK_SECONDS)
+    except FutureTimeout:
+        ack(response_type="ephemeral", text=HOLDING_NOTE)
+        message = future.result()
+        respond(response_type="ephemeral", replace_original=True, text=message.text, blocks=message.blocks)
+        return
+    ack(response_type="ephemeral", text=message.text, blocks=message.blocks)

@@ -1,0 +1,48 @@
+"""Building the Bolt app: one client pointed at SLACK_API_URL, the listeners, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.db import Database
+from bot.settings import Settings
+from bot.slack.listeners import register_listeners
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What listeners need, passed in rather than looked up: settings, the database, a worker pool."""
+
+    settings: Settings
+    database: Database
+    # Answers are computed here so a listener can acknowledge Slack within 3 s whatever happens.
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="strandbot-answer")
+    )
+
+
+def create_app(services: Services) -> App:
+    settings = services.settings
+    settings.require_slack()
+    app = App(
+        client=WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        signing_secret=settings.slack_signing_secret,
+        # Socket Mode has no HTTP requests to sign; Slack authenticates the socket with the app token.
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("strandbot.slack"),
+    )
+    register_listeners(app, services)
+
+    @app.error
+    def unexpected_error(error: Exception, body: dict) -> None:
+        # Listeners turn every error into a reply themselves; reaching here is a bug, so log it whole.
+        log.error("unhandled error for %s", body.get("command") or body.get("type"), exc_info=error)
+
+    return app

@@ -1,0 +1,166 @@
+"""A small local HTTP server that stands in for Slack: its Web API and the response URLs of commands.
+
+Used by `strandbot ask` (to run a slash command without a workspace), by the tests and the benchmarks,
+the way bolt-python's own tests stand in for Slack. Point the app at it with SLACK_API_URL = `api_url`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+TEAM_ID = "T0STANDIN"
+BOT_USER_ID = "U0STRANDBOT"
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: dict
+
+    @property
+    def api_method(self) -> str | None:
+        return self.path.removeprefix("/api/") if self.path.startswith("/api/") else None
+
+
+class SlackStandIn:
+    """Start with `with SlackStandIn() as slack:`; every request it gets is kept in `slack.received`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.received: list[Received] = []
+        self._changed = threading.Condition()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                body = stand_in._parse(raw, self.headers.get("Content-Type", ""))
+                stand_in._record(Received(self.path, dict(self.headers.items()), body))
+                reply = stand_in._reply(self.path, body)
+                data = json.dumps(reply).encode() if reply is not None else b"ok"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json" if reply is not None else "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:  # keep test and terminal output clean
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-stand-in", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    def __enter__(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, predicate: Callable[[Received], bool], timeout: float = 10.0) -> Received:
+        """The first request matching `predicate`, waiting up to `timeout` seconds for it to arrive."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for request in self.received:
+                    if predicate(request):
+                        return request
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"nothing matching arrived at the Slack stand-in within {timeout} s")
+                self._changed.wait(remaining)
+
+    def responses(self) -> list[Received]:
+        """What was posted to response URLs: the messages users saw after the acknowledgement."""
+        return [r for r in self.received if r.path.startswith("/response/")]
+
+    def _record(self, request: Received) -> None:
+        with self._changed:
+            self.received.append(request)
+            self._changed.notify_all()
+
+    @staticmethod
+    def _parse(raw: str, content_type: str) -> dict:
+        if "json" in content_type:
+            return json.loads(raw or "{}")
+        return {k: v[0] for k, v in parse_qs(raw).items()}
+
+    @staticmethod
+    def _reply(path: str, body: dict) -> dict | None:
+        if path.startswith("/response/"):
+            return None  # Slack answers response URLs with a plain "ok"
+        method = path.removeprefix("/api/")
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://standin.slack.com/",
+                "team": "Stand-in",
+                "user": "strandbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0STRANDBOT",
+            }
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}", "message": body}
+        return {"ok": True}
+
+
+def signed_command(
+    signing_secret: str,
+    command: str,
+    text: str,
+    user_id: str,
+    response_url: str,
+    timestamp: int | None = None,
+) -> tuple[str, dict[str, str]]:
+    """A slash-command request exactly as Slack sends it: the form body and its signed headers."""
+    body = urlencode(
+        {
+            "token": "unused-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "standin",
+            "channel_id": "C0STANDIN",
+            "channel_name": "safeguarding",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0STRANDBOT",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        }
+    )
+    return body, signed_headers(signing_secret, body, timestamp)
+
+
+def signed_headers(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's request-signing headers (v0 HMAC-SHA256 of the timestamp and body)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(signing_secret).generate_signature(timestamp=stamp, body=body),
+    }

@@ -1,0 +1,146 @@
+"""The statistics engine: the force dashboard's numbers from occurrence counts, as DOMAIN.md defines them.
+
+Pure functions from counts to small frozen dataclasses; no database, no Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import pandas as pd
+from scipy.stats import binomtest
+
+from bot.catalogue import Catalogue
+from bot.periods import DashboardWindows, fy_label
+
+DEFAULT_THRESHOLD_PERCENT = 10
+# Below this p-value a change is unlikely to be chance (exact conditional test of two Poisson counts).
+SIGNIFICANCE_LEVEL = 0.05
+
+Direction = Literal["up", "down", "none"]
+Rag = Literal["red", "amber", "green"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A current count against an earlier one.
+
+    `pct` is the change over the previous count as a whole percent, halves rounded away from zero; None
+    when the previous count is 0 and the current is not (shown as "new"). `rag` compares that percentage
+    with the threshold: red above +threshold (or "new"), green below -threshold, amber within (exactly 10%
+    is amber).
+    `p_value` tests whether the two counts really differ (two-sided exact conditional test, equal exposure).
+    """
+
+    current: int
+    previous: int
+    change: int
+    pct: int | None
+    direction: Direction
+    rag: Rag
+    p_value: float
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value < SIGNIFICANCE_LEVEL
+
+
+@dataclass(frozen=True)
+class StrandStats:
+    slug: str
+    name: str
+    parent: str | None
+    depth: int
+    fytd: Comparison
+    baseline: Comparison
+    rolling12: Comparison
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every dashboard column for a set of strands as of one date."""
+
+    windows: DashboardWindows
+    fy_label: str
+    baseline_label: str
+    strands: tuple[StrandStats, ...]
+
+    @property
+    def as_of(self):
+        return self.windows.as_of
+
+    def strand(self, slug: str) -> StrandStats:
+        return next(s for s in self.strands if s.slug == slug)
+
+
+def percent_change(current: int, previous: int) -> int | None:
+    """(current - previous) / previous as a whole percent, halves away from zero; None for "new"."""
+    if previous == 0:
+        return 0 if current == 0 else None
+    ratio = Fraction(100 * (current - previous), previous)
+    magnitude = int(abs(ratio) + Fraction(1, 2))  # floor(|x| + ½): halves go away from zero
+    return magnitude if ratio >= 0 else -magnitude
+
+
+def compare(current: int, previous: int, threshold_percent: float = DEFAULT_THRESHOLD_PERCENT) -> Comparison:
+    change = current - previous
+    direction: Direction = "up" if change > 0 else "down" if change < 0 else "none"
+    pct = percent_change(current, previous)
+    # The colour follows the percentage people see, so a "+10%" is never red under a 10% threshold.
+    if pct is None:
+        rag: Rag = "red"  # a rise from nothing
+    else:
+        rag = "red" if pct > threshold_percent else "green" if pct < -threshold_percent else "amber"
+    total = current + previous
+    p_value = 1.0 if total == 0 else float(binomtest(current, total, 0.5).pvalue)
+    return Comparison(current, previous, change, pct, direction, rag, p_value)
+
+
+def rolled_up(counts: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Counts per strand with each parent's row the sum of its own and all its sub-strands' rows.
+
+    `counts` is indexed by slug (missing strands count 0), one column per window."""
+    own = counts.reindex([s.slug for s in catalogue], fill_value=0).fillna(0).astype("int64")
+    return pd.DataFrame({slug: own.loc[catalogue.descendants(slug)].sum() for slug in own.index}).T.reindex(
+        columns=own.columns
+    )
+
+
+def compute_dashboard(
+    counts: pd.DataFrame,
+    catalogue: Catalogue,
+    windows: DashboardWindows,
+    fy_start_month: int,
+    baseline_fy: int,
+    slugs: list[str] | None = None,
+    threshold_percent: float = DEFAULT_THRESHOLD_PERCENT,
+) -> Dashboard:
+    """The dashboard for `slugs` (default: every strand), from per-strand counts in each window.
+
+    `counts` has one column per window name of `DashboardWindows.all()`, indexed by strand slug."""
+    totals = rolled_up(counts.reindex(columns=list(windows.all()), fill_value=0), catalogue)
+    wanted = set(slugs) if slugs is not None else None
+    rows = []
+    for strand in catalogue:
+        if wanted is not None and strand.slug not in wanted:
+            continue
+        row = totals.loc[strand.slug]
+        rows.append(
+            StrandStats(
+                slug=strand.slug,
+                name=strand.name,
+                parent=strand.parent,
+                depth=catalogue.depth(strand.slug),
+                fytd=compare(int(row.current_fytd), int(row.previous_fytd), threshold_percent),
+                baseline=compare(int(row.current_fytd), int(row.baseline_fytd), threshold_percent),
+                rolling12=compare(int(row.current_rolling12), int(row.previous_rolling12), threshold_percent),
+            )
+        )
+    return Dashboard(
+        windows=windows,
+        fy_label=fy_label(windows.fy_start_year, fy_start_month),
+        baseline_label=fy_label(baseline_fy, fy_start_month),
+        strands=tuple(rows),
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations for strandbot's schema. Run them with `strandbot db upgrade`."""

@@ -1,0 +1,123 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), settings, and hand-built occurrences.
+
+PostgreSQL is required, not optional: if the server is unreachable the PostgreSQL tests fail, saying
+how to point them elsewhere (STRANDBOT_TEST_POSTGRES_URL) or to deselect them (-m "not postgres").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.db import Database, upgrade
+from bot.repository import NewOccurrence, replace_source
+from bot.settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("STRANDBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+LONDON = ZoneInfo("Europe/London")
+
+
+def settings_for(database_url: URL | str, **overrides: str) -> Settings:
+    environ = {
+        "DATABASE_URL": str(database_url)
+        if isinstance(database_url, str)
+        else database_url.render_as_string(hide_password=False),
+        **overrides,
+    }
+    return load_settings(environ, dotenv_path=None)
+
+
+def local(day: str, clock: str = "12:00", tz: ZoneInfo = LONDON) -> datetime:
+    """An aware datetime from a local date and time in the force's zone."""
+    return datetime.combine(datetime.fromisoformat(day).date(), time.fromisoformat(clock), tzinfo=tz)
+
+
+def store(database: Database, rows: list[tuple[str, datetime]], source: str = "test") -> None:
+    """Store occurrences given as (strand slug, aware datetime), replacing any earlier from `source`."""
+    with database.session() as session:
+        replace_source(
+            session,
+            source,
+            [NewOccurrence(source, f"{source}-{i}", when, slug) for i, (slug, when) in enumerate(rows)],
+        )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(make_url(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test copies (CREATE DATABASE … TEMPLATE is fast)."""
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is unreachable at {POSTGRES_URL} ({str(error.orig).strip()}). Start it, set "
+            "STRANDBOT_TEST_POSTGRES_URL, or deselect these tests with -m 'not postgres'.",
+            pytrace=False,
+        )
+    name = f"strandbot_template_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(make_url(POSTGRES_URL).set(database=name))
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_template) -> Iterator[URL]:
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"strandbot_test_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
+    yield make_url(POSTGRES_URL).set(database=name)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template, tmp_path) -> URL:
+    path = tmp_path / "strandbot.db"
+    shutil.copy(sqlite_template, path)
+    return make_url(f"sqlite:///{path}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request) -> URL:
+    """A migrated, empty database (default catalogue loaded): each test runs on SQLite and PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def database(database_url) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return settings_for(database_url)
+
+
+def utc(text_value: str) -> datetime:
+    return datetime.fromisoformat(text_value).replace(tzinfo=UTC)
