@@ -63,6 +63,7 @@ class Database:
             with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as error:
+            log.error("database error: %s", error, exc_info=True)
             raise _classify(error) from error
 
     def ping(self) -> bool:

@@ -123,7 +123,7 @@ def generate(start: date, end: date, tz: ZoneInfo, seed: int = 1) -> Iterator[Ne
         if slug == "domestic-abuse":
             rate = np.where(days >= DA_COUNTING_CHANGE, rate * 0.93, rate)
         weights = _hour_weights(shape.evening_weekend)
-        rate = rate * weights.sum(axis=1)[days.dayofweek.to_numpy()] / weights.sum(axis=1).mean()
+        rate = rate * weights.sum(axis=1)[days.day_of_week.to_numpy()] / weights.sum(axis=1).mean()
         when = _times(rng, np.repeat(days.to_numpy(), rng.poisson(rate)), weights, tz)
         repeat_pool = max(5, int(shape.annual * shape.repeat_share / 3))
         for moment in when:
@@ -182,7 +182,7 @@ def _times(rng, day_values: np.ndarray, weights: np.ndarray, tz: ZoneInfo) -> li
         return []
     local_days = pd.DatetimeIndex(day_values)
     probabilities = weights / weights.sum(axis=1, keepdims=True)
-    cumulative = probabilities.cumsum(axis=1)[local_days.dayofweek.to_numpy()]
+    cumulative = probabilities.cumsum(axis=1)[local_days.day_of_week.to_numpy()]
     hours = np.minimum((cumulative < rng.random(len(local_days))[:, None]).sum(axis=1), 23)
     minutes = rng.integers(0, 60, len(local_days))
     local = local_days + pd.to_timedelta(hours, unit="h") + pd.to_timedelta(minutes, unit="m")

@@ -107,7 +107,7 @@ class NewOccurrence:
 
 def replace_source(session: Session, source: str, occurrences: Iterable[NewOccurrence]) -> int:
     """Replace all of `source`'s occurrences with `occurrences` (links cascade); returns how many were stored."""
-    strand_ids = dict(session.execute(select(Strand.slug, Strand.id)).tuples().all())
+    strand_ids = {slug: id_ for slug, id_ in session.execute(select(Strand.slug, Strand.id))}
     session.execute(delete(Occurrence).where(Occurrence.source == source))
     stored = 0
     batch: list[NewOccurrence] = []

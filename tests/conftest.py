@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,23 +83,35 @@ def postgres_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture
-def postgres_url(postgres_template) -> Iterator[URL]:
+@contextmanager
+def copied_postgres(template: str) -> Iterator[URL]:
     admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     name = f"strandbot_test_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    yield make_url(POSTGRES_URL).set(database=name)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def copied_sqlite(template: Path, directory: Path) -> URL:
+    path = directory / "strandbot.db"
+    shutil.copy(template, path)
+    return make_url(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def postgres_url(postgres_template) -> Iterator[URL]:
+    with copied_postgres(postgres_template) as url:
+        yield url
 
 
 @pytest.fixture
 def sqlite_url(sqlite_template, tmp_path) -> URL:
-    path = tmp_path / "strandbot.db"
-    shutil.copy(sqlite_template, path)
-    return make_url(f"sqlite:///{path}")
+    return copied_sqlite(sqlite_template, tmp_path)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -96,3 +96,11 @@ def test_fytd_and_baseline_compare_the_same_current_count():
     hate = compute_dashboard(counts, CATALOGUE, windows, 4, 2019).strand("hate-crime")
     assert (hate.fytd.current, hate.fytd.previous, hate.fytd.pct) == (30, 20, 50)
     assert (hate.baseline.current, hate.baseline.previous, hate.baseline.pct) == (30, 40, -25)
+
+
+@pytest.mark.parametrize(("current", "previous"), [(5, 2), (0, 3), (11, 10), (140, 100), (1, 0), (37, 80)])
+def test_significance_is_the_exact_conditional_test_of_two_poisson_counts(current, previous):
+    from scipy.stats import binomtest
+
+    expected = binomtest(current, current + previous, 0.5).pvalue
+    assert compare(current, previous).p_value == pytest.approx(expected, rel=1e-9)

@@ -1,0 +1,121 @@
+"""The command line, run as a user would (in-process through click, real database, real settings)."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import local, store
+
+from bot.cli import main
+from bot.db import Database
+
+HATE = [("hate-crime", local("2024-05-15"))] * 3 + [("hate-crime", local("2023-05-15"))] * 2
+
+
+@pytest.fixture
+def run(database_url, tmp_path, monkeypatch):
+    """Run `strandbot ARGS` against the test database, from an empty directory (no stray .env)."""
+    monkeypatch.chdir(tmp_path)
+    url = database_url.render_as_string(hide_password=False)
+
+    def invoke(*args: str, **env: str):
+        return CliRunner().invoke(main, list(args), env={"DATABASE_URL": url, **env}, catch_exceptions=False)
+
+    return invoke
+
+
+def test_stats_json_has_every_dashboard_number(run, database):
+    store(database, HATE + [("cse", local("2024-06-01"))])
+    result = run("stats", "--as-of", "2024-06-30", "--format", "json")
+    assert result.exit_code == 0
+    output = json.loads(result.output)
+    assert output["as_of"] == "2024-06-30"
+    assert len(output["strands"]) == 23
+    hate = next(s for s in output["strands"] if s["slug"] == "hate-crime")
+    assert hate == {
+        "slug": "hate-crime",
+        "name": "Hate crime",
+        "parent": None,
+        "fytd": {"current": 3, "previous": 2, "change": 1, "pct": 50, "direction": "up", "rag": "red"},
+        "baseline": {"current": 3, "previous": 0, "change": 3, "pct": None, "direction": "up", "rag": "red"},
+        "rolling12": {"current": 3, "previous": 2, "change": 1, "pct": 50, "direction": "up", "rag": "red"},
+    }
+    cse = next(s for s in output["strands"] if s["slug"] == "cse")
+    assert cse["parent"] == "child-protection"
+    prevent = next(s for s in output["strands"] if s["slug"] == "prevent")
+    assert prevent["fytd"] == {"current": 0, "previous": 0, "change": 0, "pct": 0, "direction": "none", "rag": "amber"}
+
+
+def test_stats_for_one_strand_prints_a_table_with_its_sub_strands(run, database):
+    store(database, [("cse", local("2024-06-01"))])
+    result = run("stats", "child protection", "--as-of", "2024-06-30")
+    assert result.exit_code == 0
+    assert "Child protection, CSE/A & missing children" in result.output
+    assert "↳ CSE" in result.output and "Hate crime" not in result.output
+
+
+def test_an_unknown_strand_exits_1_with_a_suggestion(run):
+    result = run("stats", "stalkin")
+    assert result.exit_code == 1
+    assert "Did you mean `stalking-harassment`" in result.output
+
+
+def test_a_wrong_setting_exits_2_naming_it(run):
+    result = run("stats", STRANDBOT_FY_START_MONTH="April")
+    assert result.exit_code == 2
+    assert "STRANDBOT_FY_START_MONTH 'April' is not a whole number" in result.output
+
+
+def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["stats"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"})
+    assert result.exit_code == 1
+    assert "`strandbot db upgrade`" in result.output
+
+
+def test_ask_prints_what_slack_would_show(run, database):
+    store(database, HATE)
+    result = run("ask", "/strand hate-crime 2024-06-30")
+    assert result.exit_code == 0, result.output
+    assert "Hate crime\n==========" in result.output
+    assert "🔴 ↑ 3 vs 2 (+1, +50%)" in result.output
+    assert "[Share in channel]" in result.output
+
+
+def test_strands_can_be_renamed_and_aliased_without_code(run, tmp_path):
+    export = tmp_path / "strands.csv"
+    assert run("strands", "export", str(export)).exit_code == 0
+    text = export.read_text(encoding="utf-8")
+    text = text.replace("hate-crime,Hate crime,,Hate", "hate-crime,Hate crime,,Hate; Hate incidents; HC")
+    text += "online-hate,Online hate,hate-crime,\n"
+    export.write_text(text, encoding="utf-8-sig")  # as Excel saves "CSV UTF-8"
+    result = run("strands", "load", str(export))
+    assert result.exit_code == 0, result.output
+    assert "1 added, 1 updated" in result.output
+    assert "↳ online-hate" in run("ask", "/strand HC").output  # the sub-strand table
+    assert "online-hate" in run("strands", "list").output
+
+
+def test_a_broken_catalogue_file_changes_nothing(run, tmp_path):
+    broken = tmp_path / "broken.csv"
+    broken.write_text("slug,name,parent\nrape,Rape,no-such-parent\n", encoding="utf-8")
+    result = run("strands", "load", str(broken))
+    assert result.exit_code == 1
+    assert "parent `no-such-parent`, which is not in the catalogue" in result.output
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("slug,name\nhate-crime,Hate crime – £\n".encode("cp1252"))
+    assert "not UTF-8" in run("strands", "load", str(latin)).output
+    assert run("strands", "list").output.count("\n") == 24  # header and the 23 strands, untouched
+
+
+def test_demo_is_reproducible_and_keeps_out_of_real_data(run, database):
+    first = run("demo", "--seed", "3", "--as-of", "2020-05-31")
+    assert first.exit_code == 0, first.output
+    assert "demo occurrences from 2019-04-01 to 2020-05-31 (seed 3)" in first.output
+    stats_first = run("stats", "--as-of", "2020-05-31", "--format", "json").output
+    assert run("demo", "--seed", "3", "--as-of", "2020-05-31").exit_code == 0
+    assert run("stats", "--as-of", "2020-05-31", "--format", "json").output == stats_first
+    store(database, HATE, source="records-system")
+    refused = run("demo", "--as-of", "2020-05-31")
+    assert refused.exit_code == 1
+    assert "5 occurrences from real sources" in refused.output
