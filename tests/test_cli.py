@@ -7,7 +7,6 @@ from click.testing import CliRunner
 from conftest import local, store
 
 from bot.cli import main
-from bot.db import Database
 
 HATE = [("hate-crime", local("2024-05-15"))] * 3 + [("hate-crime", local("2023-05-15"))] * 2
 

@@ -53,9 +53,24 @@ class Server:
             "SLACK_API_URL": slack.api_url,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "1", "--threads", "4"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -150,8 +165,15 @@ def test_the_share_button_posts_the_same_figures_in_the_channel(server, slack):
         "channel": {"id": "C0STANDIN"},
         "response_url": slack.response_url("share"),
         "trigger_id": "1.2.3",
-        "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b", "value": button["value"],
-                     "action_ts": "1"}],
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "value": button["value"],
+                "action_ts": "1",
+            }
+        ],
     }
     body = urlencode({"payload": json.dumps(payload)})
     status, _ = server.post(body, signed_headers(SECRET, body))

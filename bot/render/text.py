@@ -99,7 +99,13 @@ def compact_table(dashboard: Dashboard, strands: tuple[StrandStats, ...] | None 
         ]
         for s in (dashboard.strands if strands is None else strands)
     ]
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True).splitlines()
+    return tabulate(
+        rows,
+        headers=headers,
+        tablefmt="simple",
+        disable_numparse=True,
+        colalign=("left", "right", "left", "left", "right", "left"),
+    ).splitlines()
 
 
 def dashboard_json(dashboard: Dashboard) -> str:
