@@ -4,10 +4,6 @@ and a local stand-in for Slack's Web API and response URLs."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.db import Database
-from bot.slack.standin import SlackStandIn, signed_command, signed_headers
+from bot.slack.standin import ServedApp, SlackStandIn, signed_command, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICER1"
@@ -35,82 +31,8 @@ HATE_CRIMES = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, database_url, slack: SlackStandIn):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url.render_as_string(hide_password=False),
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=1)
-                return
-            except urllib.error.HTTPError:
-                return  # answering, even if unhealthy
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"strandbot serve did not start:\n{self.process.stdout.read()}")
-
-    def post(self, body: str, headers: dict[str, str]) -> tuple[int, dict | str]:
-        request = urllib.request.Request(self.url + "/slack/events", data=body.encode(), headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                raw = response.read().decode()
-                status = response.status
-        except urllib.error.HTTPError as error:
-            raw, status = error.read().decode(), error.code
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw
-
-    def command(self, slack: SlackStandIn, text: str, user: str = OFFICER, **kwargs) -> tuple[int, dict | str]:
-        body, headers = signed_command(SECRET, "/strand", text, user, slack.response_url(), **kwargs)
-        return self.post(body, headers)
-
-    def log(self) -> str:
-        self.stop()
-        return self.process.stdout.read()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+def Server(database_url, slack: SlackStandIn) -> ServedApp:  # noqa: N802 - reads as a constructor
+    return ServedApp(database_url.render_as_string(hide_password=False), slack, SECRET, workers=1, threads=4)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +62,7 @@ def all_text(payload: dict) -> str:
 
 
 def test_strand_hate_crime_answers_the_requester_with_the_dashboard_numbers(server, slack):
-    status, answer = server.command(slack, "hate-crime 2024-06-30")
+    status, answer = server.command(slack, "hate-crime 2024-06-30", OFFICER)
     assert status == 200
     assert answer["response_type"] == "ephemeral"
     text = all_text(answer)
@@ -154,7 +76,7 @@ def test_strand_hate_crime_answers_the_requester_with_the_dashboard_numbers(serv
 
 
 def test_the_share_button_posts_the_same_figures_in_the_channel(server, slack):
-    _, answer = server.command(slack, "hate crime 2024-06-30")
+    _, answer = server.command(slack, "hate crime 2024-06-30", OFFICER)
     button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
     payload = {
         "type": "block_actions",
@@ -192,12 +114,12 @@ def test_a_bad_signature_is_refused(server, slack):
 
 
 def test_a_request_older_than_five_minutes_is_refused(server, slack):
-    status, _ = server.command(slack, "hate-crime", timestamp=int(time.time()) - 6 * 60)
+    status, _ = server.command(slack, "hate-crime", OFFICER, timestamp=int(time.time()) - 6 * 60)
     assert status == 401
 
 
 def test_an_unknown_strand_suggests_the_closest(server, slack):
-    status, answer = server.command(slack, "hate crim")
+    status, answer = server.command(slack, "hate crim", OFFICER)
     assert status == 200
     assert "No strand is called “hate crim”. Did you mean `hate-crime`" in answer["text"]
 
@@ -214,11 +136,11 @@ def test_an_unknown_strand_suggests_the_closest(server, slack):
     ],
 )
 def test_bad_input_gets_a_short_helpful_reply(server, slack, text, expected):
-    status, answer = server.command(slack, text)
+    status, answer = server.command(slack, text, OFFICER)
     assert status == 200
     assert expected in all_text(answer)
     assert "Traceback" not in all_text(answer)
-    status, answer = server.command(slack, "hate-crime 2024-06-30")  # and nothing was lost
+    status, answer = server.command(slack, "hate-crime 2024-06-30", OFFICER)  # and nothing was lost
     assert "*11* vs 10" in all_text(answer)
 
 
@@ -230,7 +152,7 @@ def test_healthz_reports_the_database(server):
 def test_a_database_that_is_down_gets_a_clear_reply_and_is_logged(slack):
     server = Server(make_url("postgresql+psycopg://postgres@127.0.0.1:9/none"), slack)  # nothing listens on 9
     try:
-        status, answer = server.command(slack, "hate-crime")
+        status, answer = server.command(slack, "hate-crime", OFFICER)
         assert status == 200
         assert "can't be reached right now" in answer["text"]
         assert "Traceback" not in all_text(answer)

@@ -1,14 +1,22 @@
-"""A small local HTTP server that stands in for Slack: its Web API and the response URLs of commands.
+"""Slack's side of a conversation with strandbot, run locally.
 
-Used by `strandbot ask` (to run a slash command without a workspace), by the tests and the benchmarks,
-the way bolt-python's own tests stand in for Slack. Point the app at it with SLACK_API_URL = `api_url`.
+`SlackStandIn` is a small HTTP server standing in for Slack's Web API and the response URLs of commands;
+`signed_command` builds requests signed exactly as Slack signs them; `ServedApp` runs `strandbot serve`
+as a real process pointed at the stand-in. Used by `strandbot ask` (a slash command without a
+workspace), the tests and the benchmarks, the way bolt-python's own tests stand in for Slack.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -164,3 +172,100 @@ def signed_headers(signing_secret: str, body: str, timestamp: int | None = None)
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": SignatureVerifier(signing_secret).generate_signature(timestamp=stamp, body=body),
     }
+
+
+class ServedApp:
+    """`strandbot serve` as a real process on a free local port, talking to `slack` for its Web API."""
+
+    def __init__(
+        self,
+        database_url: str,
+        slack: SlackStandIn,
+        signing_secret: str,
+        workers: int = 1,
+        threads: int = 4,
+        timeout: float = 30.0,
+    ):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.signing_secret = signing_secret
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-stand-in-token",
+            "SLACK_SIGNING_SECRET": signing_secret,
+            "SLACK_API_URL": slack.api_url,
+        }
+        environment.pop("SLACK_APP_TOKEN", None)
+        command = [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
+        self.process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self._wait_until_answering(timeout)
+
+    def _wait_until_answering(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                return
+            except urllib.error.HTTPError:
+                return  # answering, even if unhealthy
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"strandbot serve did not start:\n{self.log()}")
+
+    def post(self, body: str, headers: dict[str, str]) -> tuple[int, dict | str]:
+        """POST to /slack/events; the status and the body (parsed if JSON)."""
+        request = urllib.request.Request(self.url + "/slack/events", data=body.encode(), headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                raw, status = response.read().decode(), response.status
+        except urllib.error.HTTPError as error:
+            raw, status = error.read().decode(), error.code
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw
+
+    def command(
+        self,
+        slack: SlackStandIn,
+        text: str,
+        user: str,
+        command: str = "/strand",
+        response_url: str | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[int, dict | str]:
+        """Send a signed slash command, as Slack would when `user` types it."""
+        body, headers = signed_command(
+            self.signing_secret, command, text, user, response_url or slack.response_url(), timestamp
+        )
+        return self.post(body, headers)
+
+    def log(self) -> str:
+        """Everything the server printed (stops it first)."""
+        self.stop()
+        return self.process.stdout.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
