@@ -17,6 +17,10 @@ from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATALOGUE_COLUMNS = ("slug", "name", "parent", "aliases")
 MAX_SUGGESTIONS = 3
+MAX_CANDIDATES = 8
+# The schema's column sizes (bot/models.py): checked here so every database refuses the same files.
+MAX_SLUG_LENGTH = 64
+MAX_LABEL_LENGTH = 200
 
 
 def normalise(text: str) -> str:
@@ -91,12 +95,14 @@ class Catalogue:
         if len(exact) == 1:
             return self._by_slug[next(iter(exact))]
         if len(exact) > 1:
-            raise AmbiguousStrand(text, self._ordered(exact))
+            raise AmbiguousStrand(text, self._ordered(exact)[:MAX_CANDIDATES])
         if not key:
             raise UnknownStrand(text, [])
         starting = {slug for k, slugs in self._by_key.items() if len(key) >= 3 and k.startswith(key) for slug in slugs}
+        if len(starting) == 1:  # "domestic", "stalk": the start of one strand's name
+            return self._by_slug[starting.pop()]
         if len(starting) > 1:
-            raise AmbiguousStrand(text, self._ordered(starting))
+            raise AmbiguousStrand(text, self._ordered(starting)[:MAX_CANDIDATES])
         raise UnknownStrand(text, self.suggest(key))
 
     def suggest(self, key: str) -> list[str]:
@@ -110,6 +116,10 @@ class Catalogue:
                 scores[slug] = max(scores.get(slug, 0.0), score)
         ranked = sorted((s for s in scores if scores[s] >= 0.6), key=lambda s: -scores[s])
         return ranked[:MAX_SUGGESTIONS]
+
+    def label_clashes(self) -> dict[str, set[str]]:
+        """Normalised labels that would name more than one strand."""
+        return {key: slugs for key, slugs in self._by_key.items() if len(slugs) > 1}
 
     def _ordered(self, slugs: Iterable[str]) -> list[str]:
         wanted = set(slugs)
@@ -140,10 +150,16 @@ def validate(definitions: list[StrandDefinition]) -> Catalogue:
     for duplicate in sorted({s for s in slugs if slugs.count(s) > 1}):
         problems.append(f"strand `{duplicate}` is defined more than once")
     for d in definitions:
-        if not SLUG.match(d.slug):
-            problems.append(f"`{d.slug}` is not a valid slug (lower-case letters, digits and single hyphens)")
+        if not SLUG.match(d.slug) or len(d.slug) > MAX_SLUG_LENGTH:
+            problems.append(
+                f"`{d.slug[:80]}` is not a valid slug (lower-case letters, digits and single hyphens, "
+                f"at most {MAX_SLUG_LENGTH} characters)"
+            )
         if not d.name.strip():
             problems.append(f"strand `{d.slug}` has no name")
+        for label in (d.name, *d.aliases):
+            if len(label) > MAX_LABEL_LENGTH:
+                problems.append(f"strand `{d.slug}` has a name or alias over {MAX_LABEL_LENGTH} characters")
         if d.parent is not None and d.parent not in slugs:
             problems.append(f"strand `{d.slug}` has parent `{d.parent}`, which is not in the catalogue")
     if not problems:
@@ -154,7 +170,7 @@ def validate(definitions: list[StrandDefinition]) -> Catalogue:
     if problems:
         raise InvalidRequest("The strand catalogue has problems:\n" + "\n".join(f"• {p}" for p in problems))
     catalogue = Catalogue(ordered)
-    clashes = {k: v for k, v in catalogue._by_key.items() if len(v) > 1}
+    clashes = catalogue.label_clashes()
     if clashes:
         raise InvalidRequest(
             "The strand catalogue has problems:\n"
@@ -175,7 +191,12 @@ def read_catalogue_csv(text: str) -> list[StrandDefinition]:
         )
     definitions = []
     for row in reader:
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if None in row:  # DictReader files extra cells under the key None
+            raise InvalidRequest(
+                f"Line {reader.line_num} of the catalogue file has more cells than the header "
+                f"({', '.join(CATALOGUE_COLUMNS)}); put several aliases in one cell, separated by ';'."
+            )
+        row = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
         aliases = tuple(a.strip() for a in row.get("aliases", "").split(";") if a.strip())

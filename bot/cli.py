@@ -14,17 +14,15 @@ import click
 from slack_bolt.request import BoltRequest
 
 from bot.catalogue import read_catalogue_csv, write_catalogue_csv
-from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, strand_report
+from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, strand_report, update_catalogue
 from bot.db import Database, current_revision, head_revision, upgrade
-from bot.demo import DEMO_SOURCE, generate
+from bot.demo import load_demo
 from bot.errors import InvalidRequest, StrandbotError
-from bot.periods import dashboard_windows
 from bot.render.blocks import message_as_text
 from bot.render.text import dashboard_json, dashboard_table
-from bot.repository import other_sources_count, replace_source, save_catalogue
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.answer import HOLDING_NOTE
-from bot.slack.app import Services, create_app
+from bot.slack.app import Services, check_slack_connection, create_app
 from bot.slack.standin import SlackStandIn, signed_command
 
 log = logging.getLogger("strandbot")
@@ -41,6 +39,8 @@ class StrandbotGroup(click.Group):
             sys.exit(2)
         except StrandbotError as error:
             click.echo(f"strandbot: {error}", err=True)
+            if getattr(error, "detail", ""):  # administrators at a terminal can act on the driver's words
+                click.echo(f"  detail: {error.detail}", err=True)
             sys.exit(1)
 
 
@@ -55,8 +55,9 @@ def settings_from(ctx: click.Context) -> Settings:
 @click.version_option(package_name="strandbot")
 def main(verbose: bool) -> None:
     """strandbot: vulnerability-strand statistics for safeguarding teams, in Slack and here."""
+    # Quiet by default: errors reach the user as one clear line; -v shows the log with tracebacks.
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
+        level=logging.DEBUG if verbose else logging.CRITICAL,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -73,7 +74,12 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Bring the database's schema up to date (safe to run any time)."""
     settings = settings_from(ctx)
     upgrade_database(settings, revision)
-    click.echo(f"Database at {settings.database_url.render_as_string()} is at revision {revision}.")
+    database = Database(settings.database_url)
+    click.echo(
+        f"Database {settings.database_url.render_as_string()} is at revision {current_revision(database.engine)}"
+        f"{' (the latest)' if current_revision(database.engine) == head_revision(settings.database_url) else ''}."
+    )
+    database.dispose()
 
 
 def upgrade_database(settings: Settings, revision: str = "head") -> None:
@@ -97,16 +103,8 @@ def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
     upgrade_database(settings)
     database = Database(settings.database_url)
     end = checked_as_of(settings, as_of.date() if as_of else None)
-    start = dashboard_windows(end, settings.fy_start_month, settings.baseline_fy).baseline_fytd.start
-    with database.session() as session:
-        real = other_sources_count(session, DEMO_SOURCE)
-        if real and not force:
-            raise InvalidRequest(
-                f"This database holds {real:,} occurrences from real sources; demo data would mix into their "
-                "statistics. Point DATABASE_URL at a separate database, or pass --force."
-            )
-        stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed))
-    click.echo(f"Loaded {stored:,} demo occurrences from {start} to {end} (seed {seed}).\n")
+    loaded = load_demo(database, settings, end, seed, force)
+    click.echo(f"Loaded {loaded.stored:,} demo occurrences from {loaded.start} to {loaded.end} (seed {seed}).\n")
     click.echo(dashboard_table(full_dashboard(database, settings, end)))
 
 
@@ -120,7 +118,7 @@ def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
     settings = settings_from(ctx)
     database = Database(settings.database_url)
     day: date | None = as_of.date() if as_of else None
-    if strand:
+    if strand and strand.strip().lower() != "all":
         dashboard = strand_report(database, settings, strand, day).dashboard
     else:
         dashboard = full_dashboard(database, settings, day)
@@ -175,6 +173,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) 
 
     settings = settings_from(ctx)
     settings.require_slack()
+    check_slack_connection(settings)
     logging.getLogger().setLevel(logging.INFO)
     database = Database(settings.database_url)
     if not database.ping():
@@ -209,7 +208,10 @@ def strands_list(ctx: click.Context) -> None:
 def strands_export(ctx: click.Context, path: Path) -> None:
     """Write the catalogue to PATH as CSV (slug, name, parent, aliases separated by ';')."""
     catalogue = strand_catalogue(Database(settings_from(ctx).database_url))
-    path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
+    try:
+        path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
+    except OSError as error:
+        raise InvalidRequest(f"Could not write {path}: {error.strerror}.") from None
     click.echo(f"Wrote {len(catalogue)} strands to {path}.")
 
 
@@ -223,9 +225,7 @@ def strands_load(ctx: click.Context, path: Path) -> None:
     except UnicodeDecodeError:
         raise InvalidRequest(f"{path} is not UTF-8 text; save it from Excel as “CSV UTF-8”.") from None
     definitions = read_catalogue_csv(text)
-    database = Database(settings_from(ctx).database_url)
-    with database.session() as session:
-        change = save_catalogue(session, definitions)
+    change = update_catalogue(Database(settings_from(ctx).database_url), definitions)
     click.echo(
         f"Catalogue loaded: {len(change.added)} added, {len(change.updated)} updated, "
         f"{len(definitions) - len(change.added) - len(change.updated)} unchanged."

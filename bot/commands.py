@@ -12,6 +12,7 @@ from bot.errors import InvalidRequest
 # Longer than any strand name plus a date; anything beyond is a paste gone wrong.
 MAX_COMMAND_LENGTH = 200
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+OTHER_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ def parse_strand_command(text: str | None) -> StrandCommand:
         )
     words = text.split()
     as_of = None
+    if words and OTHER_DATE.match(words[-1]):
+        raise InvalidRequest(
+            f"Write the date as YYYY-MM-DD (e.g. 2025-06-30 for 30 June), so day and month can't be mixed up; "
+            f"“{words[-1]}” is ambiguous."
+        )
     if words and ISO_DATE.match(words[-1]):
         as_of = _date(words.pop())
         if [w.lower() for w in words[-2:]] == ["as", "of"]:

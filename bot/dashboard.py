@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, StrandDefinition
 from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.periods import dashboard_windows
-from bot.repository import load_catalogue, window_counts
+from bot.repository import CatalogueChange, load_catalogue, save_catalogue, window_counts
 from bot.settings import Settings
 from bot.stats import Dashboard, compute_dashboard
 
@@ -50,29 +50,30 @@ def checked_as_of(settings: Settings, as_of: date | None) -> date:
 
 def full_dashboard(database: Database, settings: Settings, as_of: date | None = None) -> Dashboard:
     """Every strand in the catalogue, parents summing their sub-strands."""
-    as_of = checked_as_of(settings, as_of)
-    windows = dashboard_windows(as_of, settings.fy_start_month, settings.baseline_fy)
-    with database.session() as session:
-        catalogue = load_catalogue(session)
-        counts = window_counts(session, windows, settings.timezone)
-    return compute_dashboard(counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy)
+    return _dashboard(database, settings, as_of, strand_text=None)
 
 
 def strand_report(database: Database, settings: Settings, strand_text: str, as_of: date | None = None) -> StrandReport:
     """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands."""
+    return StrandReport(_dashboard(database, settings, as_of, strand_text))
+
+
+def _dashboard(database: Database, settings: Settings, as_of: date | None, strand_text: str | None) -> Dashboard:
     as_of = checked_as_of(settings, as_of)
     windows = dashboard_windows(as_of, settings.fy_start_month, settings.baseline_fy)
     with database.session() as session:
         catalogue = load_catalogue(session)
-        strand = catalogue.resolve(strand_text)
-        family = catalogue.descendants(strand.slug)
+        family = None if strand_text is None else catalogue.descendants(catalogue.resolve(strand_text).slug)
         counts = window_counts(session, windows, settings.timezone, family)
-    dashboard = compute_dashboard(
-        counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=family
-    )
-    return StrandReport(dashboard)
+    return compute_dashboard(counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=family)
 
 
 def strand_catalogue(database: Database) -> Catalogue:
     with database.session() as session:
         return load_catalogue(session)
+
+
+def update_catalogue(database: Database, definitions: list[StrandDefinition]) -> CatalogueChange:
+    """Add and update strands (see repository.save_catalogue), all or nothing."""
+    with database.session() as session:
+        return save_catalogue(session, definitions)

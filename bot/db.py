@@ -13,11 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
-from bot.errors import DatabaseNotReady, DatabaseUnavailable
+from bot.errors import DatabaseNotReady, DatabaseRefused, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Database:
             with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as error:
-            log.error("database error: %s", error, exc_info=True)
+            log.error("database error", exc_info=True)
             raise _classify(error) from error
 
     def ping(self) -> bool:
@@ -80,10 +80,13 @@ class Database:
 
 
 def _classify(error: SQLAlchemyError) -> Exception:
-    text = str(getattr(error, "orig", error)).lower()
-    if "no such table" in text or ("relation" in text and "does not exist" in text):
+    detail = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    lowered = detail.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
         return DatabaseNotReady()
-    return DatabaseUnavailable()
+    if isinstance(error, IntegrityError | DataError):
+        return DatabaseRefused(detail)
+    return DatabaseUnavailable(detail)
 
 
 def alembic_config(url: URL) -> Config:

@@ -17,7 +17,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from bot.repository import NewOccurrence
+from bot.db import Database
+from bot.errors import InvalidRequest
+from bot.periods import dashboard_windows
+from bot.repository import NewOccurrence, other_sources_count, replace_source
+from bot.settings import Settings
 
 DEMO_SOURCE = "demo"
 
@@ -107,6 +111,30 @@ def _hour_weights(evening_weekend: bool) -> np.ndarray:
         weights[3, 18:24] += 1.6  # Thursday evening
         weights[4:7, 0:5] += 1.8  # early hours of Friday, Saturday and Sunday
     return weights
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    stored: int
+    start: date
+    end: date
+
+
+def load_demo(database: Database, settings: Settings, end: date, seed: int = 1, force: bool = False) -> DemoLoad:
+    """Replace the demo occurrences with fresh ones covering every dashboard window as of `end`.
+
+    Refuses (unless `force`) when the database holds occurrences from other, real sources."""
+    windows = dashboard_windows(end, settings.fy_start_month, settings.baseline_fy).all().values()
+    start = min(w.start for w in windows)
+    with database.session() as session:
+        real = other_sources_count(session, DEMO_SOURCE)
+        if real and not force:
+            raise InvalidRequest(
+                f"This database holds {real:,} occurrences from real sources; demo data would mix into their "
+                "statistics. Point DATABASE_URL at a separate database, or pass --force."
+            )
+        stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed))
+    return DemoLoad(stored, start, end)
 
 
 def generate(start: date, end: date, tz: ZoneInfo, seed: int = 1) -> Iterator[NewOccurrence]:

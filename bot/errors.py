@@ -27,11 +27,20 @@ class InvalidRequest(StrandbotError):
 
 
 class DatabaseUnavailable(StrandbotError):
-    def __init__(self) -> None:
+    """The database can't be reached or opened. `detail` (the driver's words) is for administrators."""
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
         super().__init__(
             "The statistics database can't be reached right now, so no figures can be shown. "
             "Please try again in a few minutes; the problem has been logged for the administrators."
         )
+
+
+class DatabaseRefused(StrandbotError):
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"The database refused the change, so nothing was saved: {detail}")
 
 
 class DatabaseNotReady(StrandbotError):

@@ -31,9 +31,6 @@ NAMING_CONVENTION = {
 # SQLite's INTEGER PRIMARY KEY is its rowid (auto-incrementing); BIGINT would not be.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-PERSON_ROLES = ("victim", "offender", "subject", "witness", "other")
-LINK_KINDS = ("person", "location")
-
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant, stored in UTC: timestamptz on PostgreSQL, naive UTC text on SQLite (which has no zones).

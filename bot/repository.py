@@ -40,23 +40,27 @@ class CatalogueChange:
 def save_catalogue(session: Session, definitions: list[StrandDefinition]) -> CatalogueChange:
     """Add and update strands from `definitions`; strands the file leaves out are kept, never deleted.
 
-    The merged catalogue is validated as a whole before anything is written."""
+    A file listing every strand sets the display order; a partial file keeps existing strands where they
+    are and puts new ones last among their siblings. The merged catalogue is validated before any write."""
     existing = load_catalogue(session)
     incoming = {d.slug for d in definitions}
-    merged = definitions + [s for s in existing if s.slug not in incoming]
-    validate(merged)
+    validate(definitions + [s for s in existing if s.slug not in incoming])
     rows = {s.slug: s for s in session.scalars(select(Strand)).all()}
+    reorder = incoming >= rows.keys()
+    next_position = max((s.position for s in rows.values()), default=0) + 10
     added, updated = [], []
-    for position, definition in enumerate(definitions, start=1):
+    for index, definition in enumerate(definitions, start=1):
         strand = rows.get(definition.slug)
         if strand is None:
-            strand = rows[definition.slug] = Strand(slug=definition.slug)
+            strand = rows[definition.slug] = Strand(slug=definition.slug, position=next_position)
+            next_position += 10
             session.add(strand)
             added.append(definition.slug)
-        elif existing.get(definition.slug) != definition or strand.position != position * 10:
+        elif existing.get(definition.slug) != definition or (reorder and strand.position != index * 10):
             updated.append(definition.slug)
+        if reorder:
+            strand.position = index * 10
         strand.name = definition.name
-        strand.position = position * 10
         # Keep alias rows that stay, so re-adding one never trips the (strand, alias) unique key.
         current = {a.alias: a for a in strand.aliases}
         strand.aliases = [current.get(a) or StrandAlias(alias=a) for a in dict.fromkeys(definition.aliases)]

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite:///strandbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 class SettingsError(Exception):
@@ -114,19 +115,20 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
 
 
 def _database_url(raw: str, problems: list[str]) -> URL | None:
+    expected = "expected e.g. sqlite:///strandbot.db or postgresql://user:password@host:5432/dbname"
     try:
         url = make_url(raw)
-    except ArgumentError:
-        problems.append(
-            f"DATABASE_URL {raw!r} is not a database URL; expected e.g. sqlite:///strandbot.db "
-            "or postgresql://user@host:5432/dbname."
-        )
+    except (ArgumentError, ValueError):
+        problems.append(f"DATABASE_URL {raw!r} is not a database URL; {expected}.")
         return None
     # We ship psycopg 3; a bare postgresql:// URL would make SQLAlchemy look for psycopg2.
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        problems.append(f"DATABASE_URL uses {url.get_backend_name()!r}; strandbot supports sqlite and postgresql.")
+    if url.drivername not in SUPPORTED_DRIVERS:
+        problems.append(f"DATABASE_URL uses {url.drivername!r}, which strandbot does not support; {expected}.")
+        return None
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        problems.append(f"DATABASE_URL {raw!r} is an in-memory database, which keeps nothing; {expected}.")
         return None
     return url
 

@@ -28,9 +28,9 @@ class Comparison:
     """A current count against an earlier one.
 
     `pct` is the change over the previous count as a whole percent, halves rounded away from zero; None
-    when the previous count is 0 and the current is not (shown as "new"). `rag` compares that percentage
-    with the threshold: red above +threshold (or "new"), green below -threshold, amber within (exactly 10%
-    is amber).
+    when the previous count is 0 and the current is not (shown as "new"). `rag` compares the exact change
+    with the threshold: red above +threshold (or "new"), green below -threshold, amber within (exactly
+    10% is amber; +10.4% is red though it shows as +10%).
     `p_value` tests whether the two counts really differ (two-sided exact conditional test, equal exposure).
     """
 
@@ -87,13 +87,22 @@ def percent_change(current: int, previous: int) -> int | None:
 def compare(current: int, previous: int, threshold_percent: float = DEFAULT_THRESHOLD_PERCENT) -> Comparison:
     change = current - previous
     direction: Direction = "up" if change > 0 else "down" if change < 0 else "none"
-    pct = percent_change(current, previous)
-    # The colour follows the percentage people see, so a "+10%" is never red under a 10% threshold.
-    if pct is None:
-        rag: Rag = "red"  # a rise from nothing
+    if previous == 0:
+        rag: Rag = "red" if current > 0 else "amber"  # a rise from nothing is "new"
     else:
-        rag = "red" if pct > threshold_percent else "green" if pct < -threshold_percent else "amber"
-    return Comparison(current, previous, change, pct, direction, rag, equal_rates_p_value(current, previous))
+        # The exact change, not the rounded one: +10.4% is "more than 10%" (and shows as +10%).
+        ratio = Fraction(100 * change, previous)
+        threshold = Fraction(threshold_percent).limit_denominator(10_000)
+        rag = "red" if ratio > threshold else "green" if ratio < -threshold else "amber"
+    return Comparison(
+        current,
+        previous,
+        change,
+        percent_change(current, previous),
+        direction,
+        rag,
+        equal_rates_p_value(current, previous),
+    )
 
 
 def equal_rates_p_value(current: int, previous: int) -> float:

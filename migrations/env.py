@@ -1,8 +1,9 @@
 """Alembic environment: the URL comes from strandbot's settings via bot.db.alembic_config."""
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy.engine import make_url
 
+from bot.db import make_engine
 from bot.models import Base
 
 config = context.config
@@ -20,7 +21,8 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    # strandbot's own engine: the same connect timeout and SQLite pragmas as the app.
+    engine = make_engine(make_url(config.get_main_option("sqlalchemy.url")))
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -76,9 +76,22 @@ def test_names_match_ignoring_case_spacing_hyphens_and_ampersands(catalogue, typ
 
 def test_a_near_miss_suggests_the_closest_strand(catalogue):
     with pytest.raises(UnknownStrand) as caught:
-        catalogue.resolve("hate crim")
+        catalogue.resolve("hate crme")
     assert caught.value.suggestions[0] == "hate-crime"
     assert "Did you mean `hate-crime`" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "slug"),
+    [
+        ("domestic", "domestic-abuse"),
+        ("stalk", "stalking-harassment"),
+        ("sexual", "sexual-offences"),
+        ("hate crim", "hate-crime"),
+    ],
+)
+def test_the_start_of_just_one_strands_name_finds_it(catalogue, typed, slug):
+    assert catalogue.resolve(typed).slug == slug
 
 
 def test_a_name_that_starts_several_strands_is_ambiguous(catalogue):

@@ -1,6 +1,9 @@
 """The command line, run as a user would (in-process through click, real database, real settings)."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -54,7 +57,7 @@ def test_stats_for_one_strand_prints_a_table_with_its_sub_strands(run, database)
 
 
 def test_an_unknown_strand_exits_1_with_a_suggestion(run):
-    result = run("stats", "stalkin")
+    result = run("stats", "stalkng")
     assert result.exit_code == 1
     assert "Did you mean `stalking-harassment`" in result.output
 
@@ -70,6 +73,46 @@ def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["stats"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"})
     assert result.exit_code == 1
     assert "`strandbot db upgrade`" in result.output
+
+
+def test_stats_all_is_the_whole_dashboard(run):
+    result = run("stats", "all", "--as-of", "2024-06-30", "--format", "json")
+    assert result.exit_code == 0
+    assert len(json.loads(result.output)["strands"]) == 23
+
+
+def test_a_database_that_is_down_gets_one_clear_line_not_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        env={**os.environ, "DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "can't be reached right now" in result.stderr
+    assert "detail: " in result.stderr  # the driver's words, for the administrator
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_says_when_slack_cannot_be_reached(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "3999"],
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Can't reach Slack's Web API at http://127.0.0.1:9/api/" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_ask_prints_what_slack_would_show(run, database):
@@ -95,6 +138,22 @@ def test_strands_can_be_renamed_and_aliased_without_code(run, tmp_path):
     assert "online-hate" in run("strands", "list").output
 
 
+def test_a_partial_catalogue_file_keeps_the_dashboard_order(run, tmp_path):
+    partial = tmp_path / "partial.csv"
+    partial.write_text("slug,name,parent,aliases\nhate-crime,Hate crime,,Hate; HC\nonline-hate,Online,hate-crime,\n")
+    assert run("strands", "load", str(partial)).exit_code == 0
+    slugs = [line.split(",")[0] for line in run("strands", "list").output.splitlines()[1:]]
+    assert slugs[:6] == ["adult-at-risk", "child-at-risk", "domestic-abuse", "hate-crime", "online-hate", "mappa"]
+
+
+def test_a_catalogue_row_with_extra_cells_is_explained(run, tmp_path):
+    extra = tmp_path / "extra.csv"
+    extra.write_text("slug,name,parent,aliases\nhate-crime,Hate crime,,Hate,HC\n")
+    result = run("strands", "load", str(extra))
+    assert result.exit_code == 1
+    assert "Line 2 of the catalogue file has more cells than the header" in result.output
+
+
 def test_a_broken_catalogue_file_changes_nothing(run, tmp_path):
     broken = tmp_path / "broken.csv"
     broken.write_text("slug,name,parent\nrape,Rape,no-such-parent\n", encoding="utf-8")
@@ -110,7 +169,8 @@ def test_a_broken_catalogue_file_changes_nothing(run, tmp_path):
 def test_demo_is_reproducible_and_keeps_out_of_real_data(run, database):
     first = run("demo", "--seed", "3", "--as-of", "2020-05-31")
     assert first.exit_code == 0, first.output
-    assert "demo occurrences from 2019-04-01 to 2020-05-31 (seed 3)" in first.output
+    # From the start of the earliest window: the previous rolling 12 months.
+    assert "demo occurrences from 2018-06-01 to 2020-05-31 (seed 3)" in first.output
     stats_first = run("stats", "--as-of", "2020-05-31", "--format", "json").output
     assert run("demo", "--seed", "3", "--as-of", "2020-05-31").exit_code == 0
     assert run("stats", "--as-of", "2020-05-31", "--format", "json").output == stats_first

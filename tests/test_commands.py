@@ -30,6 +30,11 @@ def test_an_impossible_date_says_how_to_write_one():
         parse_strand_command("hate-crime 2025-02-30")
 
 
+def test_a_day_first_date_asks_for_an_unambiguous_one():
+    with pytest.raises(InvalidRequest, match="YYYY-MM-DD"):
+        parse_strand_command("hate crime 03/06/2025")
+
+
 def test_five_thousand_characters_are_refused_with_an_example():
     with pytest.raises(InvalidRequest, match="5,000 characters.*`/strand hate-crime`"):
         parse_strand_command("x" * 5000)

@@ -66,18 +66,21 @@ def test_a_january_financial_year_in_toronto(database_url, database):
         [
             ("mental-health", utc("2024-01-01T04:59")),  # 23:59 on 31 Dec in Toronto: last year
             ("mental-health", utc("2024-01-01T05:00")),  # midnight in Toronto: this year
+            ("mental-health", utc("2023-01-01T05:00")),  # midnight a year earlier: previous FYTD
+            ("mental-health", utc("2023-01-01T04:30")),  # 23:30 on 31 Dec 2022: before it
             ("mental-health", utc("2019-01-10T12:00")),  # the baseline (calendar) year 2019
         ],
     )
     report = strand_report(database, toronto, "mental health", date(2024, 1, 15))
     mh = report.strand
-    assert (mh.fytd.current, mh.fytd.previous, mh.baseline.previous) == (1, 0, 1)
+    assert (mh.fytd.current, mh.fytd.previous, mh.baseline.previous) == (1, 1, 1)
+    assert mh.rolling12.current == 2  # 16 Jan 2023 to 15 Jan 2024 in Toronto: both new-year times
     assert (report.dashboard.fy_label, report.dashboard.baseline_label) == ("2024", "2019")
 
 
 def test_an_unknown_strand_names_the_closest(database, settings):
     with pytest.raises(UnknownStrand, match="hate-crime"):
-        strand_report(database, settings, "hat crime", AS_OF)
+        strand_report(database, settings, "hat crme", AS_OF)
 
 
 def test_a_date_in_the_future_is_refused(database, settings):

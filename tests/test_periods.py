@@ -43,6 +43,12 @@ def test_a_january_financial_year_is_the_calendar_year():
     assert fy_label(2099, 4) == "2099/00"
 
 
+def test_a_rolling_year_ending_28_february_takes_in_the_leap_day_before_it():
+    w = dashboard_windows(date(2025, 2, 28), 4, 2019)
+    assert w.current_rolling12 == Window(date(2024, 2, 29), date(2025, 2, 28))
+    assert w.previous_rolling12 == Window(date(2023, 3, 1), date(2024, 2, 28))
+
+
 def test_months_clamp_to_the_end_of_a_shorter_month():
     assert shift_months(date(2024, 3, 31), -1) == date(2024, 2, 29)
     assert shift_months(date(2024, 1, 31), -12) == date(2023, 1, 31)
@@ -56,3 +62,5 @@ def test_local_days_become_utc_instants_across_the_clock_change():
     assert end.isoformat() == "2024-03-31T23:00:00+00:00"  # BST began at 01:00 UTC: a 23-hour day
     start, _ = Window(date(2024, 7, 1), date(2024, 7, 1)).utc_bounds(london)
     assert start == datetime.fromisoformat("2024-06-30T23:00:00+00:00")
+    start, end = Window(date(2024, 10, 27), date(2024, 10, 27)).utc_bounds(london)
+    assert (end - start).total_seconds() == 25 * 3600  # BST ended: a 25-hour day

@@ -48,6 +48,20 @@ def test_every_wrong_value_is_named_at_once():
     assert "'bob'" in message and "U012AB3CD'" not in message
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgresql://db:notaport/x", "is not a database URL"),
+        ("postgresql+psycopg2://db/x", "does not support"),
+        ("mysql://db/x", "does not support"),
+        ("sqlite://", "in-memory"),
+    ],
+)
+def test_a_database_url_strandbot_cannot_use_is_named(url, says):
+    with pytest.raises(SettingsError, match=f"DATABASE_URL.*{says}"):
+        load(DATABASE_URL=url)
+
+
 def test_admins_and_a_canadian_january_year():
     settings = load(
         STRANDBOT_ADMINS="U012AB3CD,W0ABCDEF1",

@@ -119,9 +119,9 @@ def test_a_request_older_than_five_minutes_is_refused(server, slack):
 
 
 def test_an_unknown_strand_suggests_the_closest(server, slack):
-    status, answer = server.command(slack, "hate crim", OFFICER)
+    status, answer = server.command(slack, "hate crme", OFFICER)
     assert status == 200
-    assert "No strand is called “hate crim”. Did you mean `hate-crime`" in answer["text"]
+    assert "No strand is called “hate crme”. Did you mean `hate-crime`" in answer["text"]
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,8 @@ def test_a_fall_to_zero_is_minus_100_percent_and_green():
     [
         (11, 10, "amber"),  # exactly +10% is amber
         (9, 10, "amber"),  # exactly -10% is amber
-        (1104, 1000, "amber"),  # shows +10%, so amber
+        (1104, 1000, "red"),  # +10.4% is more than 10%, though it shows as +10%
+        (896, 1000, "green"),  # -10.4%
         (221, 200, "red"),  # +10.5% shows +11%
         (179, 200, "green"),  # -10.5% shows -11%
         (12, 10, "red"),

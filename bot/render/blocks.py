@@ -25,8 +25,10 @@ from bot.stats import Comparison, Dashboard
 
 SHARE_ACTION_ID = "share_strand"
 RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": ":large_green_circle:"}
-# Slack allows 3,000 characters in a section's text; leave room for the code fences.
+# Slack allows 3,000 characters in a section's text (leave room for the code fences) and 50 blocks.
 SECTION_TEXT_LIMIT = 2900
+MAX_TABLE_SECTIONS = 40
+MAX_TABLE_LINE = 300
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class Message:
 
     text: str
     blocks: list[dict]
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn escaping: without it a typed `<!channel>` would notify everyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _blocks(*blocks: Block | None) -> list[dict]:
@@ -72,12 +79,19 @@ def comparison_section(title: str, comparison: Comparison, current: Window, prev
 
 
 def code_sections(lines: list[str]) -> list[SectionBlock]:
-    """A monospace table as one or more sections, split between rows to stay within Slack's limit."""
-    sections, chunk = [], []
-    for line in lines:
+    """A monospace table as one or more sections, split between rows to stay within Slack's limits.
+
+    Over-long rows are cut; a table too big for one message ends with a line saying how many rows are left out."""
+    sections: list[list[str]] = []
+    chunk: list[str] = []
+    for shown, line in enumerate(lines):
+        line = escape(line if len(line) <= MAX_TABLE_LINE else line[: MAX_TABLE_LINE - 1] + "…")
         if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_LIMIT:
             sections.append(chunk)
             chunk = []
+            if len(sections) == MAX_TABLE_SECTIONS - 1:
+                chunk = [f"… and {len(lines) - shown} more rows, too many for one Slack message"]
+                break
         chunk.append(line)
     sections.append(chunk)
     return [SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(c) + "```")) for c in sections]
@@ -145,7 +159,7 @@ def dashboard_message(dashboard: Dashboard) -> Message:
             ]
         ),
         *code_sections(compact_table(dashboard)),
-        ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · `/strand <name>` for one strand")]),
+        ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · `/strand hate-crime` for one strand")]),
     ]
     return Message(text=f"Vulnerability dashboard as of {dashboard.as_of.isoformat()}", blocks=_blocks(*blocks))
 
@@ -165,7 +179,10 @@ def catalogue_message(catalogue: Catalogue) -> Message:
 
 def notice_message(text: str) -> Message:
     """A short reply: help, an error, a confirmation."""
-    return Message(text=text, blocks=_blocks(SectionBlock(text=MarkdownTextObject(text=text[:3000]))))
+    text = escape(text)
+    if len(text) > SECTION_TEXT_LIMIT:
+        text = text[: SECTION_TEXT_LIMIT - 1] + "…"
+    return Message(text=text, blocks=_blocks(SectionBlock(text=MarkdownTextObject(text=text))))
 
 
 HELP_TEXT = (

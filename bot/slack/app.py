@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.db import Database
+from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.slack.listeners import register_listeners
 
@@ -26,6 +29,22 @@ class Services:
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="strandbot-answer")
     )
+
+
+def check_slack_connection(settings: Settings) -> None:
+    """Fail early and clearly if Slack can't be reached or refuses the token (before workers start)."""
+    try:
+        WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10).auth_test()
+    except SlackApiError as error:
+        raise InvalidRequest(
+            f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error', 'unknown error')}); copy the Bot User "
+            "OAuth Token again from the app's OAuth & Permissions page."
+        ) from None
+    except (URLError, OSError) as error:
+        raise InvalidRequest(
+            f"Can't reach Slack's Web API at {settings.slack_api_url} ({error}); check the network, a proxy, "
+            "or SLACK_API_URL."
+        ) from None
 
 
 def create_app(services: Services) -> App:

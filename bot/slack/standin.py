@@ -100,10 +100,6 @@ class SlackStandIn:
                     raise TimeoutError(f"nothing matching arrived at the Slack stand-in within {timeout} s")
                 self._changed.wait(remaining)
 
-    def responses(self) -> list[Received]:
-        """What was posted to response URLs: the messages users saw after the acknowledgement."""
-        return [r for r in self.received if r.path.startswith("/response/")]
-
     def _record(self, request: Received) -> None:
         with self._changed:
             self.received.append(request)

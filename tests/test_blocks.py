@@ -1,0 +1,49 @@
+"""Block Kit messages stay within Slack's limits and escape what people type."""
+
+from datetime import date
+
+import pandas as pd
+
+from bot.catalogue import Catalogue, StrandDefinition
+from bot.periods import dashboard_windows
+from bot.render.blocks import catalogue_message, dashboard_message, notice_message
+from bot.stats import compute_dashboard
+
+SECTION_LIMIT, BLOCK_LIMIT = 3000, 50
+
+
+def big_catalogue() -> Catalogue:
+    parents = [
+        StrandDefinition(
+            f"strand-{i}",
+            f"Strand number {i} " + "x" * 150,
+            None,
+            tuple(f"alias {i}-{j} " + "y" * 180 for j in range(20)),
+        )
+        for i in range(100)
+    ]
+    children = [StrandDefinition(f"sub-{i}", f"Sub-strand {i}", f"strand-{i}") for i in range(100)]
+    return Catalogue(tuple(p for pair in zip(parents, children, strict=True) for p in pair))
+
+
+def within_limits(blocks: list[dict]) -> bool:
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    return len(blocks) <= BLOCK_LIMIT and all(len(t) <= SECTION_LIMIT for t in texts)
+
+
+def test_a_200_strand_catalogue_with_long_names_fits_slack(tmp_path):
+    catalogue = big_catalogue()
+    windows = dashboard_windows(date(2024, 6, 30), 4, 2019)
+    counts = pd.DataFrame({"current_fytd": range(200)}, index=[s.slug for s in catalogue])
+    dashboard = compute_dashboard(counts, catalogue, windows, 4, 2019)
+    assert within_limits(dashboard_message(dashboard).blocks)
+    assert within_limits(catalogue_message(catalogue).blocks)
+
+
+def test_what_people_type_is_escaped_so_it_cannot_ping_a_channel():
+    message = notice_message("No strand is called “<!channel> & co”.")
+    assert message.blocks[0]["text"]["text"] == "No strand is called “&lt;!channel&gt; &amp; co”."
+
+
+def test_a_very_long_notice_is_cut_to_fit():
+    assert within_limits(notice_message("z" * 10_000).blocks)
