@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import json
 import logging
 import secrets
@@ -18,8 +19,10 @@ from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, stran
 from bot.db import Database, current_revision, head_revision, upgrade
 from bot.demo import load_demo
 from bot.errors import InvalidRequest, StrandbotError
+from bot.importer import import_file
 from bot.render.blocks import message_as_text
-from bot.render.text import dashboard_json, dashboard_table
+from bot.render.text import dashboard_json, dashboard_table, imports_table
+from bot.retention import planned_purge, recent_loads, run_purge
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.app import Services, check_slack_connection, create_app
@@ -188,6 +191,108 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) 
         serve_socket_mode(settings)
     else:
         serve_http(settings, host, port, workers, threads)
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--mapping", "mapping_path", type=click.Path(path_type=Path), help="TOML mapping for a non-canonical export."
+)
+@click.option("--source", help="Records system the IDs belong to (default: the mapping's, else 'records').")
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@click.option("--strict", is_flag=True, help="Commit nothing (and exit 1) if any row is rejected.")
+@click.pass_context
+def import_command(
+    ctx: click.Context, path: Path, mapping_path: Path | None, source: str | None, dry_run: bool, strict: bool
+) -> None:
+    """Load a CSV export of occurrences: canonical columns, or any export with --mapping."""
+    settings = settings_from(ctx)
+    database = Database(settings.database_url)
+    with ByteProgress(path) as progress:
+        summary = import_file(database, settings, path, operator(), mapping_path, source, dry_run, strict, progress)
+    if summary.same_as_earlier and not dry_run:
+        earlier = summary.same_as_earlier
+        click.echo(
+            f"Note: the same file was loaded on {earlier.finished_at:%Y-%m-%d %H:%M} UTC by "
+            f"{earlier.imported_by}; loading it again changes nothing.",
+            err=True,
+        )
+    for reason in summary.sample_reasons:
+        click.echo(f"  rejected {reason}", err=True)
+    click.echo(summary.line())
+    if not summary.committed and not dry_run:
+        sys.exit(1)
+
+
+class ByteProgress:
+    """A progress bar over the file's bytes, on a terminal only (cron and pipes get the summary alone)."""
+
+    def __init__(self, path: Path):
+        self.size = path.stat().st_size if path.is_file() else 0
+        self.bar = None
+        self.shown = 0
+
+    def __enter__(self):
+        if sys.stderr.isatty() and self.size:
+            self.bar = click.progressbar(length=self.size, label="Loading", file=sys.stderr).__enter__()
+        return self
+
+    def __call__(self, done: int) -> None:
+        if self.bar:
+            self.bar.update(max(0, min(done, self.size) - self.shown))
+            self.shown = min(done, self.size)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.__exit__(*exc)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.pass_context
+def imports(ctx: click.Context, limit: int) -> None:
+    """The most recent loads: file, who, when and what each did."""
+    records = recent_loads(Database(settings_from(ctx).database_url), limit)
+    if not records:
+        click.echo("No files have been loaded yet: see `strandbot import --help`.")
+        return
+    click.echo(imports_table(records))
+
+
+@main.command()
+@click.option(
+    "--before", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Remove what occurred before this date."
+)
+@click.option("--occurrences", "whole_occurrences", is_flag=True, help="Remove whole occurrences, not just links.")
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.pass_context
+def purge(ctx: click.Context, before, whole_occurrences: bool, yes: bool) -> None:
+    """Retention: remove person and location links (or whole occurrences) from before a date. Recorded."""
+    settings = settings_from(ctx)
+    database = Database(settings.database_url)
+    day = before.date()
+    planned = planned_purge(database, settings, day, whole_occurrences)
+    what = (
+        f"{planned.occurrences:,} occurrences and their {planned.links:,} person and location links"
+        if whole_occurrences
+        else f"{planned.links:,} person and location links"
+    )
+    if not planned.links and not planned.occurrences:
+        click.echo(f"Nothing occurred before {day}: nothing to purge.")
+        return
+    if not yes and not click.confirm(f"Remove {what} from before {day}? This cannot be undone", err=True):
+        click.echo("Nothing removed.")
+        return
+    done = run_purge(database, settings, day, whole_occurrences, operator())
+    click.echo(f"Removed {done.occurrences:,} occurrences and {done.links:,} links from before {day}; recorded.")
+
+
+def operator() -> str:
+    """Who is at the command line, for the record of loads and purges."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @main.group()

@@ -3,11 +3,13 @@ describes it for queries and for Alembic's autogenerate."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -123,3 +125,38 @@ class OccurrenceLink(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     ref: Mapped[str] = mapped_column(String(100), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ImportRecord(Base):
+    """One load of a file: what, by whom, when, and what it did. `strandbot imports` lists them."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rows_read: Mapped[int] = mapped_column(BigInteger)
+    inserted: Mapped[int] = mapped_column(BigInteger)
+    updated: Mapped[int] = mapped_column(BigInteger)
+    unchanged: Mapped[int] = mapped_column(BigInteger)
+    person_links: Mapped[int] = mapped_column(BigInteger)
+    location_links: Mapped[int] = mapped_column(BigInteger)
+    rejected: Mapped[int] = mapped_column(BigInteger)
+
+
+class PurgeRecord(Base):
+    """One retention purge: personal links (and perhaps whole occurrences) removed before a date."""
+
+    __tablename__ = "purges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purged_by: Mapped[str] = mapped_column(String(100))
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    before: Mapped[date] = mapped_column(Date)
+    whole_occurrences: Mapped[bool] = mapped_column(Boolean)
+    occurrences_removed: Mapped[int] = mapped_column(BigInteger)
+    links_removed: Mapped[int] = mapped_column(BigInteger)

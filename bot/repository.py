@@ -8,11 +8,31 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.catalogue import Catalogue, StrandDefinition, in_display_order, validate
-from bot.models import Occurrence, OccurrenceLink, Strand, StrandAlias
+from bot.models import ImportRecord, Occurrence, OccurrenceLink, Strand, StrandAlias, UTCDateTime
 from bot.periods import DashboardWindows
 
 # Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
@@ -99,6 +119,10 @@ def window_counts(
     return table.reindex(columns=list(windows.all()), fill_value=0).astype("int64")
 
 
+def strand_id_map(session: Session) -> dict[str, int]:
+    return {slug: id_ for slug, id_ in session.execute(select(Strand.slug, Strand.id))}
+
+
 @dataclass(frozen=True)
 class NewOccurrence:
     source: str
@@ -111,7 +135,7 @@ class NewOccurrence:
 
 def replace_source(session: Session, source: str, occurrences: Iterable[NewOccurrence]) -> int:
     """Replace all of `source`'s occurrences with `occurrences` (links cascade); returns how many were stored."""
-    strand_ids = {slug: id_ for slug, id_ in session.execute(select(Strand.slug, Strand.id))}
+    strand_ids = strand_id_map(session)
     session.execute(delete(Occurrence).where(Occurrence.source == source))
     stored = 0
     batch: list[NewOccurrence] = []
@@ -152,3 +176,194 @@ def _insert_batch(session: Session, batch: list[NewOccurrence], strand_ids: dict
 def other_sources_count(session: Session, source: str) -> int:
     """How many occurrences came from any source but `source`."""
     return session.scalar(select(func.count()).select_from(Occurrence).where(Occurrence.source != source)) or 0
+
+
+# --- Imports: rows are staged in a temporary table, then merged set-based in one statement each. ---
+
+_staging_metadata = MetaData()
+STAGING = Table(
+    "import_staging",
+    _staging_metadata,
+    Column("line", BigInteger),
+    Column("source_id", String(100)),
+    Column("occurred_at", UTCDateTime()),
+    Column("strand_id", Integer),
+    Column("category", String(500)),
+    Column("person_ref", String(100)),
+    Column("person_role", String(32)),
+    Column("location_ref", String(100)),
+    prefixes=["TEMPORARY"],
+)
+# The last row of each occurrence in the file: a later row corrects an earlier one.
+LATEST = Table(
+    "import_latest",
+    _staging_metadata,
+    Column("source_id", String(100), primary_key=True),
+    Column("occurred_at", UTCDateTime()),
+    Column("strand_id", Integer),
+    Column("category", String(500)),
+    prefixes=["TEMPORARY"],
+)
+STAGED_COLUMNS = [c.name for c in STAGING.columns]
+LOCATION_ROLE = "scene"
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+    person_links: int
+    location_links: int
+
+
+def start_staging(session: Session) -> None:
+    connection = session.connection()
+    for table in (STAGING, LATEST):
+        table.drop(connection, checkfirst=True)  # a pooled SQLite connection may keep an old one
+        table.create(connection)
+
+
+def stage_rows(session: Session, rows: list[tuple]) -> None:
+    """Add validated rows (in STAGED_COLUMNS order) to the staging table: COPY on PostgreSQL."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        with (
+            connection.connection.driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY import_staging ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    for start in range(0, len(rows), INSERT_BATCH_ROWS):
+        session.execute(
+            insert(STAGING),
+            [dict(zip(STAGED_COLUMNS, r, strict=True)) for r in rows[start : start + INSERT_BATCH_ROWS]],
+        )
+
+
+def merge_staged(session: Session, source: str) -> MergeCounts:
+    """Upsert the staged occurrences of `source` and replace their links with the staged ones."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
+    last = select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
+    session.execute(
+        insert(LATEST).from_select(
+            ["source_id", "occurred_at", "strand_id", "category"],
+            select(STAGING.c.source_id, STAGING.c.occurred_at, STAGING.c.strand_id, STAGING.c.category).join(
+                last, and_(STAGING.c.source_id == last.c.source_id, STAGING.c.line == last.c.line)
+            ),
+        )
+    )
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("ANALYZE import_latest"))
+    stored = and_(Occurrence.source == source, Occurrence.source_id == LATEST.c.source_id)
+    differs = or_(
+        Occurrence.occurred_at != LATEST.c.occurred_at,
+        Occurrence.strand_id != LATEST.c.strand_id,
+        Occurrence.category.is_distinct_from(LATEST.c.category),
+    )
+    total = session.scalar(select(func.count()).select_from(LATEST)) or 0
+    existing = session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored)) or 0
+    updated = session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored).where(differs)) or 0
+
+    dialect_insert = postgresql_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
+    upsert = dialect_insert(Occurrence.__table__).from_select(
+        ["source", "source_id", "occurred_at", "strand_id", "category"],
+        # WHERE true: SQLite needs it to tell the upsert's ON CONFLICT from a join's ON.
+        select(literal(source), LATEST.c.source_id, LATEST.c.occurred_at, LATEST.c.strand_id, LATEST.c.category).where(
+            true()
+        ),
+    )
+    excluded = upsert.excluded
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["source", "source_id"],
+            set_={"occurred_at": excluded.occurred_at, "strand_id": excluded.strand_id, "category": excluded.category},
+            where=or_(
+                Occurrence.__table__.c.occurred_at != excluded.occurred_at,
+                Occurrence.__table__.c.strand_id != excluded.strand_id,
+                Occurrence.__table__.c.category.is_distinct_from(excluded.category),
+            ),
+        )
+    )
+
+    in_file = select(Occurrence.id).join(LATEST, stored)
+    session.execute(delete(OccurrenceLink).where(OccurrenceLink.occurrence_id.in_(in_file)))
+    joined = and_(Occurrence.source == source, Occurrence.source_id == STAGING.c.source_id)
+    people = (
+        select(Occurrence.id, literal("person"), STAGING.c.person_ref, STAGING.c.person_role)
+        .join(Occurrence, joined)
+        .where(STAGING.c.person_ref.is_not(None))
+    )
+    places = (
+        select(Occurrence.id, literal("location"), STAGING.c.location_ref, literal(LOCATION_ROLE))
+        .join(Occurrence, joined)
+        .where(STAGING.c.location_ref.is_not(None))
+    )
+    session.execute(insert(OccurrenceLink).from_select(["occurrence_id", "kind", "ref", "role"], union(people, places)))
+    link_counts = dict(
+        session.execute(
+            select(OccurrenceLink.kind, func.count())
+            .where(OccurrenceLink.occurrence_id.in_(in_file))
+            .group_by(OccurrenceLink.kind)
+        ).all()
+    )
+    return MergeCounts(
+        inserted=total - existing,
+        updated=updated,
+        unchanged=existing - updated,
+        person_links=link_counts.get("person", 0),
+        location_links=link_counts.get("location", 0),
+    )
+
+
+def end_staging(session: Session) -> None:
+    connection = session.connection()
+    for table in (LATEST, STAGING):
+        table.drop(connection, checkfirst=True)
+
+
+def record_import(session: Session, record: ImportRecord) -> None:
+    session.add(record)
+
+
+def earlier_load(session: Session, sha256: str, source: str) -> ImportRecord | None:
+    """The latest earlier load of a file with the same content into the same source, if any."""
+    return session.scalars(
+        select(ImportRecord)
+        .where(ImportRecord.file_sha256 == sha256, ImportRecord.source == source)
+        .order_by(ImportRecord.id.desc())
+        .limit(1)
+    ).first()
+
+
+def recent_imports(session: Session, limit: int) -> list[ImportRecord]:
+    return list(session.scalars(select(ImportRecord).order_by(ImportRecord.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    occurrences: int
+    links: int
+
+
+def purge_counts(session: Session, before: datetime, whole_occurrences: bool) -> PurgeCounts:
+    """What a purge of everything that occurred before `before` (UTC) would remove."""
+    old = select(Occurrence.id).where(Occurrence.occurred_at < before)
+    links = session.scalar(
+        select(func.count()).select_from(OccurrenceLink).where(OccurrenceLink.occurrence_id.in_(old))
+    )
+    occurrences = session.scalar(select(func.count()).select_from(old.subquery())) if whole_occurrences else 0
+    return PurgeCounts(occurrences or 0, links or 0)
+
+
+def purge(session: Session, before: datetime, whole_occurrences: bool) -> PurgeCounts:
+    counts = purge_counts(session, before, whole_occurrences)
+    old = select(Occurrence.id).where(Occurrence.occurred_at < before)
+    session.execute(delete(OccurrenceLink).where(OccurrenceLink.occurrence_id.in_(old)))
+    if whole_occurrences:
+        session.execute(delete(Occurrence).where(Occurrence.occurred_at < before))
+    return counts

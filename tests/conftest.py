@@ -16,10 +16,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.cli import main
 from bot.db import Database, upgrade
 from bot.repository import NewOccurrence, replace_source
 from bot.settings import Settings, load_settings
@@ -134,3 +136,17 @@ def settings(database_url) -> Settings:
 
 def utc(text_value: str) -> datetime:
     return datetime.fromisoformat(text_value).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def run(database_url, tmp_path, monkeypatch):
+    """Run `strandbot ARGS` against the test database, from an empty directory (no stray .env)."""
+    monkeypatch.chdir(tmp_path)
+    url = database_url.render_as_string(hide_password=False)
+
+    def invoke(*args: str, input: str | None = None, **env: str):  # noqa: A002 - click's name for stdin
+        return CliRunner().invoke(
+            main, list(args), input=input, env={"DATABASE_URL": url, **env}, catch_exceptions=False
+        )
+
+    return invoke

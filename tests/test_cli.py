@@ -5,25 +5,12 @@ import os
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 from conftest import local, store
 
 from bot.cli import main
 
 HATE = [("hate-crime", local("2024-05-15"))] * 3 + [("hate-crime", local("2023-05-15"))] * 2
-
-
-@pytest.fixture
-def run(database_url, tmp_path, monkeypatch):
-    """Run `strandbot ARGS` against the test database, from an empty directory (no stray .env)."""
-    monkeypatch.chdir(tmp_path)
-    url = database_url.render_as_string(hide_password=False)
-
-    def invoke(*args: str, **env: str):
-        return CliRunner().invoke(main, list(args), env={"DATABASE_URL": url, **env}, catch_exceptions=False)
-
-    return invoke
 
 
 def test_stats_json_has_every_dashboard_number(run, database):

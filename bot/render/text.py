@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 
 from tabulate import tabulate
 
@@ -133,3 +134,24 @@ def dashboard_json(dashboard: Dashboard) -> str:
         ensure_ascii=False,
         indent=2,
     )
+
+
+def imports_table(records: list) -> str:
+    """The record of loads, newest first."""
+    rows = [
+        [
+            r.id,
+            f"{r.finished_at:%Y-%m-%d %H:%M}",
+            r.imported_by,
+            r.source,
+            Path(r.file_name).name,
+            f"{r.rows_read:,}",
+            f"{r.inserted:,}",
+            f"{r.updated:,}",
+            f"{r.unchanged:,}",
+            f"{r.rejected:,}",
+        ]
+        for r in records
+    ]
+    headers = ["#", "Finished (UTC)", "By", "Source", "File", "Rows", "Inserted", "Updated", "Unchanged", "Rejected"]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)

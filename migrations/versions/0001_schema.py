@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("ref", sa.String(100), nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
-        sa.CheckConstraint("kind IN ('person', 'location')", name="ck_occurrence_links_kind"),
+        sa.CheckConstraint("kind IN ('person', 'location')", name="kind"),
         sa.ForeignKeyConstraint(
             ["occurrence_id"],
             ["occurrences.id"],
