@@ -136,7 +136,7 @@ class NewOccurrence:
 def replace_source(session: Session, source: str, occurrences: Iterable[NewOccurrence]) -> int:
     """Replace all of `source`'s occurrences with `occurrences` (links cascade); returns how many were stored."""
     strand_ids = strand_id_map(session)
-    session.execute(delete(Occurrence).where(Occurrence.source == source))
+    session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.source == source))
     stored = 0
     batch: list[NewOccurrence] = []
     for occurrence in occurrences:
@@ -204,7 +204,18 @@ LATEST = Table(
     Column("category", String(500)),
     prefixes=["TEMPORARY"],
 )
+# The links the file gives, one row each, to compare with those stored.
+WANTED_LINKS = Table(
+    "import_links",
+    _staging_metadata,
+    Column("occurrence_id", BigInteger),
+    Column("kind", String(16)),
+    Column("ref", String(100)),
+    Column("role", String(32)),
+    prefixes=["TEMPORARY"],
+)
 STAGED_COLUMNS = [c.name for c in STAGING.columns]
+LINK_COLUMNS = [c.name for c in WANTED_LINKS.columns]
 LOCATION_ROLE = "scene"
 
 
@@ -219,7 +230,7 @@ class MergeCounts:
 
 def start_staging(session: Session) -> None:
     connection = session.connection()
-    for table in (STAGING, LATEST):
+    for table in (STAGING, LATEST, WANTED_LINKS):
         table.drop(connection, checkfirst=True)  # a pooled SQLite connection may keep an old one
         table.create(connection)
 
@@ -290,8 +301,8 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
         )
     )
 
-    in_file = select(Occurrence.id).join(LATEST, stored)
-    session.execute(delete(OccurrenceLink).where(OccurrenceLink.occurrence_id.in_(in_file)))
+    # The links the file wants, then only the difference is applied: a nightly re-load of the
+    # same export deletes and inserts nothing.
     joined = and_(Occurrence.source == source, Occurrence.source_id == STAGING.c.source_id)
     people = (
         select(Occurrence.id, literal("person"), STAGING.c.person_ref, STAGING.c.person_role)
@@ -303,14 +314,21 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
         .join(Occurrence, joined)
         .where(STAGING.c.location_ref.is_not(None))
     )
-    session.execute(insert(OccurrenceLink).from_select(["occurrence_id", "kind", "ref", "role"], union(people, places)))
-    link_counts = dict(
-        session.execute(
-            select(OccurrenceLink.kind, func.count())
-            .where(OccurrenceLink.occurrence_id.in_(in_file))
-            .group_by(OccurrenceLink.kind)
-        ).all()
+    session.execute(insert(WANTED_LINKS).from_select(LINK_COLUMNS, union(people, places)))
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("ANALYZE import_links"))
+    links = OccurrenceLink.__table__
+    in_file = select(Occurrence.id).join(LATEST, stored)
+    wanted = (
+        select(WANTED_LINKS.c.occurrence_id)
+        .where(*[WANTED_LINKS.c[name] == links.c[name] for name in LINK_COLUMNS])
+        .exists()
     )
+    session.execute(delete(links).where(links.c.occurrence_id.in_(in_file), ~wanted))
+    session.execute(
+        dialect_insert(links).from_select(LINK_COLUMNS, select(WANTED_LINKS).where(true())).on_conflict_do_nothing()
+    )
+    link_counts = dict(session.execute(select(WANTED_LINKS.c.kind, func.count()).group_by(WANTED_LINKS.c.kind)).all())
     return MergeCounts(
         inserted=total - existing,
         updated=updated,
@@ -322,7 +340,7 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
 
 def end_staging(session: Session) -> None:
     connection = session.connection()
-    for table in (LATEST, STAGING):
+    for table in (WANTED_LINKS, LATEST, STAGING):
         table.drop(connection, checkfirst=True)
 
 
@@ -363,7 +381,8 @@ def purge_counts(session: Session, before: datetime, whole_occurrences: bool) ->
 def purge(session: Session, before: datetime, whole_occurrences: bool) -> PurgeCounts:
     counts = purge_counts(session, before, whole_occurrences)
     old = select(Occurrence.id).where(Occurrence.occurred_at < before)
-    session.execute(delete(OccurrenceLink).where(OccurrenceLink.occurrence_id.in_(old)))
+    # Core tables, not ORM entities: an ORM delete would fetch every deleted row into memory.
+    session.execute(delete(OccurrenceLink.__table__).where(OccurrenceLink.__table__.c.occurrence_id.in_(old)))
     if whole_occurrences:
-        session.execute(delete(Occurrence).where(Occurrence.occurred_at < before))
+        session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.occurred_at < before))
     return counts
