@@ -172,20 +172,20 @@ def import_file(
             end_staging(session)
             commit = not dry_run and not (strict and rejects.count)
             summary = ImportSummary(
-                path,
-                mapping.source,
-                rows_read,
-                counts.inserted,
-                counts.updated,
-                counts.unchanged,
-                counts.person_links,
-                counts.location_links,
-                rejects.count,
-                rejects_path if rejects.count and not dry_run else None,
-                tuple(rejects.samples),
-                commit,
-                dry_run,
-                same,
+                file=path,
+                source=mapping.source,
+                rows_read=rows_read,
+                inserted=counts.inserted,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+                person_links=counts.person_links,
+                location_links=counts.location_links,
+                rejected=rejects.count,
+                rejects_file=rejects_path if rejects.count and not dry_run else None,
+                sample_reasons=tuple(rejects.samples),
+                committed=commit,
+                dry_run=dry_run,
+                same_as_earlier=same,
             )
             if not commit:
                 raise _RollBack()

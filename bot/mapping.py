@@ -25,6 +25,7 @@ CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 PERSON_ROLES = ("victim", "offender", "subject", "witness", "other")
 SECTIONS = ("source", "columns", "formats", "values", "strand")
 DEFAULT_SOURCE = "records"
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ class Mapping:
     rules: tuple[StrandRule, ...] = ()
 
     def with_source(self, source: str | None) -> Mapping:
-        return dataclasses.replace(self, source=source) if source else self
+        if source is None:
+            return self
+        if not SOURCE_NAME.match(source):
+            raise InvalidRequest(f"--source “{source[:40]}” should be 1 to 100 letters, digits, '.', '_' or '-'.")
+        return dataclasses.replace(self, source=source)
 
 
 def canonical_mapping(header: list[str]) -> Mapping:
@@ -117,8 +122,11 @@ class MappingChecker:
                 continue
             if required not in columns and required not in values:
                 self.problem("columns", None, f"nothing gives `{required}`: map it under [columns]")
+        name = str(source.get("name") or DEFAULT_SOURCE)
+        if not SOURCE_NAME.match(name):
+            self.problem("source", "name", "the source name should be 1 to 100 letters, digits, '.', '_' or '-'")
         mapping = Mapping(
-            source=str(source.get("name") or DEFAULT_SOURCE),
+            source=name,
             timezone=self.zone(source.get("timezone")),
             encoding=self.encoding(source.get("encoding")),
             columns={k: v.strip() for k, v in columns.items()},

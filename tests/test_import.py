@@ -264,3 +264,10 @@ def test_imports_lists_each_load(run, tmp_path):
     run("import", str(excel_csv(tmp_path / "one.csv", [HEADER, "X1,2024-05-02,DA,,,,"])))
     listing = run("imports").output
     assert "one.csv" in listing and "records" in listing
+
+
+def test_a_source_name_that_could_not_be_stored_is_refused(run, database, tmp_path):
+    path = excel_csv(tmp_path / "s.csv", [HEADER, "X1,2024-05-02,DA,,,,"])
+    result = run("import", str(path), "--source", "x" * 101)
+    assert result.exit_code == 1 and "--source" in result.output
+    assert table(database, Occurrence) == []
