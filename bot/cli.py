@@ -137,7 +137,7 @@ def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
 @click.option("--user", default="U0ASKCLI", show_default=True, help="The Slack user ID to ask as.")
 @click.pass_context
 def ask(ctx: click.Context, slash_command: str, user: str) -> None:
-    """Run a slash command (e.g. "/strand hate-crime") through the Slack app and print what Slack would show.
+    """Run a slash command through the Slack app and print what Slack would show: ask "/strand hate-crime".
 
     No workspace needed: a local stand-in plays Slack's part."""
     command, _, text = slash_command.strip().partition(" ")
@@ -211,16 +211,17 @@ def import_command(
     with ByteProgress(path) as progress:
         summary = import_file(database, settings, path, operator(), mapping_path, source, dry_run, strict, progress)
     if summary.same_as_earlier and not dry_run:
-        earlier = summary.same_as_earlier
+        when, by = summary.same_as_earlier
         click.echo(
-            f"Note: the same file was loaded on {earlier.finished_at:%Y-%m-%d %H:%M} UTC by "
-            f"{earlier.imported_by}; loading it again changes nothing.",
+            f"Note: the same file was loaded on {when:%Y-%m-%d %H:%M} UTC by {by}; loading it again changes nothing.",
             err=True,
         )
     for reason in summary.sample_reasons:
         click.echo(f"  rejected {reason}", err=True)
+    if summary.rejected > len(summary.sample_reasons):
+        click.echo(f"  … and {summary.rejected - len(summary.sample_reasons):,} more", err=True)
     click.echo(summary.line())
-    if not summary.committed and not dry_run:
+    if strict and summary.rejected:
         sys.exit(1)
 
 

@@ -11,7 +11,7 @@ class UnknownStrand(StrandbotError):
     def __init__(self, text: str, suggestions: list[str]):
         self.text = text
         self.suggestions = suggestions
-        hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else ""
+        hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else " `/strand list` shows every strand."
         super().__init__(f"No strand is called “{text}”.{hint}")
 
 

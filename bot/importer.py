@@ -70,7 +70,7 @@ class ImportSummary:
     sample_reasons: tuple[str, ...]
     committed: bool
     dry_run: bool
-    same_as_earlier: ImportRecord | None
+    same_as_earlier: tuple[datetime, str] | None  # when and by whom the same file went into the same source
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
@@ -160,7 +160,8 @@ def import_file(
     summary: ImportSummary | None = None
     try:
         with database.session() as session, _Rejects(rejects_path, facts.header, enabled=not dry_run) as rejects:
-            same = earlier_load(session, facts.sha256, mapping.source)
+            earlier = earlier_load(session, facts.sha256, mapping.source)
+            same = (earlier.finished_at, earlier.imported_by) if earlier else None
             start_staging(session)
             rows_read = 0
             for lines, frame in read_chunks(path, facts, progress):

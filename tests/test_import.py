@@ -202,27 +202,41 @@ def test_a_missing_file_and_a_header_only_file(run, tmp_path):
     assert "0 rows read" in result.output
 
 
-def test_the_home_office_mapping_example_sorts_offences_into_strands(run, database, tmp_path):
+def test_the_home_office_mappings_sort_offences_and_count_domestic_abuse_by_its_flag(run, database, tmp_path):
     export = shutil.copy(EXAMPLES / "exports" / "niche-sample.csv", tmp_path)
-    mapping = EXAMPLES / "mappings" / "uk-home-office.toml"
-    result = run("import", str(export), "--mapping", str(mapping))
-    assert result.exit_code == 0, result.output
-    assert "8 occurrences inserted" in result.output and "1 rows rejected" in result.output
+    offences = run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-home-office.toml"))
+    assert offences.exit_code == 0, offences.output
+    assert "6 occurrences inserted" in offences.output and "3 rows rejected" in offences.output  # DA-only, theft
+    flagged = run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-domestic-abuse-flag.toml"))
+    assert "3 occurrences inserted" in flagged.output
     with database.session() as session:
         from bot.models import Strand
 
-        strand_of = dict(session.execute(select(Occurrence.source_id, Strand.slug).join(Strand)).all())
-    assert strand_of == {
-        "14/2024/0001": "rape",
-        "14/2024/0002": "stalking-harassment",
-        "14/2024/0003": "stalking-harassment",
-        "14/2024/0004": "hate-crime",
-        "14/2024/0005": "modern-slavery",
-        "14/2024/0006": "domestic-abuse",
-        "14/2024/0007": "domestic-abuse",
-        "14/2024/0008": "other-sexual-offences",
-    }
-    assert {o.source for o in table(database, Occurrence)} == {"niche-nightly"}
+        strand_of = session.execute(select(Occurrence.source, Occurrence.source_id, Strand.slug).join(Strand)).all()
+    assert sorted(strand_of) == [
+        ("niche-da-flag", "14/2024/0001", "domestic-abuse"),
+        ("niche-da-flag", "14/2024/0006", "domestic-abuse"),
+        ("niche-da-flag", "14/2024/0007", "domestic-abuse"),
+        ("niche-nightly", "14/2024/0001", "rape"),
+        ("niche-nightly", "14/2024/0002", "stalking-harassment"),
+        ("niche-nightly", "14/2024/0003", "stalking-harassment"),
+        ("niche-nightly", "14/2024/0004", "hate-crime"),
+        ("niche-nightly", "14/2024/0005", "modern-slavery"),
+        ("niche-nightly", "14/2024/0008", "other-sexual-offences"),
+    ]
+
+
+def test_the_canonical_sample_loads_cleanly(run, database):
+    result = run("import", str(EXAMPLES / "exports" / "canonical-sample.csv"), "--dry-run")
+    assert "7 rows read: 5 occurrences inserted" in result.output and "0 rows rejected" in result.output
+
+
+def test_strict_fails_on_a_reload_with_rejects_without_a_traceback(run, database, tmp_path):
+    path = excel_csv(tmp_path / "again.csv", [HEADER, "G1,2024-05-02,DA,,,,", "B1,not a date,DA,,,,"])
+    run("import", str(path))
+    result = run("import", str(path), "--strict")
+    assert result.exit_code == 1
+    assert "the same file was loaded on" in result.output and "nothing was committed" in result.output
 
 
 def test_a_mapping_with_mistakes_names_each_line_before_reading_rows(run, database, tmp_path):

@@ -222,5 +222,6 @@ def message_as_text(payload: dict) -> str:
 def _plain(mrkdwn: str) -> str:
     for code, emoji in TERMINAL_EMOJI.items():
         mrkdwn = mrkdwn.replace(code, emoji)
+    mrkdwn = mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     mrkdwn = mrkdwn.replace("```", "\n")
     return re.sub(r"(?<![\w*])[*_](\S(?:.*?\S)?)[*_](?![\w*])", r"\1", mrkdwn)
