@@ -78,11 +78,10 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     settings = settings_from(ctx)
     upgrade_database(settings, revision)
     database = Database(settings.database_url)
-    click.echo(
-        f"Database {settings.database_url.render_as_string()} is at revision {current_revision(database.engine)}"
-        f"{' (the latest)' if current_revision(database.engine) == head_revision(settings.database_url) else ''}."
-    )
+    revision_now = current_revision(database.engine)
     database.dispose()
+    latest = " (the latest)" if revision_now == head_revision(settings.database_url) else ""
+    click.echo(f"Database {settings.database_url.render_as_string()} is at revision {revision_now}{latest}.")
 
 
 def upgrade_database(settings: Settings, revision: str = "head") -> None:

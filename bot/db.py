@@ -80,7 +80,9 @@ class Database:
 
 
 def _classify(error: SQLAlchemyError) -> Exception:
-    detail = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # The driver's own words when there are any; an empty message would otherwise leave nothing to show.
+    message = str(getattr(error, "orig", None) or error).strip()
+    detail = message.splitlines()[0] if message else type(error).__name__
     lowered = detail.lower()
     if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
         return DatabaseNotReady()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import io
 import warnings
@@ -176,11 +177,7 @@ def import_file(
                 file=path,
                 source=mapping.source,
                 rows_read=rows_read,
-                inserted=counts.inserted,
-                updated=counts.updated,
-                unchanged=counts.unchanged,
-                person_links=counts.person_links,
-                location_links=counts.location_links,
+                **dataclasses.asdict(counts),
                 rejected=rejects.count,
                 rejects_file=rejects_path if rejects.count and not dry_run else None,
                 sample_reasons=tuple(rejects.samples),
@@ -200,11 +197,7 @@ def import_file(
                     started_at=started,
                     finished_at=datetime.now(UTC),
                     rows_read=rows_read,
-                    inserted=counts.inserted,
-                    updated=counts.updated,
-                    unchanged=counts.unchanged,
-                    person_links=counts.person_links,
-                    location_links=counts.location_links,
+                    **dataclasses.asdict(counts),
                     rejected=rejects.count,
                 ),
             )

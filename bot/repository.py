@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     Integer,
     MetaData,
     String,
@@ -257,7 +258,8 @@ def stage_rows(session: Session, rows: list[tuple]) -> None:
 
 def merge_staged(session: Session, source: str) -> MergeCounts:
     """Upsert the staged occurrences of `source` and replace their links with the staged ones."""
-    if session.connection().dialect.name == "postgresql":
+    on_postgresql = session.connection().dialect.name == "postgresql"
+    if on_postgresql:
         session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
     last = select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
     session.execute(
@@ -268,19 +270,16 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
             ),
         )
     )
-    if session.connection().dialect.name == "postgresql":
+    if on_postgresql:
         session.execute(text("ANALYZE import_latest"))
     stored = and_(Occurrence.source == source, Occurrence.source_id == LATEST.c.source_id)
-    differs = or_(
-        Occurrence.occurred_at != LATEST.c.occurred_at,
-        Occurrence.strand_id != LATEST.c.strand_id,
-        Occurrence.category.is_distinct_from(LATEST.c.category),
-    )
     total = session.scalar(select(func.count()).select_from(LATEST)) or 0
     existing = session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored)) or 0
-    updated = session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored).where(differs)) or 0
+    updated = (
+        session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored).where(_differs(LATEST.c))) or 0
+    )
 
-    dialect_insert = postgresql_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = postgresql_insert if on_postgresql else sqlite_insert
     upsert = dialect_insert(Occurrence.__table__).from_select(
         ["source", "source_id", "occurred_at", "strand_id", "category"],
         # WHERE true: SQLite needs it to tell the upsert's ON CONFLICT from a join's ON.
@@ -293,11 +292,7 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
         upsert.on_conflict_do_update(
             index_elements=["source", "source_id"],
             set_={"occurred_at": excluded.occurred_at, "strand_id": excluded.strand_id, "category": excluded.category},
-            where=or_(
-                Occurrence.__table__.c.occurred_at != excluded.occurred_at,
-                Occurrence.__table__.c.strand_id != excluded.strand_id,
-                Occurrence.__table__.c.category.is_distinct_from(excluded.category),
-            ),
+            where=_differs(excluded),
         )
     )
 
@@ -315,7 +310,7 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
         .where(STAGING.c.location_ref.is_not(None))
     )
     session.execute(insert(WANTED_LINKS).from_select(LINK_COLUMNS, union(people, places)))
-    if session.connection().dialect.name == "postgresql":
+    if on_postgresql:
         session.execute(text("ANALYZE import_links"))
     links = OccurrenceLink.__table__
     in_file = select(Occurrence.id).join(LATEST, stored)
@@ -335,6 +330,16 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
         unchanged=existing - updated,
         person_links=link_counts.get("person", 0),
         location_links=link_counts.get("location", 0),
+    )
+
+
+def _differs(new) -> ColumnElement[bool]:
+    """A stored occurrence differs from `new` (staged columns, or an upsert's `excluded`)."""
+    stored = Occurrence.__table__.c
+    return or_(
+        stored.occurred_at != new.occurred_at,
+        stored.strand_id != new.strand_id,
+        stored.category.is_distinct_from(new.category),
     )
 
 
