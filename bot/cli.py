@@ -7,6 +7,7 @@ import getpass
 import json
 import logging
 import secrets
+import shlex
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 from slack_bolt.request import BoltRequest
 
+from bot.audit import Actor, review
 from bot.catalogue import read_catalogue_csv, write_catalogue_csv
 from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, strand_report, update_catalogue
 from bot.db import Database, current_revision, head_revision, upgrade
@@ -21,7 +23,17 @@ from bot.demo import load_demo
 from bot.errors import InvalidRequest, StrandbotError
 from bot.importer import import_file
 from bot.render.blocks import message_as_text
-from bot.render.text import dashboard_json, dashboard_table, imports_table
+from bot.render.repeats import (
+    repeat_list_csv,
+    repeat_list_json,
+    repeat_list_table,
+    rule_text,
+    trend_csv,
+    trend_json,
+    trend_table,
+)
+from bot.render.text import audit_csv, audit_table, dashboard_json, dashboard_table, imports_table
+from bot.repeat_contact import RepeatRequest, repeat_list, repeat_trend
 from bot.retention import planned_purge, recent_loads, run_purge
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.answer import HOLDING_NOTE
@@ -293,6 +305,56 @@ def operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+@main.command()
+@click.argument("strand")
+@click.option("--period", "--month", "period", help="2024-10, last-month, 30d, 12m… (default: the strand's rule).")
+@click.option("--as-of", "as_of", help="Last day of a rolling window, YYYY-MM-DD (default: yesterday).")
+@click.option("--min", "min_occurrences", help="At least this many occurrences (default: the strand's rule).")
+@click.option("--by", type=click.Choice(["person", "location"]), default="person", show_default=True)
+@click.option("--role", default="any", show_default=True, help="victim, offender, subject, witness, other or any.")
+@click.option("--trend", is_flag=True, help="People on the list each month for the last 24 months instead.")
+@click.option("--reason", help="Why you need the list: recorded in the audit log (required for a list).")
+@click.option("--format", "output", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_context
+def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options: str | None) -> None:
+    """A strand's repeat-contact list: the people (or places) with several occurrences in a period. Audited."""
+    settings = settings_from(ctx)
+    database = Database(settings.database_url)
+    flags = {"period": "--period", "as_of": "--as-of", "min_occurrences": "--min", "by": "--by", "role": "--role"}
+    typed = ["strandbot", "repeats", strand] + [
+        part for name, value in options.items() if value is not None for part in (flags.get(name, "--reason"), value)
+    ]
+    request = RepeatRequest(
+        command=shlex.join(typed + ["--trend"] * trend + ["--format", output]), strand=strand, trend=trend, **options
+    )
+    actor = Actor(operator(), via="cli")
+    if trend:
+        result = repeat_trend(database, settings, request, actor)
+        click.echo(f"{result.query.strand_name}: {rule_text(result.query)} in a calendar month\n")
+        click.echo({"table": trend_table, "csv": trend_csv, "json": trend_json}[output](result))
+        return
+    listed = repeat_list(database, settings, request, actor)
+    click.echo({"table": repeat_list_table, "csv": repeat_list_csv, "json": repeat_list_json}[output](listed))
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this local date on.")
+@click.option("--user", help="Only this Slack user ID (or operating-system user).")
+@click.option("--limit", type=click.IntRange(1), help="Only the newest N rows.")
+@click.option("--format", "output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.pass_context
+def audit(ctx: click.Context, since, user: str | None, limit: int | None, output: str) -> None:
+    """The audit log, oldest first: every repeat-contact list shown or refused, and every admin change."""
+    settings = settings_from(ctx)
+    entries = review(Database(settings.database_url), settings, since.date() if since else None, user, limit)
+    if output == "csv":
+        click.echo(audit_csv(entries), nl=False)
+    elif entries:
+        click.echo(audit_table(entries, settings.timezone))
+    else:
+        click.echo("No audit rows match.")
 
 
 @main.group()

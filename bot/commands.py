@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from bot.admin import AdminRequest
 from bot.errors import InvalidRequest
+from bot.periods import is_period_text, iso_date
+from bot.repeat_contact import RepeatRequest
+from bot.settings import SLACK_USER_ID
 
 # Longer than any strand name plus a date; anything beyond is a paste gone wrong.
 MAX_COMMAND_LENGTH = 200
@@ -38,7 +42,7 @@ def parse_strand_command(text: str | None) -> StrandCommand:
             f"“{words[-1]}” is ambiguous."
         )
     if words and ISO_DATE.match(words[-1]):
-        as_of = _date(words.pop())
+        as_of = iso_date(words.pop())
         if [w.lower() for w in words[-2:]] == ["as", "of"]:
             del words[-2:]
     rest = " ".join(words)
@@ -52,8 +56,122 @@ def parse_strand_command(text: str | None) -> StrandCommand:
     return StrandCommand("strand", strand=rest, as_of=as_of)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
-    except ValueError:
-        raise InvalidRequest(f"{text} is not a real date; write it as YYYY-MM-DD, e.g. 2025-03-31.") from None
+# `/repeats`: a strand, a period, options as key=value, and a reason at the end.
+
+REASON = re.compile(
+    r"""\breason\s*[:=]\s*(?:"([^"]*)"?|“([^”]*)”?|'([^']*)'?|‘([^’]*)’?|(.*))""", re.IGNORECASE | re.DOTALL
+)
+REPEATS_OPTIONS = ("min", "by", "role")
+
+
+def parse_repeats_command(text: str | None) -> RepeatRequest | None:
+    """`mental-health oct min=4 by=person role=victim reason:"…"`; None asks for help.
+
+    Never refuses: values are checked by the domain, after it knows the asker may see lists at all.
+    The reason is taken first, so it may contain anything; the last words may be a period, an as-of date
+    (for rolling windows) or `trend`; what is left names the strand."""
+    typed = (text or "").strip()
+    reason = None
+    rest = typed
+    if found := REASON.search(typed):
+        reason = next(group for group in found.groups() if group is not None).strip()
+        rest = typed[: found.start()] + " " + typed[found.end() :]
+    options: dict[str, str] = {}
+    unknown, words = [], []
+    for word in rest.split():
+        key, equals, value = word.partition("=")
+        if not equals:
+            words.append(word)
+        elif key.lower() in REPEATS_OPTIONS:
+            options[key.lower()] = value
+        else:
+            unknown.append(word)
+    if not (words or options or unknown or reason) or [w.lower() for w in words] in (["help"], ["?"]):
+        return None
+    period = as_of = None
+    trend = False
+    while words:
+        last = words[-1].lower()
+        if last == "trend" and not trend:
+            trend = True
+        elif ISO_DATE.match(last) and as_of is None and period is None:
+            as_of = last
+        elif is_period_text(last) and period is None:
+            period = last
+        else:
+            break
+        words.pop()
+    return RepeatRequest(
+        command=f"/repeats {typed}",
+        strand=" ".join(words) or None,
+        period=period,
+        as_of=as_of,
+        min_occurrences=options.get("min"),
+        by=options.get("by"),
+        role=options.get("role"),
+        reason=reason,
+        trend=trend,
+        unknown=tuple(unknown),
+    )
+
+
+# `/strand-admin`: a verb and its arguments.
+
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def parse_admin_command(text: str | None) -> AdminRequest:
+    """`role @user analyst`, `roles`, `repeats show`, `repeats hate-crime min=3 period=12m`, `repeats reset X`."""
+    command = (text or "").strip()
+    if len(command) > MAX_COMMAND_LENGTH:
+        raise InvalidRequest(f"That is {len(command):,} characters; see `/strand-admin help` for what it takes.")
+    full = f"/strand-admin {command}".strip()
+    words = command.split()
+    verb = words[0].lower() if words else "help"
+    args = words[1:]
+    if verb in ("help", "?"):
+        return AdminRequest(full, "help")
+    if verb == "roles" and not args:
+        return AdminRequest(full, "roles")
+    if verb == "role":
+        if len(args) != 2:
+            raise InvalidRequest("Give a person and a role: `/strand-admin role @alex analyst` (or `none` to remove).")
+        return AdminRequest(full, "role", user=_slack_user(args[0]), role=args[1])
+    if verb in ("repeats", "repeat-rule"):
+        return _repeat_rule_request(full, args)
+    raise InvalidRequest(f"“{verb}” is not something `/strand-admin` does; `/strand-admin help` lists what it does.")
+
+
+def _slack_user(text: str) -> str:
+    if found := USER_MENTION.match(text):
+        return found.group(1)
+    if SLACK_USER_ID.match(text):
+        return text
+    raise InvalidRequest(
+        f"“{text}” is not a person Slack knows; mention them (type @ and pick their name from the list) "
+        "or give their member ID, e.g. U012AB3CD."
+    )
+
+
+def _repeat_rule_request(full: str, args: list[str]) -> AdminRequest:
+    if not args or [a.lower() for a in args] == ["show"]:
+        return AdminRequest(full, "rules")
+    if args[0].lower() == "reset":
+        return AdminRequest(full, "rule-reset", strand=" ".join(args[1:]) or None)
+    options = {}
+    names = []
+    for word in args:
+        key, equals, value = word.partition("=")
+        if not equals:
+            names.append(word)
+        elif key.lower() in ("min", "period"):
+            options[key.lower()] = value
+        else:
+            raise InvalidRequest(f"“{word}” is not an option here; use min= and period=, e.g. `repeats DA min=3`.")
+    return AdminRequest(
+        full,
+        "rule",
+        strand=" ".join(names) or None,
+        min_occurrences=options.get("min"),
+        period=options.get("period"),
+    )

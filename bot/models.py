@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -160,3 +161,53 @@ class PurgeRecord(Base):
     whole_occurrences: Mapped[bool] = mapped_column(Boolean)
     occurrences_removed: Mapped[int] = mapped_column(BigInteger)
     links_removed: Mapped[int] = mapped_column(BigInteger)
+
+
+class UserRole(Base):
+    """What a Slack user may see beyond strand statistics. No row means an officer."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint("role IN ('analyst', 'supervisor', 'admin')", name="role"),)
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RepeatRule(Base):
+    """An admin's repeat-contact rule for one strand (or `*`, the force default): at least `min_occurrences`
+    in `period` (e.g. 'month', '12m'). Strands without one follow their parent's, then the shipped defaults."""
+
+    __tablename__ = "repeat_rules"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    min_occurrences: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One access to personal data, refusal or privilege change (Data Protection Act 2018, s.62).
+
+    Append-only: the bot never updates or deletes these rows, and database triggers refuse it."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    via: Mapped[str] = mapped_column(String(16))  # slack | cli
+    actor: Mapped[str] = mapped_column(String(100))  # Slack user ID, or the operating-system user
+    team: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(16))  # shown | refused | changed
+    command: Mapped[str] = mapped_column(Text)  # exactly what was typed
+    parameters: Mapped[str | None] = mapped_column(Text)  # the query as run, JSON
+    reason: Mapped[str | None] = mapped_column(Text)
+    returned: Mapped[int | None] = mapped_column(Integer)  # people or places shown

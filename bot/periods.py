@@ -9,9 +9,12 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.errors import InvalidRequest
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,14 @@ class DashboardWindows:
             "current_rolling12": self.current_rolling12,
             "previous_rolling12": self.previous_rolling12,
         }
+
+
+def iso_date(text: str) -> date:
+    """A date written YYYY-MM-DD (single-digit months and days allowed)."""
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    except ValueError:
+        raise InvalidRequest(f"{text} is not a real date; write it as YYYY-MM-DD, e.g. 2025-03-31.") from None
 
 
 def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
@@ -91,3 +102,123 @@ def dashboard_windows(as_of: date, fy_start_month: int, baseline_fy: int) -> Das
         current_rolling12=Window(rolling_start, as_of),
         previous_rolling12=Window(shift_months(as_of, -24) + timedelta(days=1), rolling_start - timedelta(days=1)),
     )
+
+
+# Repeat-contact periods: a calendar month, or a rolling window ending on a date.
+
+MONTH_NAMES = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+MONTH_TEXT = re.compile(r"^(\d{4})-(\d{1,2})$")
+ROLLING_TEXT = re.compile(r"^(\d{1,4})([dm])$")
+ROLLING_LIMITS = {"d": 3660, "m": 120}
+PERIOD_EXAMPLES = "a month (`2024-10`, `oct`, `last-month`, `this-month`) or a rolling window (`30d`, `12m`)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The span a repeat-contact list covers, and the span before it of the same kind, for the change."""
+
+    text: str  # as typed, normalised: "2024-10", "last-month", "12m"…
+    label: str  # "October 2024", "12 months to 20 Nov 2026"
+    window: Window
+    previous: Window
+    previous_label: str  # "September 2024", "the 12 months before"
+    complete: bool = True  # False for the month in progress
+
+
+def is_period_text(text: str) -> bool:
+    text = text.lower()
+    return (
+        text in MONTH_NAMES
+        or text in ("last-month", "this-month")
+        or bool(MONTH_TEXT.match(text) or ROLLING_TEXT.match(text))
+    )
+
+
+def repeat_period(text: str, today: date, end: date | None = None) -> Period:
+    """The Period `text` names, seen from `today` (the force's local date).
+
+    Months: `2024-10`; `oct` or `october` (the latest that has begun); `last-month` (the last complete one);
+    `this-month` (so far, to yesterday). Rolling: `30d` or `12m`, ending on `end` (default yesterday)."""
+    text = text.strip().lower()
+    yesterday = today - timedelta(days=1)
+    if rolling := ROLLING_TEXT.match(text):
+        if end is not None and end > today:
+            raise InvalidRequest(f"{end.isoformat()} is in the future; a window can end today at the latest.")
+        return _rolling(text, int(rolling.group(1)), rolling.group(2), end or yesterday)
+    if end is not None:
+        raise InvalidRequest(f"A month has its own end; give a date only with a rolling window such as `12m {end}`.")
+    if text == "last-month":
+        first = today.replace(day=1)
+        year, month = (first - timedelta(days=1)).year, (first - timedelta(days=1)).month
+    elif text == "this-month":
+        year, month = today.year, today.month
+    elif text in MONTH_NAMES:
+        month = MONTH_NAMES[text]
+        year = today.year if month <= today.month else today.year - 1
+    elif typed := MONTH_TEXT.match(text):
+        year, month = int(typed.group(1)), int(typed.group(2))
+        if not 1 <= month <= 12:
+            raise InvalidRequest(f"“{text}” has no month {month}; write a month as YYYY-MM, e.g. 2024-10.")
+        if year < 1990:
+            raise InvalidRequest(f"{text} is before any data strandbot could hold; check the year.")
+    else:
+        raise InvalidRequest(f"“{text}” is not a period; give {PERIOD_EXAMPLES}.")
+    return _month(year, month, text, today)
+
+
+def _month(year: int, month: int, text: str, today: date) -> Period:
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    name = f"{first:%B %Y}"
+    if first > today:
+        raise InvalidRequest(f"{name} is in the future; ask for a month up to this one, e.g. `last-month`.")
+    previous_last = first - timedelta(days=1)
+    previous = Window(previous_last.replace(day=1), previous_last)
+    previous_name = f"{previous.start:%B %Y}"
+    if last < today:
+        return Period(text, name, Window(first, last), previous, previous_name)
+    if first == today:
+        raise InvalidRequest(f"{name} began today, so it has no complete days yet; ask for `last-month`.")
+    so_far = today - timedelta(days=1)
+    # A month in progress is compared with the same days of the month before, not all of it.
+    previous = Window(previous.start, min(previous.end, previous.start + (so_far - first)))
+    return Period(
+        text,
+        f"{name} so far (to {so_far.day} {so_far:%b})",
+        Window(first, so_far),
+        previous,
+        f"the same days of {previous_name}",
+        complete=False,
+    )
+
+
+def _rolling(text: str, number: int, unit: str, end: date) -> Period:
+    if not 1 <= number <= ROLLING_LIMITS[unit]:
+        raise InvalidRequest(
+            f"“{text}” is out of range; a rolling window is 1d to {ROLLING_LIMITS['d']}d, "
+            f"or 1m to {ROLLING_LIMITS['m']}m."
+        )
+    if unit == "d":
+        start = end - timedelta(days=number - 1)
+        previous = Window(start - timedelta(days=number), start - timedelta(days=1))
+        label = f"{number} day{'s' * (number != 1)}"
+    else:
+        start = shift_months(end, -number) + timedelta(days=1)
+        previous = Window(shift_months(end, -2 * number) + timedelta(days=1), start - timedelta(days=1))
+        label = f"{number} month{'s' * (number != 1)}"
+    return Period(text, f"{label} to {end.day} {end:%b %Y}", Window(start, end), previous, f"the {label} before")
+
+
+def calendar_months(last: date, count: int) -> list[Window]:
+    """The `count` calendar months ending with the one containing `last`, oldest first."""
+    months = []
+    first = last.replace(day=1)
+    for _ in range(count):
+        end = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+        months.append(Window(first, end))
+        first = (first - timedelta(days=1)).replace(day=1)
+    return months[::-1]

@@ -33,7 +33,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.catalogue import Catalogue, StrandDefinition, in_display_order, validate
-from bot.models import ImportRecord, Occurrence, OccurrenceLink, Strand, StrandAlias, UTCDateTime
+from bot.models import (
+    AuditEntry,
+    ImportRecord,
+    Occurrence,
+    OccurrenceLink,
+    RepeatRule,
+    Strand,
+    StrandAlias,
+    UserRole,
+    UTCDateTime,
+)
 from bot.periods import DashboardWindows
 
 # Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
@@ -391,3 +401,151 @@ def purge(session: Session, before: datetime, whole_occurrences: bool) -> PurgeC
     if whole_occurrences:
         session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.occurred_at < before))
     return counts
+
+
+# Repeat contact: people and places linked to several occurrences of a strand within a period.
+
+
+@dataclass(frozen=True)
+class RepeatScope:
+    """Which links count: occurrences of these strands between two instants, links of one kind (and role)."""
+
+    slugs: tuple[str, ...]
+    start: datetime
+    end: datetime
+    kind: str  # person | location
+    role: str | None  # None: any role
+    min_occurrences: int
+
+
+@dataclass(frozen=True)
+class RepeatRow:
+    ref: str
+    occurrences: int
+    first: datetime
+    last: datetime
+
+
+def _per_ref(scope: RepeatScope, label: str | None = None):
+    """One row per reference meeting the rule: ref, its distinct occurrences, first and last (UTC).
+
+    Counted by distinct occurrence, so one occurrence linking a person twice (two roles) counts once."""
+    n = func.count(func.distinct(Occurrence.id))
+    columns = [OccurrenceLink.ref, n.label("n"), func.min(Occurrence.occurred_at), func.max(Occurrence.occurred_at)]
+    if label is not None:
+        columns.insert(0, literal(label).label("period"))
+    query = (
+        select(*columns)
+        .join(OccurrenceLink, OccurrenceLink.occurrence_id == Occurrence.id)
+        .where(
+            Occurrence.strand_id.in_(select(Strand.id).where(Strand.slug.in_(scope.slugs)).scalar_subquery()),
+            Occurrence.occurred_at >= scope.start,
+            Occurrence.occurred_at < scope.end,
+            OccurrenceLink.kind == scope.kind,
+        )
+        .group_by(OccurrenceLink.ref)
+        .having(n >= scope.min_occurrences)
+    )
+    if scope.role is not None:
+        query = query.where(OccurrenceLink.role == scope.role)
+    return query
+
+
+def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
+    """Everyone (or everywhere) meeting the rule, most occurrences first, then most recent."""
+    counted = _per_ref(scope).subquery()
+    ref, n, first, last = counted.c
+    rows = session.execute(select(ref, n, first, last).order_by(n.desc(), last.desc(), ref)).all()
+    return [
+        RepeatRow(r, count, UTCDateTime().process_result_value(f, None), UTCDateTime().process_result_value(la, None))
+        for r, count, f, la in rows
+    ]
+
+
+def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
+    """For each named scope: how many references meet the rule, and their occurrences between them."""
+    parts = [_per_ref(scope, label) for label, scope in scopes.items()]
+    counted = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    rows = session.execute(
+        select(counted.c.period, func.count(), func.sum(counted.c.n)).group_by(counted.c.period)
+    ).all()
+    found = {label: (people, int(total or 0)) for label, people, total in rows}
+    return {label: found.get(label, (0, 0)) for label in scopes}
+
+
+def other_strands(session: Session, refs: Sequence[str], scope: RepeatScope) -> dict[str, list[str]]:
+    """The strands outside `scope.slugs` each reference appears in (any role) within the scope's period."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(refs), INSERT_BATCH_ROWS):
+        batch = refs[start : start + INSERT_BATCH_ROWS]
+        rows = session.execute(
+            select(OccurrenceLink.ref, Strand.slug)
+            .distinct()
+            .join(Occurrence, Occurrence.id == OccurrenceLink.occurrence_id)
+            .join(Strand, Strand.id == Occurrence.strand_id)
+            .where(
+                OccurrenceLink.kind == scope.kind,
+                OccurrenceLink.ref.in_(batch),
+                Occurrence.occurred_at >= scope.start,
+                Occurrence.occurred_at < scope.end,
+                Strand.slug.not_in(scope.slugs),
+            )
+            .order_by(OccurrenceLink.ref, Strand.position)
+        ).all()
+        for ref, slug in rows:
+            found.setdefault(ref, []).append(slug)
+    return found
+
+
+# Roles, repeat-contact rules and the audit log.
+
+
+def stored_role(session: Session, user_id: str) -> str | None:
+    return session.scalar(select(UserRole.role).where(UserRole.user_id == user_id))
+
+
+def store_role(session: Session, user_id: str, role: str | None, by: str, at: datetime) -> None:
+    """Give `user_id` a role, or take it away (None)."""
+    session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+    if role is not None:
+        session.add(UserRole(user_id=user_id, role=role, granted_by=by, granted_at=at))
+
+
+def stored_roles(session: Session) -> list[UserRole]:
+    return list(session.scalars(select(UserRole).order_by(UserRole.role, UserRole.user_id)))
+
+
+def stored_repeat_rules(session: Session) -> dict[str, RepeatRule]:
+    return {rule.scope: rule for rule in session.scalars(select(RepeatRule))}
+
+
+def store_repeat_rule(session: Session, scope: str, rule: RepeatRule | None) -> None:
+    """Set the rule for `scope` (a strand slug or '*'), or remove it (None)."""
+    session.execute(delete(RepeatRule).where(RepeatRule.scope == scope))
+    if rule is not None:
+        session.add(rule)
+
+
+def append_audit(session: Session, entry: AuditEntry) -> AuditEntry:
+    session.add(entry)
+    session.flush()  # assigns the id, which paging buttons refer to
+    return entry
+
+
+def audit_entry(session: Session, entry_id: int) -> AuditEntry | None:
+    return session.get(AuditEntry, entry_id)
+
+
+def audit_entries(session: Session, since: datetime | None, actor: str | None, limit: int | None) -> list[AuditEntry]:
+    """Oldest first, as a reviewer reads them."""
+    query = select(AuditEntry)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    if limit is not None:
+        newest = query.order_by(AuditEntry.id.desc()).limit(limit).subquery()
+        return list(
+            session.scalars(select(AuditEntry).join(newest, newest.c.id == AuditEntry.id).order_by(AuditEntry.id))
+        )
+    return list(session.scalars(query.order_by(AuditEntry.id)))

@@ -45,14 +45,16 @@ def local(day: str, clock: str = "12:00", tz: ZoneInfo = LONDON) -> datetime:
     return datetime.combine(datetime.fromisoformat(day).date(), time.fromisoformat(clock), tzinfo=tz)
 
 
-def store(database: Database, rows: list[tuple[str, datetime]], source: str = "test") -> None:
-    """Store occurrences given as (strand slug, aware datetime), replacing any earlier from `source`."""
+def store(database: Database, rows: list[tuple], source: str = "test") -> None:
+    """Store occurrences given as (strand slug, aware datetime[, links]), replacing any earlier from `source`.
+
+    Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim")."""
+    occurrences = [
+        NewOccurrence(source, f"{source}-{i}", row[1], row[0], links=tuple(row[2]) if len(row) > 2 else ())
+        for i, row in enumerate(rows)
+    ]
     with database.session() as session:
-        replace_source(
-            session,
-            source,
-            [NewOccurrence(source, f"{source}-{i}", when, slug) for i, (slug, when) in enumerate(rows)],
-        )
+        replace_source(session, source, occurrences)
 
 
 @pytest.fixture(scope="session")

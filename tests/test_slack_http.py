@@ -8,7 +8,6 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import ExitStack
-from urllib.parse import urlencode
 
 import pytest
 from conftest import copied_postgres, copied_sqlite, local, store
@@ -16,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.db import Database
-from bot.slack.standin import ServedApp, SlackStandIn, signed_command, signed_headers
+from bot.slack.standin import ServedApp, SlackStandIn, signed_command
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICER1"
@@ -78,27 +77,7 @@ def test_strand_hate_crime_answers_the_requester_with_the_dashboard_numbers(serv
 def test_the_share_button_posts_the_same_figures_in_the_channel(server, slack):
     _, answer = server.command(slack, "hate crime 2024-06-30", OFFICER)
     button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
-    payload = {
-        "type": "block_actions",
-        "user": {"id": OFFICER, "team_id": "T0STANDIN"},
-        "team": {"id": "T0STANDIN"},
-        "api_app_id": "A0STRANDBOT",
-        "container": {"type": "message", "is_ephemeral": True},
-        "channel": {"id": "C0STANDIN"},
-        "response_url": slack.response_url("share"),
-        "trigger_id": "1.2.3",
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "block_id": "b",
-                "value": button["value"],
-                "action_ts": "1",
-            }
-        ],
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    status, _ = server.post(body, signed_headers(SECRET, body))
+    status, _ = server.press(slack, button, OFFICER, slack.response_url("share"))
     assert status == 200
     shared = slack.wait_for(lambda r: r.path == "/response/share" and r.body.get("response_type") == "in_channel")
     assert ":large_orange_circle: ↑ *11* vs 10 (+1, +10%)" in all_text(shared.body)

@@ -44,7 +44,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _blocks(*blocks: Block | None) -> list[dict]:
+def as_blocks(*blocks: Block | None) -> list[dict]:
     return [block.to_dict() for block in blocks if block is not None]
 
 
@@ -143,7 +143,7 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
         "this financial year to date, "
         f"{pct_text(strand.fytd)} on last year"
     )
-    return Message(text=text, blocks=_blocks(*blocks))
+    return Message(text=text, blocks=as_blocks(*blocks))
 
 
 def dashboard_message(dashboard: Dashboard) -> Message:
@@ -161,7 +161,7 @@ def dashboard_message(dashboard: Dashboard) -> Message:
         *code_sections(compact_table(dashboard)),
         ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · `/strand hate-crime` for one strand")]),
     ]
-    return Message(text=f"Vulnerability dashboard as of {dashboard.as_of.isoformat()}", blocks=_blocks(*blocks))
+    return Message(text=f"Vulnerability dashboard as of {dashboard.as_of.isoformat()}", blocks=as_blocks(*blocks))
 
 
 def catalogue_message(catalogue: Catalogue) -> Message:
@@ -174,7 +174,7 @@ def catalogue_message(catalogue: Catalogue) -> Message:
         SectionBlock(text=MarkdownTextObject(text=f"*{len(catalogue)} strands* — type any name or alias shown")),
         *code_sections(lines),
     ]
-    return Message(text=f"{len(catalogue)} strands", blocks=_blocks(*blocks))
+    return Message(text=f"{len(catalogue)} strands", blocks=as_blocks(*blocks))
 
 
 def notice_message(text: str) -> Message:
@@ -182,7 +182,7 @@ def notice_message(text: str) -> Message:
     text = escape(text)
     if len(text) > SECTION_TEXT_LIMIT:
         text = text[: SECTION_TEXT_LIMIT - 1] + "…"
-    return Message(text=text, blocks=_blocks(SectionBlock(text=MarkdownTextObject(text=text))))
+    return Message(text=text, blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=text))))
 
 
 HELP_TEXT = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import asdict
 from datetime import date
@@ -155,3 +157,40 @@ def imports_table(records: list) -> str:
     ]
     headers = ["#", "Finished (UTC)", "By", "Source", "File", "Rows", "Inserted", "Updated", "Unchanged", "Rejected"]
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+AUDIT_COLUMNS = ["id", "at", "via", "actor", "team", "channel", "action", "outcome", "returned", "reason", "command"]
+
+
+def audit_table(entries: list, tz) -> str:
+    """The audit log for a reader at a terminal: local times, long text cut short (CSV has it whole)."""
+
+    def cut(text: str | None, width: int) -> str:
+        text = text or ""
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    rows = [
+        [
+            e.id,
+            f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}",
+            e.actor,
+            e.action,
+            e.outcome,
+            "" if e.returned is None else e.returned,
+            cut(e.reason, 40),
+            cut(e.command, 60),
+        ]
+        for e in entries
+    ]
+    headers = ["#", f"When ({tz.key})", "Who", "Action", "Outcome", "Returned", "Reason", "Command"]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def audit_csv(entries: list) -> str:
+    """Every column of every row, times in UTC (ISO 8601), for a data-protection officer's spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*AUDIT_COLUMNS, "parameters"])
+    for e in entries:
+        writer.writerow([*(e.at.isoformat() if c == "at" else getattr(e, c) for c in AUDIT_COLUMNS), e.parameters])
+    return out.getvalue()

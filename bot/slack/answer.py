@@ -9,6 +9,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from slack_bolt import Ack, Respond
 
+from bot.audit import Actor
 from bot.errors import StrandbotError
 from bot.render.blocks import Message, notice_message
 
@@ -51,3 +52,15 @@ def answer_privately(ack: Ack, respond: Respond, executor: ThreadPoolExecutor, p
         respond(response_type="ephemeral", replace_original=True, text=message.text, blocks=message.blocks)
         return
     ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
+
+
+def command_actor(command: dict) -> Actor:
+    """Who typed a slash command, from Slack's payload (for roles and the audit log)."""
+    return Actor(command["user_id"], "slack", command.get("team_id"), command.get("channel_id"))
+
+
+def action_actor(body: dict) -> Actor:
+    """Who pressed a button, from Slack's interaction payload."""
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    return Actor(user.get("id", ""), "slack", team, (body.get("channel") or {}).get("id"))

@@ -160,6 +160,25 @@ def signed_command(
     return body, signed_headers(signing_secret, body, timestamp)
 
 
+def signed_action(
+    signing_secret: str, action_id: str, value: str, user_id: str, response_url: str
+) -> tuple[str, dict[str, str]]:
+    """A button press under an ephemeral message, as Slack sends it: the form body and its signed headers."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "team_id": TEAM_ID},
+        "team": {"id": TEAM_ID},
+        "api_app_id": "A0STRANDBOT",
+        "container": {"type": "message", "is_ephemeral": True},
+        "channel": {"id": "C0STANDIN"},
+        "response_url": response_url,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    return body, signed_headers(signing_secret, body)
+
+
 def signed_headers(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
     """Slack's request-signing headers (v0 HMAC-SHA256 of the timestamp and body)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
@@ -181,6 +200,7 @@ class ServedApp:
         workers: int = 1,
         threads: int = 4,
         timeout: float = 30.0,
+        environment: dict[str, str] | None = None,
     ):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -193,6 +213,7 @@ class ServedApp:
             "SLACK_BOT_TOKEN": "xoxb-stand-in-token",
             "SLACK_SIGNING_SECRET": signing_secret,
             "SLACK_API_URL": slack.api_url,
+            **(environment or {}),
         }
         environment.pop("SLACK_APP_TOKEN", None)
         command = [
@@ -254,6 +275,11 @@ class ServedApp:
         body, headers = signed_command(
             self.signing_secret, command, text, user, response_url or slack.response_url(), timestamp
         )
+        return self.post(body, headers)
+
+    def press(self, slack: SlackStandIn, button: dict, user: str, response_url: str) -> tuple[int, dict | str]:
+        """Press a button (a block element from an earlier answer), as Slack would when `user` clicks it."""
+        body, headers = signed_action(self.signing_secret, button["action_id"], button["value"], user, response_url)
         return self.post(body, headers)
 
     def log(self) -> str:

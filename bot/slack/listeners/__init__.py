@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.slack.listeners.actions import share
-from bot.slack.listeners.commands import strand
+from bot.slack.listeners.actions import repeats_page, share
+from bot.slack.listeners.commands import repeats, strand, strand_admin
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
@@ -15,4 +15,7 @@ if TYPE_CHECKING:
 
 def register_listeners(app: App, services: Services) -> None:
     strand.register(app, services)
+    repeats.register(app, services)
+    strand_admin.register(app, services)
     share.register(app, services)
+    repeats_page.register(app, services)

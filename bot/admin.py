@@ -1,0 +1,222 @@
+"""What admins change: who has which role, and the repeat-contact rules. Every change is checked first,
+applied in one transaction with its audit row, and refused (and recorded) for anyone but an admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.access import ADMINS, ROLE_NAMES, Role, authorise
+from bot.audit import Actor, record
+from bot.catalogue import Catalogue
+from bot.db import Database
+from bot.errors import InvalidRequest
+from bot.models import RepeatRule as StoredRepeatRule
+from bot.periods import ROLLING_TEXT, repeat_period
+from bot.repeat_contact import DEFAULT_SCOPE, SHIPPED_RULES, RepeatRule, checked_min, rule_for, stored_rules
+from bot.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
+from bot.settings import Settings
+
+RULE_PERIODS = "`last-month`, or a rolling window such as `30d` or `12m`"
+
+
+@dataclass(frozen=True)
+class AdminRequest:
+    """A parsed `/strand-admin` command. `action` says which of the other fields matter."""
+
+    command: str  # exactly as typed, for the audit log
+    action: str  # help | role | roles | rules | rule | rule-reset
+    user: str | None = None
+    role: str | None = None
+    strand: str | None = None  # a strand's name, or "default"
+    min_occurrences: str | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    user: str
+    before: Role
+    after: Role
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    user: str
+    role: Role
+    granted_by: str  # "STRANDBOT_ADMINS" for the admins named in settings
+    granted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoleList:
+    holders: tuple[RoleHolder, ...]
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    scope: str  # a strand slug, or "*"
+    before: RepeatRule
+    after: RepeatRule
+
+
+@dataclass(frozen=True)
+class StrandRule:
+    """The rule a strand follows, and where it comes from."""
+
+    slug: str
+    depth: int
+    rule: RepeatRule
+
+
+@dataclass(frozen=True)
+class RuleList:
+    rules: tuple[StrandRule, ...]
+
+
+AdminResult = RoleChange | RoleList | RuleChange | RuleList | None
+AUDITED_AS = {
+    "help": "admin.help",
+    "role": "role.change",
+    "roles": "role.list",
+    "rule": "repeats.rule",
+    "rule-reset": "repeats.rule",
+    "rules": "repeats.rules",
+}
+
+
+def perform(database: Database, settings: Settings, actor: Actor, request: AdminRequest) -> AdminResult:
+    """Carry out an admin's request (None for help). Anyone but an admin is refused, and that is recorded."""
+    authorise(database, settings, actor, ADMINS, AUDITED_AS[request.action], request.command)
+    if request.action == "role":
+        return _change_role(database, settings, actor, request)
+    if request.action == "roles":
+        return _role_holders(database, settings)
+    if request.action in ("rule", "rule-reset"):
+        return _change_repeat_rule(database, actor, request)
+    if request.action == "rules":
+        return _repeat_rules(database)
+    return None
+
+
+def _change_role(database: Database, settings: Settings, actor: Actor, request: AdminRequest) -> RoleChange:
+    user, wanted = request.user, (request.role or "").lower()
+    assert user is not None
+    if wanted not in [*Role, "none"]:
+        raise InvalidRequest(f"“{request.role}” is not a role; use one of {ROLE_NAMES}, or `none` to remove it.")
+    if user in settings.admins:
+        raise InvalidRequest(
+            f"<@{user}> is an admin through the STRANDBOT_ADMINS setting; change that setting to change their role."
+        )
+    after = Role.OFFICER if wanted == "none" else Role(wanted)
+    with database.session() as session:
+        before = Role(stored_role(session, user) or Role.OFFICER)
+        store_role(session, user, None if after == Role.OFFICER else after.value, actor.user, datetime.now(UTC))
+        record(
+            session,
+            actor,
+            "role.change",
+            "changed",
+            request.command,
+            {"user": user, "before": before.value, "after": after.value},
+        )
+    return RoleChange(user, before, after)
+
+
+def _role_holders(database: Database, settings: Settings) -> RoleList:
+    """Everyone with more than an officer's role: the settings' admins first, then the rest by role."""
+    with database.session() as session:
+        stored = stored_roles(session)
+    holders = [RoleHolder(user, Role.ADMIN, "STRANDBOT_ADMINS", None) for user in settings.admins]
+    return holders + [
+        RoleHolder(r.user_id, Role(r.role), r.granted_by, r.granted_at)
+        for r in stored
+        if r.user_id not in settings.admins
+    ]
+
+
+def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest) -> RuleChange:
+    """Set (or with action `rule-reset`, remove) a strand's or the force's default repeat-contact rule."""
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        scope = _scope(catalogue, request.strand)
+        stored = stored_rules(session)
+        before = _effective(scope, catalogue, stored)
+        if request.action == "rule-reset":
+            if scope not in stored:
+                raise InvalidRequest(f"{_scope_name(scope)} has no rule set by an admin; nothing to reset.")
+            store_repeat_rule(session, scope, None)
+            stored.pop(scope)
+        else:
+            if request.min_occurrences is None and request.period is None:
+                raise InvalidRequest("Say what to change: min=N, period=…, or both; e.g. `repeats hate-crime min=3`.")
+            rule = RepeatRule(
+                checked_min(request.min_occurrences or before.min_occurrences),
+                _checked_rule_period(request.period) if request.period else before.period,
+                scope,
+                actor.user,
+            )
+            store_repeat_rule(
+                session,
+                scope,
+                StoredRepeatRule(
+                    scope=scope,
+                    min_occurrences=rule.min_occurrences,
+                    period=rule.period,
+                    changed_by=actor.user,
+                    changed_at=datetime.now(UTC),
+                ),
+            )
+            stored[scope] = rule
+        after = _effective(scope, catalogue, stored)
+        record(
+            session,
+            actor,
+            "repeats.rule",
+            "changed",
+            request.command,
+            {
+                "scope": scope,
+                "before": {"min": before.min_occurrences, "period": before.period},
+                "after": {"min": after.min_occurrences, "period": after.period},
+            },
+        )
+    return RuleChange(scope, before, after)
+
+
+def _repeat_rules(database: Database) -> RuleList:
+    """The force default, then every strand's rule in catalogue order."""
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        stored = stored_rules(session)
+    rules = [StrandRule(DEFAULT_SCOPE, 0, _effective(DEFAULT_SCOPE, catalogue, stored))]
+    rules += [StrandRule(s.slug, catalogue.depth(s.slug), rule_for(s.slug, catalogue, stored)) for s in catalogue]
+    return RuleList(tuple(rules))
+
+
+def _scope(catalogue: Catalogue, strand: str | None) -> str:
+    if not strand:
+        raise InvalidRequest("Which strand? e.g. `repeats mental-health min=3`, or `repeats default min=2`.")
+    if strand.lower() in ("default", "*"):
+        return DEFAULT_SCOPE
+    return catalogue.resolve(strand).slug
+
+
+def _effective(scope: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) -> RepeatRule:
+    if scope == DEFAULT_SCOPE:
+        return stored.get(DEFAULT_SCOPE) or SHIPPED_RULES[DEFAULT_SCOPE]
+    return rule_for(scope, catalogue, stored)
+
+
+def _scope_name(scope: str) -> str:
+    return "The force default" if scope == DEFAULT_SCOPE else f"`{scope}`"
+
+
+def _checked_rule_period(period: str) -> str:
+    period = period.lower()
+    if period == "month":
+        period = "last-month"
+    if period != "last-month" and not ROLLING_TEXT.match(period):
+        raise InvalidRequest(f"period={period} can't be a rule's period; use {RULE_PERIODS}.")
+    repeat_period(period, datetime.now(UTC).date())  # range checks, with their own messages
+    return period

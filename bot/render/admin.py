@@ -1,0 +1,87 @@
+"""Replies to `/strand-admin`: confirmations of what changed, and the tables of roles and rules."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from tabulate import tabulate
+
+from bot.admin import AdminResult, RoleChange, RoleList, RuleChange, RuleList
+from bot.render.blocks import Message, as_blocks, code_sections, notice_message
+from bot.repeat_contact import DEFAULT_SCOPE, RepeatRule
+
+ADMIN_HELP = (
+    "*strandbot admin* — for admins only; every change is recorded in the audit log.\n"
+    "• `/strand-admin role @alex analyst` — give a role: `officer`, `analyst`, `supervisor` or `admin` "
+    "(`none` takes it away; everyone is an officer)\n"
+    "• `/strand-admin roles` — who has which role\n"
+    "• `/strand-admin repeats` — the repeat-contact rule each strand follows\n"
+    "• `/strand-admin repeats mental-health min=3 period=last-month` — change a strand's rule "
+    "(`default` for the force-wide one; periods `last-month`, `30d`, `12m`…)\n"
+    "• `/strand-admin repeats reset mental-health` — back to the rule it had before an admin changed it"
+)
+
+
+def rule_text(rule: RepeatRule) -> str:
+    return f"{rule.min_occurrences} or more in `{rule.period}`"
+
+
+def admin_message(result: AdminResult) -> Message:
+    if isinstance(result, RoleChange):
+        if result.before == result.after:
+            return notice_message(f"<@{result.user}> was already {_a(result.after)}; nothing changed.")
+        return notice_message(
+            f"<@{result.user}> is now {_a(result.after)} (was {_a(result.before)}). Recorded in the audit log."
+        )
+    if isinstance(result, RoleList):
+        return _roles_message(result)
+    if isinstance(result, RuleChange):
+        scope = "The force default" if result.scope == DEFAULT_SCOPE else f"`{result.scope}`"
+        return notice_message(
+            f"{scope}: {rule_text(result.after)} (was {rule_text(result.before)}). Recorded in the audit log."
+        )
+    if isinstance(result, RuleList):
+        return _rules_message(result)
+    return notice_message(ADMIN_HELP)
+
+
+def _roles_message(roles: RoleList) -> Message:
+    if not roles.holders:
+        return notice_message(
+            "Everyone is an officer: nobody has been given a role yet. "
+            "Give one with `/strand-admin role @alex analyst`."
+        )
+    lines = [
+        f"• <@{h.user}> — {h.role}"
+        + (
+            " (STRANDBOT_ADMINS)"
+            if h.granted_at is None
+            else f" (given by <@{h.granted_by}> on {h.granted_at:%Y-%m-%d})"
+        )
+        for h in roles.holders
+    ]
+    text = "*Roles* (everyone else is an officer)\n" + "\n".join(lines)
+    return Message(text="Roles", blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=text[:2900]))))
+
+
+def _rules_message(rules: RuleList) -> Message:
+    rows = []
+    for entry in rules.rules:
+        rule = entry.rule
+        if entry.slug == DEFAULT_SCOPE:
+            name, source = "(force default)", "shipped" if rule.set_by is None else f"set by {rule.set_by}"
+        else:
+            name = "· " * entry.depth + entry.slug
+            if rule.scope != entry.slug:
+                source = "force default" if rule.scope == DEFAULT_SCOPE else f"from {rule.scope}"
+            else:
+                source = "shipped" if rule.set_by is None else f"set by {rule.set_by}"
+        rows.append([name, rule.min_occurrences, rule.period, source])
+    table = tabulate(rows, headers=["Strand", "Min", "Period", "Rule"], tablefmt="simple", disable_numparse=True)
+    header = SectionBlock(
+        text=MarkdownTextObject(text="*Repeat-contact rules*: at least *Min* occurrences in *Period*")
+    )
+    return Message(text="Repeat-contact rules", blocks=as_blocks(header, *code_sections(table.splitlines())))
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"

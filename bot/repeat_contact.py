@@ -1,0 +1,387 @@
+"""Repeat contact: the people and places that keep coming back (DOMAIN.md, "Repeat contact").
+
+A reference (a pseudonymous person or location ID) is on a strand's list for a period when it is linked
+to at least `min` distinct occurrences of the strand (or its sub-strands) in that period. Lists are
+personal data: only analysts, supervisors and admins see them, only with a stated reason, and every
+list shown or refused is written to the audit log in the same transaction as the query.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from bot.access import LIST_READERS, authorise
+from bot.audit import Actor, record
+from bot.catalogue import Catalogue
+from bot.db import Database
+from bot.errors import InvalidRequest
+from bot.mapping import PERSON_ROLES
+from bot.periods import Period, Window, calendar_months, iso_date, repeat_period
+from bot.repository import (
+    RepeatScope,
+    audit_entry,
+    load_catalogue,
+    other_strands,
+    repeat_rows,
+    repeat_totals,
+    stored_repeat_rules,
+)
+from bot.settings import Settings
+from bot.stats import Comparison, compare
+
+DEFAULT_SCOPE = "*"
+MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
+REASON_LENGTH = (8, 500)
+TREND_MONTHS = 24
+# A strand, a period, a few options and a reason of a sentence or two; anything longer is a paste gone wrong.
+MAX_COMMAND_LENGTH = 1000
+REFERENCE_KINDS = ("person", "location")
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """At least `min_occurrences` in `period`; `scope` is the strand it was set for, or '*'."""
+
+    min_occurrences: int
+    period: str
+    scope: str = DEFAULT_SCOPE
+    set_by: str | None = None  # None: shipped with strandbot
+
+
+# DOMAIN.md: mental-health frequent contact is 3 or more in a calendar month; repeat victims of hate
+# crime and domestic abuse are 2 or more within 12 months. Otherwise 2 or more in the last complete month.
+SHIPPED_RULES = {
+    DEFAULT_SCOPE: RepeatRule(2, "last-month"),
+    "mental-health": RepeatRule(3, "last-month", "mental-health"),
+    "hate-crime": RepeatRule(2, "12m", "hate-crime"),
+    "domestic-abuse": RepeatRule(2, "12m", "domestic-abuse"),
+}
+
+
+@dataclass(frozen=True)
+class RepeatRequest:
+    """What someone asked for, as typed: checked only after the asker is known to be allowed, so that
+    someone who may not see lists is refused (and recorded) whatever they typed. None means not given."""
+
+    command: str  # exactly as typed, for the audit log
+    strand: str | None = None
+    period: str | None = None
+    as_of: str | None = None  # the end of a rolling window, YYYY-MM-DD
+    min_occurrences: str | None = None
+    by: str | None = None  # person (default) | location
+    role: str | None = None  # victim, offender… or any (default)
+    reason: str | None = None
+    trend: bool = False
+    unknown: tuple[str, ...] = ()  # options nobody knows
+
+
+@dataclass(frozen=True)
+class RepeatQuery:
+    """A checked request: everything needed to run it again and get the same list."""
+
+    strand: str
+    strand_name: str
+    strands: tuple[str, ...]  # the strand and its sub-strands
+    period: Period
+    min_occurrences: int
+    by: str
+    role: str | None
+
+    def scope(self, window: Window, settings: Settings) -> RepeatScope:
+        start, end = window.utc_bounds(settings.timezone)
+        return RepeatScope(self.strands, start, end, self.by, self.role, self.min_occurrences)
+
+    def parameters(self) -> dict:
+        """The query as recorded in the audit log (and read back by the next-page button)."""
+        period = self.period
+        return {
+            "strand": self.strand,
+            "strands": list(self.strands),
+            "period": period.text,
+            "label": period.label,
+            "previous_label": period.previous_label,
+            "start": period.window.start.isoformat(),
+            "end": period.window.end.isoformat(),
+            "previous_start": period.previous.start.isoformat(),
+            "previous_end": period.previous.end.isoformat(),
+            "complete": period.complete,
+            "min": self.min_occurrences,
+            "by": self.by,
+            "role": self.role,
+        }
+
+    @classmethod
+    def from_parameters(cls, parameters: dict, strand_name: str) -> RepeatQuery:
+        day = date.fromisoformat
+        period = Period(
+            parameters["period"],
+            parameters["label"],
+            Window(day(parameters["start"]), day(parameters["end"])),
+            Window(day(parameters["previous_start"]), day(parameters["previous_end"])),
+            parameters["previous_label"],
+            parameters["complete"],
+        )
+        return cls(
+            parameters["strand"],
+            strand_name,
+            tuple(parameters["strands"]),
+            period,
+            parameters["min"],
+            parameters["by"],
+            parameters["role"],
+        )
+
+
+@dataclass(frozen=True)
+class RepeatEntry:
+    ref: str
+    occurrences: int
+    first: date  # local dates, within the period
+    last: date
+    other_strands: tuple[str, ...]  # other strands the reference appears in during the period (any role)
+
+
+@dataclass(frozen=True)
+class RepeatList:
+    """Who meets the rule, one page of them in detail, and how the count moved against the previous period.
+
+    `people` counts references of either kind (people or places, as `query.by` says)."""
+
+    query: RepeatQuery
+    people: int
+    occurrences: int
+    change: Comparison  # people on the list now against the previous period
+    page: int
+    pages: int
+    entries: tuple[RepeatEntry, ...]  # this page's
+    first_rank: int  # the position of entries[0] in the whole list, from 1
+    audit_id: int
+
+    @property
+    def mean_occurrences(self) -> float | None:
+        return self.occurrences / self.people if self.people else None
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: date  # its first day
+    people: int
+    occurrences: int
+
+    @property
+    def mean_occurrences(self) -> float | None:
+        return self.occurrences / self.people if self.people else None
+
+
+@dataclass(frozen=True)
+class RepeatTrend:
+    query: RepeatQuery  # its period is the last month of the trend
+    months: tuple[TrendMonth, ...]
+
+    def typical_range(self, last_months: int = 12) -> tuple[int, int]:
+        """The middle half of the monthly counts over the last months (quartiles, rounded): "14 to 16 a month"."""
+        counts = [m.people for m in self.months[-last_months:]]
+        low, high = np.percentile(counts, [25, 75])
+        return round(low), round(high)
+
+    def mean_occurrences(self, last_months: int = 12) -> float | None:
+        """Occurrences per person on the list, over the last months together."""
+        recent = self.months[-last_months:]
+        people = sum(m.people for m in recent)
+        return sum(m.occurrences for m in recent) / people if people else None
+
+
+def repeat_list(
+    database: Database, settings: Settings, request: RepeatRequest, actor: Actor, page_size: int | None = None
+) -> RepeatList:
+    """The first page of a strand's list (all of it when `page_size` is None), recorded in the audit log.
+
+    Refused (and recorded) unless the actor may read lists; nothing is shown without a reason."""
+    authorise(database, settings, actor, LIST_READERS, "repeats.list", request.command)
+    reason = checked_reason(request.reason)
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        query = checked_query(session, catalogue, settings, request)
+        return _listed(session, settings, query, actor, request.command, reason, 1, page_size, "repeats.list")
+
+
+def repeat_list_page(database: Database, settings: Settings, audit_id: int, page: int, actor: Actor, page_size: int):
+    """Another page of a list shown earlier (the one audit row `audit_id` records), for the same person."""
+    command = f"(page {page} of the list in audit row {audit_id})"
+    authorise(database, settings, actor, LIST_READERS, "repeats.page", command)
+    with database.session() as session:
+        shown = audit_entry(session, audit_id)
+        if shown is None or shown.actor != actor.user or shown.action != "repeats.list" or not shown.parameters:
+            raise InvalidRequest("That list has expired; ask for it again with `/repeats`.")
+        parameters = json.loads(shown.parameters)
+        catalogue = load_catalogue(session)
+        query = RepeatQuery.from_parameters(parameters, catalogue.get(parameters["strand"]).name)
+        return _listed(session, settings, query, actor, shown.command, shown.reason, page, page_size, "repeats.page")
+
+
+def repeat_trend(database: Database, settings: Settings, request: RepeatRequest, actor: Actor) -> RepeatTrend:
+    """People (or places) on the list each calendar month for the last 24 complete months.
+
+    Counts only, no references: a reason is recorded if given but not required."""
+    authorise(database, settings, actor, LIST_READERS, "repeats.trend", request.command)
+    reason = checked_reason(request.reason) if request.reason else None
+    if request.period and request.period != "last-month":
+        raise InvalidRequest("A trend is always the last 24 complete months; leave the period out.")
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        query = checked_query(session, catalogue, settings, replace(request, period="last-month"))
+        months = calendar_months(query.period.window.start, TREND_MONTHS)
+        totals = repeat_totals(session, {month.start.isoformat(): query.scope(month, settings) for month in months})
+        trend = tuple(TrendMonth(m.start, *totals[m.start.isoformat()]) for m in months)
+        record(
+            session,
+            actor,
+            "repeats.trend",
+            "shown",
+            request.command,
+            {**query.parameters(), "months": TREND_MONTHS},
+            reason,
+        )
+    return RepeatTrend(query, trend)
+
+
+def checked_reason(reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    low, high = REASON_LENGTH
+    if not reason:
+        raise InvalidRequest(
+            "Repeat-contact lists are personal data, so each one needs a reason on record. Add it at the end, "
+            'e.g. `/repeats mental-health reason:"MARAC preparation, 14 Nov"`. Nothing has been shown.'
+        )
+    if len(reason) < low:
+        raise InvalidRequest(
+            f"“{reason}” is too short to justify seeing personal data; say what the list is for, "
+            'e.g. reason:"MARAC preparation, 14 Nov".'
+        )
+    if len(reason) > high:
+        raise InvalidRequest(
+            f"That reason is {len(reason):,} characters; keep it to {high} (a sentence or two), e.g. "
+            'reason:"MARAC preparation, 14 Nov".'
+        )
+    return reason
+
+
+def rule_for(slug: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) -> RepeatRule:
+    """The rule for a strand: its own, else its parent's (and so on up), else the force default.
+
+    An admin's rule beats the shipped one at the same level, never a more specific one."""
+    rules = {**SHIPPED_RULES, **stored}
+    current: str | None = slug
+    while current is not None:
+        if current in rules:
+            return rules[current]
+        current = catalogue.get(current).parent
+    return rules[DEFAULT_SCOPE]
+
+
+def stored_rules(session: Session) -> dict[str, RepeatRule]:
+    return {
+        scope: RepeatRule(row.min_occurrences, row.period, scope, row.changed_by)
+        for scope, row in stored_repeat_rules(session).items()
+    }
+
+
+def checked_min(text: str | int) -> int:
+    low, high = MIN_OCCURRENCES
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidRequest(f"min={text} is not a whole number; e.g. min=3.") from None
+    if not low <= value <= high:
+        raise InvalidRequest(
+            f"min={value} is out of range: a repeat means at least {low} occurrences (and at most {high}); e.g. min=3."
+        )
+    return value
+
+
+def checked_query(session: Session, catalogue: Catalogue, settings: Settings, request: RepeatRequest) -> RepeatQuery:
+    if len(request.command) > MAX_COMMAND_LENGTH:
+        raise InvalidRequest(
+            f"That is {len(request.command):,} characters; a list request is a strand, a period and a few options, "
+            "and a reason of a sentence or two. See `/repeats help`."
+        )
+    if request.unknown:
+        raise InvalidRequest(
+            f'“{request.unknown[0]}” is not an option; the options are min=, by=, role= and reason:"…". '
+            "See `/repeats help`."
+        )
+    if not request.strand:
+        raise InvalidRequest("Which strand? e.g. `/repeats mental-health`; `/strand list` shows them all.")
+    strand = catalogue.resolve(request.strand)
+    rule = rule_for(strand.slug, catalogue, stored_rules(session))
+    by = (request.by or "person").lower()
+    if by not in REFERENCE_KINDS:
+        raise InvalidRequest(f"by={request.by} is not known; use by=person or by=location.")
+    role = None if (request.role or "any").lower() == "any" else request.role.lower()
+    if role is not None:
+        if by == "location":
+            raise InvalidRequest("role= applies to people; places have no role. Leave it out with by=location.")
+        if role not in PERSON_ROLES:
+            raise InvalidRequest(
+                f"role={request.role} is not known; use one of {', '.join(PERSON_ROLES)}, or role=any."
+            )
+    today = datetime.now(settings.timezone).date()
+    return RepeatQuery(
+        strand=strand.slug,
+        strand_name=strand.name,
+        strands=tuple(catalogue.descendants(strand.slug)),
+        period=repeat_period(
+            request.period or rule.period, today, None if request.as_of is None else iso_date(request.as_of)
+        ),
+        min_occurrences=checked_min(request.min_occurrences or rule.min_occurrences),
+        by=by,
+        role=role,
+    )
+
+
+def _listed(
+    session: Session,
+    settings: Settings,
+    query: RepeatQuery,
+    actor: Actor,
+    command: str,
+    reason: str | None,
+    page: int,
+    page_size: int | None,
+    action: str,
+) -> RepeatList:
+    rows = repeat_rows(session, query.scope(query.period.window, settings))
+    previous = repeat_totals(session, {"previous": query.scope(query.period.previous, settings)})["previous"][0]
+    pages = max(1, -(-len(rows) // page_size)) if page_size else 1
+    page = min(max(page, 1), pages)
+    first = (page - 1) * page_size if page_size else 0
+    shown = rows[first : first + page_size] if page_size else rows
+    others = other_strands(session, [r.ref for r in shown], query.scope(query.period.window, settings))
+    tz = settings.timezone
+    entries = tuple(
+        RepeatEntry(
+            r.ref,
+            r.occurrences,
+            r.first.astimezone(tz).date(),
+            r.last.astimezone(tz).date(),
+            tuple(others.get(r.ref, ())),
+        )
+        for r in shown
+    )
+    people, occurrences = len(rows), sum(r.occurrences for r in rows)
+    entry = record(
+        session,
+        actor,
+        action,
+        "shown",
+        command,
+        {**query.parameters(), "page": page, "people": people},
+        reason,
+        returned=len(entries),
+    )
+    return RepeatList(query, people, occurrences, compare(people, previous), page, pages, entries, first + 1, entry.id)

@@ -1,0 +1,32 @@
+"""`/repeats`: a strand's repeat-contact list, or its trend, for analysts and supervisors only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, Respond
+
+from bot.commands import parse_repeats_command
+from bot.render.blocks import Message, notice_message
+from bot.render.repeats import PAGE_SIZE, REPEATS_HELP, repeat_list_message, repeat_trend_message
+from bot.repeat_contact import repeat_list, repeat_trend
+from bot.slack.answer import answer_privately, command_actor
+
+if TYPE_CHECKING:
+    from bot.slack.app import Services
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/repeats")
+    def repeats_command(ack: Ack, respond: Respond, command: dict) -> None:
+        answer_privately(ack, respond, services.executor, lambda: answer(services, command))
+
+
+def answer(services: Services, command: dict) -> Message:
+    request = parse_repeats_command(command.get("text", ""))
+    if request is None:
+        return notice_message(REPEATS_HELP)
+    actor = command_actor(command)
+    if request.trend:
+        return repeat_trend_message(repeat_trend(services.database, services.settings, request, actor))
+    return repeat_list_message(repeat_list(services.database, services.settings, request, actor, PAGE_SIZE))
