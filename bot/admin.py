@@ -128,11 +128,12 @@ def _role_holders(database: Database, settings: Settings) -> RoleList:
     with database.session() as session:
         stored = stored_roles(session)
     holders = [RoleHolder(user, Role.ADMIN, "STRANDBOT_ADMINS", None) for user in settings.admins]
-    return holders + [
+    holders += [
         RoleHolder(r.user_id, Role(r.role), r.granted_by, r.granted_at)
         for r in stored
         if r.user_id not in settings.admins
     ]
+    return RoleList(tuple(holders))
 
 
 def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest) -> RuleChange:

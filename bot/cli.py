@@ -332,11 +332,13 @@ def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options
     actor = Actor(operator(), via="cli")
     if trend:
         result = repeat_trend(database, settings, request, actor)
-        click.echo(f"{result.query.strand_name}: {rule_text(result.query)} in a calendar month\n")
-        click.echo({"table": trend_table, "csv": trend_csv, "json": trend_json}[output](result))
+        if output == "table":
+            click.echo(f"{result.query.strand_name}: {rule_text(result.query)} in a calendar month\n")
+        click.echo({"table": trend_table, "csv": trend_csv, "json": trend_json}[output](result), nl=output != "csv")
         return
     listed = repeat_list(database, settings, request, actor)
-    click.echo({"table": repeat_list_table, "csv": repeat_list_csv, "json": repeat_list_json}[output](listed))
+    rendered = {"table": repeat_list_table, "csv": repeat_list_csv, "json": repeat_list_json}[output](listed)
+    click.echo(rendered, nl=output != "csv")  # CSV ends with its own newline
 
 
 @main.command()

@@ -456,10 +456,7 @@ def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
     counted = _per_ref(scope).subquery()
     ref, n, first, last = counted.c
     rows = session.execute(select(ref, n, first, last).order_by(n.desc(), last.desc(), ref)).all()
-    return [
-        RepeatRow(r, count, UTCDateTime().process_result_value(f, None), UTCDateTime().process_result_value(la, None))
-        for r, count, f, la in rows
-    ]
+    return [RepeatRow(*row) for row in rows]
 
 
 def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
@@ -480,7 +477,6 @@ def other_strands(session: Session, refs: Sequence[str], scope: RepeatScope) -> 
         batch = refs[start : start + INSERT_BATCH_ROWS]
         rows = session.execute(
             select(OccurrenceLink.ref, Strand.slug)
-            .distinct()
             .join(Occurrence, Occurrence.id == OccurrenceLink.occurrence_id)
             .join(Strand, Strand.id == Occurrence.strand_id)
             .where(
@@ -490,6 +486,7 @@ def other_strands(session: Session, refs: Sequence[str], scope: RepeatScope) -> 
                 Occurrence.occurred_at < scope.end,
                 Strand.slug.not_in(scope.slugs),
             )
+            .group_by(OccurrenceLink.ref, Strand.slug, Strand.position)
             .order_by(OccurrenceLink.ref, Strand.position)
         ).all()
         for ref, slug in rows:

@@ -1,5 +1,7 @@
 """The command line, run as a user would (in-process through click, real database, real settings)."""
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -165,3 +167,53 @@ def test_demo_is_reproducible_and_keeps_out_of_real_data(run, database):
     refused = run("demo", "--as-of", "2020-05-31")
     assert refused.exit_code == 1
     assert "5 occurrences from real sources" in refused.output
+
+
+MH_OCTOBER = [("mental-health", local(f"2024-10-{d:02d}"), [("person", "P1", "subject")]) for d in (1, 2, 3)]
+
+
+def test_repeats_prints_the_list_and_records_the_operating_system_user(run, database, monkeypatch):
+    monkeypatch.setenv("USER", "analyst.jones")
+    monkeypatch.setenv("LOGNAME", "analyst.jones")
+    store(database, MH_OCTOBER)
+    result = run("repeats", "mental health", "--month", "2024-10", "--reason", "Monthly MH review")
+    assert result.exit_code == 0, result.output
+    assert "1 person on the list, 3.0 occurrences each on average" in result.output
+    assert "P1" in result.output
+    audit = run("audit", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(audit.output)))
+    assert [(r["via"], r["actor"], r["action"], r["reason"], r["returned"]) for r in rows] == [
+        ("cli", "analyst.jones", "repeats.list", "Monthly MH review", "1")
+    ]
+    assert rows[0]["command"] == (
+        "strandbot repeats 'mental health' --period 2024-10 --reason 'Monthly MH review' --by person --role any "
+        "--format table"
+    )
+
+
+def test_repeats_csv_and_json_carry_every_reference(run, database):
+    store(database, MH_OCTOBER)
+    as_csv = run("repeats", "mh", "--month", "2024-10", "--reason", "Monthly MH review", "--format", "csv")
+    assert as_csv.output.splitlines() == [
+        "reference,occurrences,first,last,other_strands",
+        "P1,3,2024-10-01,2024-10-03,",
+    ]
+    as_json = json.loads(
+        run("repeats", "mh", "--month", "2024-10", "--reason", "Monthly MH review", "--format", "json").output
+    )
+    assert (as_json["count"], as_json["entries"][0]["ref"], as_json["rule"]["min"]) == (1, "P1", 3)
+
+
+def test_repeats_without_a_reason_shows_nothing_and_says_why(run, database):
+    store(database, MH_OCTOBER)
+    result = run("repeats", "mh", "--month", "2024-10")
+    assert result.exit_code == 1
+    assert "needs a reason" in result.output and "P1" not in result.output
+    assert run("audit").output.strip() == "No audit rows match."
+
+
+def test_audit_can_be_narrowed_to_one_user(run, database):
+    store(database, MH_OCTOBER)
+    run("repeats", "mh", "--month", "2024-10", "--reason", "Monthly MH review", USER="someone")
+    assert "No audit rows match." in run("audit", "--user", "U0NOBODY").output
+    assert "repeats.list" in run("audit", "--since", "2020-01-01").output

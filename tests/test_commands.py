@@ -1,11 +1,12 @@
-"""Parsing the text after /strand."""
+"""Parsing the text after /strand, /repeats and /strand-admin."""
 
 from datetime import date
 
 import pytest
 
-from bot.commands import StrandCommand, parse_strand_command
+from bot.commands import StrandCommand, parse_admin_command, parse_repeats_command, parse_strand_command
 from bot.errors import InvalidRequest
+from bot.repeat_contact import RepeatRequest
 
 
 @pytest.mark.parametrize(
@@ -38,3 +39,72 @@ def test_a_day_first_date_asks_for_an_unambiguous_one():
 def test_five_thousand_characters_are_refused_with_an_example():
     with pytest.raises(InvalidRequest, match="5,000 characters.*`/strand hate-crime`"):
         parse_strand_command("x" * 5000)
+
+
+def test_a_repeats_request_reads_strand_period_options_and_a_quoted_reason():
+    request = parse_repeats_command('mental health oct min=4 role=victim reason:"MARAC prep, 14 Nov: min=9 by=x"')
+    assert request == RepeatRequest(
+        command='/repeats mental health oct min=4 role=victim reason:"MARAC prep, 14 Nov: min=9 by=x"',
+        strand="mental health",
+        period="oct",
+        min_occurrences="4",
+        role="victim",
+        reason="MARAC prep, 14 Nov: min=9 by=x",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("hate-crime reason: repeat victims review", "repeat victims review"),
+        ("hate-crime reason:“smart quotes from a phone”", "smart quotes from a phone"),
+        ("hate-crime Reason='single quotes'", "single quotes"),
+        ('hate-crime reason:"never closed', "never closed"),
+    ],
+)
+def test_a_reason_may_be_written_several_ways(text, reason):
+    assert parse_repeats_command(text).reason == reason
+
+
+def test_a_rolling_window_may_end_on_a_date_and_trend_is_a_keyword():
+    request = parse_repeats_command("DA 12m 2025-03-31")
+    assert (request.strand, request.period, request.as_of) == ("DA", "12m", "2025-03-31")
+    assert parse_repeats_command("mental-health trend").trend
+
+
+@pytest.mark.parametrize("text", ["", "help", "  ?  "])
+def test_an_empty_repeats_request_asks_for_help(text):
+    assert parse_repeats_command(text) is None
+
+
+def test_unknown_options_are_kept_for_the_domain_to_refuse():
+    assert parse_repeats_command("DA mn=3").unknown == ("mn=3",)
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "user", "role"),
+    [
+        ("role <@U0ALEX|alex> analyst", "role", "U0ALEX", "analyst"),
+        ("role <@W0ALEX> none", "role", "W0ALEX", "none"),
+        ("role U0ALEX supervisor", "role", "U0ALEX", "supervisor"),
+        ("roles", "roles", None, None),
+        ("", "help", None, None),
+    ],
+)
+def test_admin_commands_read_people_from_slack_mentions(text, action, user, role):
+    request = parse_admin_command(text)
+    assert (request.action, request.user, request.role) == (action, user, role)
+
+
+def test_a_person_typed_as_plain_text_gets_told_to_mention_them():
+    with pytest.raises(InvalidRequest, match="mention them"):
+        parse_admin_command("role @alex analyst")
+
+
+def test_repeat_rule_commands():
+    change = parse_admin_command("repeats hate crime min=3 period=12m")
+    assert (change.action, change.strand, change.min_occurrences, change.period) == ("rule", "hate crime", "3", "12m")
+    assert parse_admin_command("repeats reset DA").action == "rule-reset"
+    assert parse_admin_command("repeats show").action == "rules"
+    with pytest.raises(InvalidRequest, match="is not something"):
+        parse_admin_command("promote U0ALEX")

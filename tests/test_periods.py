@@ -1,9 +1,13 @@
-"""The dashboard's date windows: financial years, leap days, rolling months and local midnights."""
+"""Date windows: the dashboard's financial years, leap days, rolling months and local midnights, and the
+months and rolling windows of repeat-contact lists."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.periods import Window, dashboard_windows, fy_label, shift_months
+import pytest
+
+from bot.errors import InvalidRequest
+from bot.periods import Window, dashboard_windows, fy_label, repeat_period, shift_months
 
 
 def test_fytd_runs_from_first_april_to_the_as_of_date_and_last_year_the_same_span():
@@ -64,3 +68,54 @@ def test_local_days_become_utc_instants_across_the_clock_change():
     assert start == datetime.fromisoformat("2024-06-30T23:00:00+00:00")
     start, end = Window(date(2024, 10, 27), date(2024, 10, 27)).utc_bounds(london)
     assert (end - start).total_seconds() == 25 * 3600  # BST ended: a 25-hour day
+
+
+TODAY = date(2026, 11, 21)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "window", "previous"),
+    [
+        ("2024-10", "October 2024", ("2024-10-01", "2024-10-31"), ("2024-09-01", "2024-09-30")),
+        ("last-month", "October 2026", ("2026-10-01", "2026-10-31"), ("2026-09-01", "2026-09-30")),
+        ("oct", "October 2026", ("2026-10-01", "2026-10-31"), ("2026-09-01", "2026-09-30")),
+        ("December", "December 2025", ("2025-12-01", "2025-12-31"), ("2025-11-01", "2025-11-30")),
+        ("2024-03", "March 2024", ("2024-03-01", "2024-03-31"), ("2024-02-01", "2024-02-29")),
+        ("this-month", "November 2026 so far (to 20 Nov)", ("2026-11-01", "2026-11-20"), ("2026-10-01", "2026-10-20")),
+        ("30d", "30 days to 20 Nov 2026", ("2026-10-22", "2026-11-20"), ("2026-09-22", "2026-10-21")),
+        ("12m", "12 months to 20 Nov 2026", ("2025-11-21", "2026-11-20"), ("2024-11-21", "2025-11-20")),
+    ],
+)
+def test_repeat_periods_name_the_days_they_cover_and_the_days_before(text, label, window, previous):
+    period = repeat_period(text, TODAY)
+    assert period.label == label
+    assert (period.window.start.isoformat(), period.window.end.isoformat()) == window
+    assert (period.previous.start.isoformat(), period.previous.end.isoformat()) == previous
+
+
+def test_a_rolling_window_can_end_on_a_given_date():
+    period = repeat_period("12m", TODAY, date(2025, 3, 31))
+    assert period.window == Window(date(2024, 4, 1), date(2025, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "message"),
+    [
+        ("2027-01", None, "January 2027 is in the future"),
+        ("2024-13", None, "has no month 13"),
+        ("1890-01", None, "before any data"),
+        ("0d", None, "out of range"),
+        ("121m", None, "out of range"),
+        ("fortnight", None, "is not a period"),
+        ("2024-10", date(2024, 10, 31), "give a date only with a rolling window"),
+        ("30d", date(2026, 12, 1), "is in the future"),
+    ],
+)
+def test_impossible_periods_say_what_is_wrong(text, end, message):
+    with pytest.raises(InvalidRequest, match=message):
+        repeat_period(text, TODAY, end)
+
+
+def test_the_first_of_the_month_has_no_month_so_far():
+    with pytest.raises(InvalidRequest, match="began today"):
+        repeat_period("this-month", date(2026, 11, 1))

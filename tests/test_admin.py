@@ -1,0 +1,139 @@
+"""What admins change from Slack: roles and repeat-contact rules, each checked, applied whole and audited."""
+
+import json
+
+import pytest
+from conftest import settings_for
+
+from bot.access import NotAllowed, Role, role_of
+from bot.admin import RoleChange, RoleList, RuleChange, RuleList, perform
+from bot.audit import Actor, review
+from bot.commands import parse_admin_command
+from bot.errors import InvalidRequest, UnknownStrand
+
+ADMIN = Actor("U0ADMIN", team="T0FORCE", channel="C0ADMIN")
+
+
+@pytest.fixture
+def settings(database_url):
+    return settings_for(database_url, STRANDBOT_ADMINS="U0ADMIN")
+
+
+def admin(database, settings, text: str, actor: Actor = ADMIN):
+    return perform(database, settings, actor, parse_admin_command(text))
+
+
+def test_an_admin_gives_a_role_and_it_is_recorded(database, settings):
+    change = admin(database, settings, "role <@U0ALEX|alex> analyst")
+    assert change == RoleChange("U0ALEX", Role.OFFICER, Role.ANALYST)
+    assert role_of(database, settings, "U0ALEX") == Role.ANALYST
+    row = review(database, settings)[-1]
+    assert (row.actor, row.action, row.outcome, row.command) == (
+        "U0ADMIN",
+        "role.change",
+        "changed",
+        "/strand-admin role <@U0ALEX|alex> analyst",
+    )
+    assert json.loads(row.parameters) == {"user": "U0ALEX", "before": "officer", "after": "analyst"}
+
+
+def test_none_takes_a_role_away(database, settings):
+    admin(database, settings, "role U0ALEX supervisor")
+    assert admin(database, settings, "role U0ALEX none") == RoleChange("U0ALEX", Role.SUPERVISOR, Role.OFFICER)
+    assert role_of(database, settings, "U0ALEX") == Role.OFFICER
+
+
+def test_roles_lists_the_settings_admins_then_everyone_given_a_role(database, settings):
+    admin(database, settings, "role U0ALEX analyst")
+    admin(database, settings, "role U0SAM admin")
+    listed = admin(database, settings, "roles")
+    assert isinstance(listed, RoleList)
+    assert [(h.user, h.role) for h in listed.holders] == [
+        ("U0ADMIN", Role.ADMIN),
+        ("U0SAM", Role.ADMIN),
+        ("U0ALEX", Role.ANALYST),
+    ]
+
+
+def test_a_new_admin_can_give_roles_too(database, settings):
+    admin(database, settings, "role U0SAM admin")
+    admin(database, settings, "role U0ALEX analyst", Actor("U0SAM"))
+    assert role_of(database, settings, "U0ALEX") == Role.ANALYST
+
+
+def test_anyone_else_is_refused_and_the_refusal_recorded(database, settings):
+    admin(database, settings, "role U0ALEX supervisor")
+    with pytest.raises(NotAllowed, match="only admins"):
+        admin(database, settings, "role U0ALEX admin", Actor("U0ALEX"))
+    assert role_of(database, settings, "U0ALEX") == Role.SUPERVISOR
+    row = review(database, settings)[-1]
+    assert (row.actor, row.action, row.outcome) == ("U0ALEX", "role.change", "refused")
+
+
+def test_the_settings_admins_cannot_be_changed_from_slack(database, settings):
+    with pytest.raises(InvalidRequest, match="STRANDBOT_ADMINS"):
+        admin(database, settings, "role U0ADMIN none")
+    assert role_of(database, settings, "U0ADMIN") == Role.ADMIN
+
+
+def test_an_unknown_role_is_refused_and_changes_nothing(database, settings):
+    with pytest.raises(InvalidRequest, match="“boss” is not a role"):
+        admin(database, settings, "role U0ALEX boss")
+    assert role_of(database, settings, "U0ALEX") == Role.OFFICER
+    assert review(database, settings) == []
+
+
+def rules(database, settings) -> dict[str, tuple[int, str, str]]:
+    listed = admin(database, settings, "repeats")
+    assert isinstance(listed, RuleList)
+    return {r.slug: (r.rule.min_occurrences, r.rule.period, r.rule.scope) for r in listed.rules}
+
+
+def test_shipped_rules_follow_domain_md(database, settings):
+    shown = rules(database, settings)
+    assert shown["mental-health"] == (3, "last-month", "mental-health")
+    assert shown["hate-crime"] == (2, "12m", "hate-crime")
+    assert shown["domestic-abuse"] == (2, "12m", "domestic-abuse")
+    assert shown["prevent"] == (2, "last-month", "*")
+
+
+def test_a_strands_rule_changes_and_its_sub_strands_follow(database, settings):
+    change = admin(database, settings, "repeats child protection min=4 period=30d")
+    assert isinstance(change, RuleChange)
+    assert (change.before.min_occurrences, change.after.min_occurrences, change.after.period) == (2, 4, "30d")
+    assert rules(database, settings)["cse"] == (4, "30d", "child-protection")
+    row = review(database, settings)[-1]
+    assert (row.action, json.loads(row.parameters)["after"]) == ("repeats.rule", {"min": 4, "period": "30d"})
+
+
+def test_reset_returns_a_strand_to_its_shipped_rule(database, settings):
+    admin(database, settings, "repeats mental-health min=5")
+    assert rules(database, settings)["mental-health"][0] == 5
+    admin(database, settings, "repeats reset mh")
+    assert rules(database, settings)["mental-health"] == (3, "last-month", "mental-health")
+
+
+def test_the_force_default_can_change_without_touching_strands_with_their_own(database, settings):
+    admin(database, settings, "repeats default min=3 period=month")
+    shown = rules(database, settings)
+    assert shown["prevent"] == (3, "last-month", "*")
+    assert shown["hate-crime"] == (2, "12m", "hate-crime")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("repeats hate-crime min=1", "min=1 is out of range"),
+        ("repeats hate-crime min=x", "min=x is not a whole number"),
+        ("repeats hate-crime period=2024-10", "can't be a rule's period"),
+        ("repeats hate-crime period=999m", "out of range"),
+        ("repeats hate-crime", "Say what to change"),
+        ("repeats reset prevent", "nothing to reset"),
+        ("repeats hate-crme min=3", "Did you mean `hate-crime`"),
+    ],
+)
+def test_bad_rule_changes_are_refused_and_change_nothing(database, settings, text, error):
+    with pytest.raises((InvalidRequest, UnknownStrand), match=error):
+        admin(database, settings, text)
+    assert rules(database, settings)["hate-crime"] == (2, "12m", "hate-crime")
+    assert [r for r in review(database, settings) if r.action == "repeats.rule"] == []

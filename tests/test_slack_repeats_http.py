@@ -1,0 +1,175 @@
+"""End to end: `/repeats` and `/strand-admin` through `strandbot serve`, signed as Slack signs them, with
+the local Slack stand-in recording everything the app sends back."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+from conftest import copied_postgres, copied_sqlite, local, settings_for, store
+from sqlalchemy.engine import URL
+
+from bot.audit import review
+from bot.db import Database
+from bot.slack.standin import ServedApp, SlackStandIn
+
+SECRET = "3e1b2d6f0a9c48b7a5d4c3b2a1f0e9d8"
+ADMIN, ANALYST, OFFICER = "U0ADMIN", "U0ANALYST", "U0OFFICER"
+REASON = "MARAC preparation, 14 Nov"
+# October 2024: 30 people with 3 mental-health occurrences each (two pages of 25), one with 2 (not listed).
+OCTOBER = [
+    ("mental-health", local(f"2024-10-{day:02d}"), [("person", f"P{n:02d}", "subject")])
+    for n in range(30)
+    for day in (2, 12, 22)
+] + [("mental-health", local(f"2024-10-{day:02d}"), [("person", "P-TWO", "subject")]) for day in (5, 6)]
+
+
+@dataclass
+class Served:
+    app: ServedApp
+    url: URL
+
+    def audit(self) -> list:
+        database = Database(self.url)
+        try:
+            return review(database, settings_for(self.url))
+        finally:
+            database.dispose()
+
+
+@pytest.fixture(scope="module")
+def slack():
+    with SlackStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def served(request, slack, sqlite_template, tmp_path_factory):
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = copied_sqlite(sqlite_template, tmp_path_factory.mktemp("served"))
+        else:
+            url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
+        database = Database(url)
+        store(database, OCTOBER)
+        database.dispose()
+        app = ServedApp(
+            url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
+        )
+        status, answer = app.command(slack, f"role <@{ANALYST}|analyst> analyst", ADMIN, command="/strand-admin")
+        assert status == 200 and "is now an analyst" in answer["text"], answer
+        yield Served(app, url)
+        app.stop()
+
+
+def text_of(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def posted(slack: SlackStandIn) -> list:
+    return [r for r in slack.received if r.api_method == "chat.postMessage"]
+
+
+def test_an_officer_is_refused_politely_and_the_refusal_recorded(served, slack):
+    typed = f'mental-health 2024-10 reason:"{REASON}"'
+    status, answer = served.app.command(slack, typed, OFFICER, command="/repeats")
+    assert status == 200
+    assert answer["response_type"] == "ephemeral"
+    assert "repeat-contact lists are for analysts and supervisors" in answer["text"]
+    assert "P00" not in text_of(answer)
+    row = served.audit()[-1]
+    assert (row.via, row.actor, row.team, row.channel, row.action, row.outcome) == (
+        "slack",
+        OFFICER,
+        "T0STANDIN",
+        "C0STANDIN",
+        "repeats.list",
+        "refused",
+    )
+    assert (row.command, row.reason, row.returned) == (f"/repeats {typed}", None, None)
+
+
+def test_an_analyst_gets_a_private_list_and_the_access_is_recorded_exactly(served, slack):
+    typed = f'mental-health 2024-10 reason:"{REASON}"'
+    status, answer = served.app.command(slack, typed, ANALYST, command="/repeats")
+    assert status == 200
+    assert answer["response_type"] == "ephemeral"
+    shown = text_of(answer)
+    assert "Repeat contact: Mental health" in shown
+    assert "*30 people* on the list, *3.0* occurrences each on average" in shown
+    assert "October 2024" in shown and "people with 3 or more occurrences" in shown
+    assert "P00" in shown and "P-TWO" not in shown
+    assert "Page 1 of 2" in shown
+    actions = [e["action_id"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert actions == ["repeats_next_page"]  # no share button: a list never goes to a channel
+    assert posted(slack) == []
+    row = served.audit()[-1]
+    assert (row.actor, row.team, row.channel, row.action, row.outcome) == (
+        ANALYST,
+        "T0STANDIN",
+        "C0STANDIN",
+        "repeats.list",
+        "shown",
+    )
+    assert (row.command, row.reason, row.returned) == (f"/repeats {typed}", REASON, 25)
+    parameters = json.loads(row.parameters)
+    assert (parameters["start"], parameters["end"], parameters["min"], parameters["people"]) == (
+        "2024-10-01",
+        "2024-10-31",
+        3,
+        30,
+    )
+
+
+def test_the_next_page_replaces_the_private_message_and_is_recorded(served, slack):
+    _, answer = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
+    button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
+    status, _ = served.app.press(slack, button, ANALYST, slack.response_url("page2"))
+    assert status == 200
+    page = slack.wait_for(lambda r: r.path == "/response/page2").body
+    assert (page["response_type"], page["replace_original"]) == ("ephemeral", True)
+    assert "Page 2 of 2" in text_of(page)
+    assert "26   P" in text_of(page)  # ranks carry on from the first page
+    assert posted(slack) == []
+    row = served.audit()[-1]
+    assert (row.action, row.reason, row.returned) == ("repeats.page", REASON, 5)
+
+
+def test_a_page_button_pressed_by_someone_else_shows_them_nothing(served, slack):
+    _, answer = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
+    button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
+    served.app.press(slack, button, OFFICER, slack.response_url("stolen"))
+    page = slack.wait_for(lambda r: r.path == "/response/stolen").body
+    assert "for analysts and supervisors" in text_of(page)
+    assert "P2" not in text_of(page)
+    assert served.audit()[-1].outcome == "refused"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (f'mentl helth reason:"{REASON}"', "Did you mean `mental-health`"),
+        (f'mh min=0 reason:"{REASON}"', "min=0 is out of range"),
+        (f'mh min=abc reason:"{REASON}"', "min=abc is not a whole number"),
+        (f'mh 2999-01 reason:"{REASON}"', "January 2999 is in the future"),
+        ('mh reason:"' + "x" * 10_000 + '"', "That reason is 10,000 characters"),
+        ("mh 2024-10", "needs a reason"),
+        ("", "Repeat contact"),
+    ],
+)
+def test_bad_requests_get_a_short_answer_and_show_nobody(served, slack, typed, expected):
+    before = len(served.audit())
+    status, answer = served.app.command(slack, typed, ANALYST, command="/repeats")
+    assert status == 200
+    assert expected in text_of(answer)
+    assert "Traceback" not in text_of(answer) and "P00" not in text_of(answer)
+    assert len(served.audit()) == before
+
+
+def test_an_officer_cannot_use_strand_admin_and_is_recorded(served, slack):
+    status, answer = served.app.command(slack, f"role <@{OFFICER}> admin", OFFICER, command="/strand-admin")
+    assert status == 200 and "only admins can do that" in answer["text"]
+    row = served.audit()[-1]
+    assert (row.actor, row.action, row.outcome) == (OFFICER, "role.change", "refused")
