@@ -6,7 +6,8 @@ person and location links, generated inside PostgreSQL (minutes, not hours).
 Builds database `strandbot_scale` next to the one in --postgres-url and keeps it: later runs reuse it
 when it already holds N occurrences. Occurrences are spread from April 2019 to yesterday over the
 default catalogue's strands (domestic abuse and mental health the largest); each links one person
-(victim, offender or subject) drawn from a skewed pool so that some recur often, and one location.
+(victim, offender or subject) and one location. Most people appear once or twice; a fifth of links go
+to a pool of frequent contacts per strand, and places are skewed so that a few recur very often.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ FIRST_DAY = date(2019, 4, 1)
 # Relative volumes: roughly a force's mix of vulnerability demand.
 WEIGHTS = {"domestic-abuse": 30, "mental-health": 15, "missing-children": 8, "hate-crime": 6, "adult-at-risk": 6}
 DEFAULT_WEIGHT = 2
-PEOPLE = 3_000_000
+PEOPLE = 8_000_000
+FREQUENT_PER_STRAND = 2_500
 PLACES = 300_000
 
 
@@ -86,17 +88,22 @@ def _fill(engine, occurrences: int) -> None:
                 text(
                     """
                     INSERT INTO occurrence_links (occurrence_id, kind, ref, role)
-                    SELECT g, 'person', 'P' || floor(power(random(), 2.5) * :people)::int,
+                    SELECT o.id,
+                           'person',
+                           -- Most people appear once or twice in years; a fifth of links go to each
+                           -- strand's own pool of frequent contacts, a few of them very frequent.
+                           CASE WHEN random() < 0.8 THEN 'P' || floor(random() * :people)::int
+                                ELSE 'F' || o.strand_id || '-' || floor(power(random(), 1.5) * :frequent)::int END,
                            (ARRAY['victim', 'victim', 'victim', 'offender', 'offender', 'subject'])
                                [1 + floor(random() * 6)::int]
-                    FROM generate_series(:first, :last) AS g
+                    FROM occurrences o WHERE o.id BETWEEN :first AND :last
                     UNION ALL
-                    SELECT g, 'location', 'L' || floor(power(random(), 3) * :places)::int, 'scene'
+                    SELECT g, 'location', 'L' || floor(power(random(), 1.5) * :places)::int, 'scene'
                     FROM generate_series(:first, :last) AS g
                     ON CONFLICT DO NOTHING
                     """
                 ),
-                {"first": first, "last": last, "people": PEOPLE, "places": PLACES},
+                {"first": first, "last": last, "people": PEOPLE, "frequent": FREQUENT_PER_STRAND, "places": PLACES},
             )
             print(f"  {last:,} occurrences ({time.monotonic() - started:.0f} s)", flush=True)
         connection.execute(text("SELECT setval(pg_get_serial_sequence('occurrences', 'id'), :n)"), {"n": occurrences})

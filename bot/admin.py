@@ -11,7 +11,7 @@ from bot.audit import Actor, record
 from bot.catalogue import Catalogue
 from bot.db import Database
 from bot.errors import InvalidRequest
-from bot.models import RepeatRule as StoredRepeatRule
+from bot.models import StoredRepeatRule
 from bot.periods import ROLLING_TEXT, repeat_period
 from bot.repeat_contact import DEFAULT_SCOPE, SHIPPED_RULES, RepeatRule, checked_min, rule_for, stored_rules
 from bot.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
@@ -25,12 +25,13 @@ class AdminRequest:
     """A parsed `/strand-admin` command. `action` says which of the other fields matter."""
 
     command: str  # exactly as typed, for the audit log
-    action: str  # help | role | roles | rules | rule | rule-reset
+    action: str  # help | role | roles | rules | rule | rule-reset | invalid
     user: str | None = None
     role: str | None = None
     strand: str | None = None  # a strand's name, or "default"
     min_occurrences: str | None = None
     period: str | None = None
+    problem: str | None = None  # for `invalid`: what is wrong with the command, in the user's terms
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class RuleList:
 AdminResult = RoleChange | RoleList | RuleChange | RuleList | None
 AUDITED_AS = {
     "help": "admin.help",
+    "invalid": "admin.invalid",
     "role": "role.change",
     "roles": "role.list",
     "rule": "repeats.rule",
@@ -88,6 +90,8 @@ AUDITED_AS = {
 def perform(database: Database, settings: Settings, actor: Actor, request: AdminRequest) -> AdminResult:
     """Carry out an admin's request (None for help). Anyone but an admin is refused, and that is recorded."""
     authorise(database, settings, actor, ADMINS, AUDITED_AS[request.action], request.command)
+    if request.action == "invalid":
+        raise InvalidRequest(request.problem or "That is not something `/strand-admin` does; see `/strand-admin help`.")
     if request.action == "role":
         return _change_role(database, settings, actor, request)
     if request.action == "roles":
@@ -106,11 +110,13 @@ def _change_role(database: Database, settings: Settings, actor: Actor, request: 
         raise InvalidRequest(f"“{request.role}” is not a role; use one of {ROLE_NAMES}, or `none` to remove it.")
     if user in settings.admins:
         raise InvalidRequest(
-            f"<@{user}> is an admin through the STRANDBOT_ADMINS setting; change that setting to change their role."
+            f"{user} is an admin through the STRANDBOT_ADMINS setting; change that setting to change their role."
         )
     after = Role.OFFICER if wanted == "none" else Role(wanted)
     with database.session() as session:
         before = Role(stored_role(session, user) or Role.OFFICER)
+        if before == after:
+            return RoleChange(user, before, after)
         store_role(session, user, None if after == Role.OFFICER else after.value, actor.user, datetime.now(UTC))
         record(
             session,
@@ -152,8 +158,8 @@ def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest)
             if request.min_occurrences is None and request.period is None:
                 raise InvalidRequest("Say what to change: min=N, period=…, or both; e.g. `repeats hate-crime min=3`.")
             rule = RepeatRule(
-                checked_min(request.min_occurrences or before.min_occurrences),
-                _checked_rule_period(request.period) if request.period else before.period,
+                before.min_occurrences if request.min_occurrences is None else checked_min(request.min_occurrences),
+                before.period if request.period is None else _checked_rule_period(request.period),
                 scope,
                 actor.user,
             )

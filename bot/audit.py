@@ -21,12 +21,20 @@ from bot.settings import Settings
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking: a Slack user (with workspace and channel), or an operating-system user at the CLI."""
+    """Who is asking: a Slack user (with workspace and channel), or an operating-system user at the CLI.
+
+    `operator` is set when someone at the command line plays a Slack user (`strandbot ask --user`): the
+    user's role applies, and the audit log names the operator too."""
 
     user: str
-    via: str = "slack"  # slack | cli
+    via: str = "slack"  # slack | cli | ask
     team: str | None = None
     channel: str | None = None
+    operator: str | None = None
+
+    @property
+    def recorded_as(self) -> str:
+        return (self.user if self.operator is None else f"{self.operator} as {self.user}")[:100]
 
 
 def record(
@@ -45,7 +53,7 @@ def record(
         AuditEntry(
             at=datetime.now(UTC),
             via=actor.via,
-            actor=actor.user[:100],
+            actor=actor.recorded_as,
             team=actor.team,
             channel=actor.channel,
             action=action,

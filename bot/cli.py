@@ -163,7 +163,7 @@ def ask(ctx: click.Context, slash_command: str, user: str) -> None:
             slack_app_token=None,
             slack_api_url=slack.api_url,
         )
-        app = create_app(Services(local, Database(local.database_url)))
+        app = create_app(Services(local, Database(local.database_url), operator=operator()))
         body, headers = signed_command(local.slack_signing_secret, command, text, user, slack.response_url())
         response = app.dispatch(BoltRequest(body=body, headers=headers))
         if response.status == 404:

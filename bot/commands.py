@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.admin import AdminRequest
 from bot.errors import InvalidRequest
-from bot.periods import is_period_text, iso_date
+from bot.periods import MONTH_NAMES, is_period_text, iso_date
 from bot.repeat_contact import RepeatRequest
 from bot.settings import SLACK_USER_ID
 
@@ -59,23 +59,24 @@ def parse_strand_command(text: str | None) -> StrandCommand:
 # `/repeats`: a strand, a period, options as key=value, and a reason at the end.
 
 REASON = re.compile(
-    r"""\breason\s*[:=]\s*(?:"([^"]*)"?|“([^”]*)”?|'([^']*)'?|‘([^’]*)’?|(.*))""", re.IGNORECASE | re.DOTALL
+    r"""\breason\s*[:=]\s*(?:"(?P<straight>[^"]*)"?|“(?P<curly>[^”]*)”?|'(?P<single>[^']*)'?|‘(?P<curly_single>[^’]*)’?|(?P<bare>.*))""",
+    re.IGNORECASE | re.DOTALL,
 )
-REPEATS_OPTIONS = ("min", "by", "role")
+CLOSING_QUOTES = {"straight": '"', "curly": "”", "single": "'", "curly_single": "’"}
+QUOTES_AND_SPACE = "\"'“”‘’ \t\n"  # mixed quotes from phones: “like this"
+REPEATS_OPTIONS = ("min", "by", "role", "period")
+YEAR = re.compile(r"^\d{4}$")
 
 
 def parse_repeats_command(text: str | None) -> RepeatRequest | None:
     """`mental-health oct min=4 by=person role=victim reason:"…"`; None asks for help.
 
     Never refuses: values are checked by the domain, after it knows the asker may see lists at all.
-    The reason is taken first, so it may contain anything; the last words may be a period, an as-of date
-    (for rolling windows) or `trend`; what is left names the strand."""
+    The reason is taken first, so a quoted one may contain anything; options typed after an unquoted
+    reason are still options. The last words may be a period, an as-of date (for rolling windows) or
+    `trend`, in any order; what is left names the strand."""
     typed = (text or "").strip()
-    reason = None
-    rest = typed
-    if found := REASON.search(typed):
-        reason = next(group for group in found.groups() if group is not None).strip()
-        rest = typed[: found.start()] + " " + typed[found.end() :]
+    reason, rest = _reason(typed)
     options: dict[str, str] = {}
     unknown, words = [], []
     for word in rest.split():
@@ -88,19 +89,18 @@ def parse_repeats_command(text: str | None) -> RepeatRequest | None:
             unknown.append(word)
     if not (words or options or unknown or reason) or [w.lower() for w in words] in (["help"], ["?"]):
         return None
-    period = as_of = None
+    period, as_of = options.get("period"), None
     trend = False
     while words:
-        last = words[-1].lower()
-        if last == "trend" and not trend:
+        if words[-1].lower() == "trend" and not trend:
             trend = True
-        elif ISO_DATE.match(last) and as_of is None and period is None:
-            as_of = last
-        elif is_period_text(last) and period is None:
-            period = last
+            words.pop()
+        elif ISO_DATE.match(words[-1]) and as_of is None:
+            as_of = words.pop()
+        elif period is None and (period := _take_period(words)):
+            continue
         else:
             break
-        words.pop()
     return RepeatRequest(
         command=f"/repeats {typed}",
         strand=" ".join(words) or None,
@@ -115,17 +115,59 @@ def parse_repeats_command(text: str | None) -> RepeatRequest | None:
     )
 
 
+def _reason(typed: str) -> tuple[str | None, str]:
+    """The reason, and the text without it. Words after an unquoted (or unclosed) reason that look like
+    options (`min=4`) are given back as options: the reason is the rest."""
+    found = REASON.search(typed)
+    if not found:
+        return None, typed
+    kind = found.lastgroup
+    reason = found.group(kind)
+    rest = typed[: found.start()] + " " + typed[found.end() :]
+    if kind == "bare" or not found.group(0).endswith(CLOSING_QUOTES[kind]):
+        words = reason.split()
+        is_option = [w.partition("=")[0].lower() in REPEATS_OPTIONS and "=" in w for w in words]
+        reason = " ".join(w for w, option in zip(words, is_option, strict=True) if not option)
+        rest += " " + " ".join(w for w, option in zip(words, is_option, strict=True) if option)
+    return reason.strip(QUOTES_AND_SPACE), rest
+
+
+def _take_period(words: list[str]) -> str | None:
+    """Pop a period off the end of `words`: `oct`, `12m`, `2024-10`, `last month`, `October 2024`."""
+    if len(words) >= 2:
+        first, second = words[-2].lower(), words[-1].lower()
+        if first in ("last", "this") and second == "month":
+            del words[-2:]
+            return f"{first}-month"
+        if first in MONTH_NAMES and YEAR.match(second):
+            del words[-2:]
+            return f"{second}-{MONTH_NAMES[first]:02d}"
+    if words and is_period_text(words[-1]):
+        return words.pop().lower()
+    return None
+
+
 # `/strand-admin`: a verb and its arguments.
 
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def parse_admin_command(text: str | None) -> AdminRequest:
-    """`role @user analyst`, `roles`, `repeats show`, `repeats hate-crime min=3 period=12m`, `repeats reset X`."""
+    """`role @user analyst`, `roles`, `repeats show`, `repeats hate-crime min=3 period=12m`, `repeats reset X`.
+
+    Never refuses: what can't be understood becomes an `invalid` request carrying the problem, which is
+    told to admins and, for anyone else, recorded as a refusal like any other admin command."""
     command = (text or "").strip()
+    full = f"/strand-admin {command}".strip()
+    try:
+        return _admin_request(full, command)
+    except InvalidRequest as problem:
+        return AdminRequest(full, "invalid", problem=str(problem))
+
+
+def _admin_request(full: str, command: str) -> AdminRequest:
     if len(command) > MAX_COMMAND_LENGTH:
         raise InvalidRequest(f"That is {len(command):,} characters; see `/strand-admin help` for what it takes.")
-    full = f"/strand-admin {command}".strip()
     words = command.split()
     verb = words[0].lower() if words else "help"
     args = words[1:]

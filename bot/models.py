@@ -97,7 +97,9 @@ class Occurrence(Base):
     __tablename__ = "occurrences"
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
-        Index("ix_occurrences_strand_id_occurred_at", "strand_id", "occurred_at"),
+        # Carries `id` so counting a strand's occurrences in a period never visits the table (PostgreSQL;
+        # SQLite's indexes carry the row id anyway).
+        Index("ix_occurrences_strand_id_occurred_at", "strand_id", "occurred_at", postgresql_include=["id"]),
         Index("ix_occurrences_occurred_at", "occurred_at"),
     )
 
@@ -117,7 +119,7 @@ class OccurrenceLink(Base):
     __tablename__ = "occurrence_links"
     __table_args__ = (
         CheckConstraint("kind IN ('person', 'location')", name="kind"),
-        Index("ix_occurrence_links_kind_ref", "kind", "ref"),
+        Index("ix_occurrence_links_kind_ref_occurrence_id", "kind", "ref", "occurrence_id"),
     )
 
     occurrence_id: Mapped[int] = mapped_column(
@@ -175,9 +177,9 @@ class UserRole(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class RepeatRule(Base):
+class StoredRepeatRule(Base):
     """An admin's repeat-contact rule for one strand (or `*`, the force default): at least `min_occurrences`
-    in `period` (e.g. 'month', '12m'). Strands without one follow their parent's, then the shipped defaults."""
+    in `period` ('last-month', '30d', '12m'…). Strands without one follow their parent's, then the shipped rules."""
 
     __tablename__ = "repeat_rules"
 

@@ -1,4 +1,5 @@
-"""The date windows of the force dashboard, as of a date D (all inclusive local dates).
+"""Date windows, all inclusive local dates: the force dashboard's, as of a date D, and the months and
+rolling windows of repeat-contact lists (`repeat_period`).
 
 - Current FYTD: start of the financial year containing D, to D.
 - Previous FYTD: the same span one year earlier (a 29 February end maps to 28 February).
@@ -110,7 +111,7 @@ MONTH_NAMES = {
     name.lower(): number
     for number in range(1, 13)
     for name in (calendar.month_name[number], calendar.month_abbr[number])
-}
+} | {"sept": 9}
 MONTH_TEXT = re.compile(r"^(\d{4})-(\d{1,2})$")
 ROLLING_TEXT = re.compile(r"^(\d{1,4})([dm])$")
 ROLLING_LIMITS = {"d": 3660, "m": 120}
@@ -150,7 +151,7 @@ def repeat_period(text: str, today: date, end: date | None = None) -> Period:
             raise InvalidRequest(f"{end.isoformat()} is in the future; a window can end today at the latest.")
         return _rolling(text, int(rolling.group(1)), rolling.group(2), end or yesterday)
     if end is not None:
-        raise InvalidRequest(f"A month has its own end; give a date only with a rolling window such as `12m {end}`.")
+        raise InvalidRequest(f"A month has its own end; give a date ({end}) only with a rolling window, e.g. 12m.")
     if text == "last-month":
         first = today.replace(day=1)
         year, month = (first - timedelta(days=1)).year, (first - timedelta(days=1)).month
@@ -158,7 +159,8 @@ def repeat_period(text: str, today: date, end: date | None = None) -> Period:
         year, month = today.year, today.month
     elif text in MONTH_NAMES:
         month = MONTH_NAMES[text]
-        year = today.year if month <= today.month else today.year - 1
+        # The latest such month with a complete day: on 1 October, `oct` is last year's.
+        year = today.year if (month, 1) < (today.month, today.day) else today.year - 1
     elif typed := MONTH_TEXT.match(text):
         year, month = int(typed.group(1)), int(typed.group(2))
         if not 1 <= month <= 12:

@@ -39,7 +39,7 @@ MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
 REASON_LENGTH = (8, 500)
 TREND_MONTHS = 24
 # A strand, a period, a few options and a reason of a sentence or two; anything longer is a paste gone wrong.
-MAX_COMMAND_LENGTH = 1000
+MAX_REPEATS_COMMAND_LENGTH = 1000
 REFERENCE_KINDS = ("person", "location")
 
 
@@ -160,7 +160,7 @@ class RepeatList:
     pages: int
     entries: tuple[RepeatEntry, ...]  # this page's
     first_rank: int  # the position of entries[0] in the whole list, from 1
-    audit_id: int
+    list_id: int  # the audit row of the list as first shown; every page refers to it
 
     @property
     def mean_occurrences(self) -> float | None:
@@ -207,21 +207,23 @@ def repeat_list(
     with database.session() as session:
         catalogue = load_catalogue(session)
         query = checked_query(session, catalogue, settings, request)
-        return _listed(session, settings, query, actor, request.command, reason, 1, page_size, "repeats.list")
+        return _listed(session, settings, query, actor, request.command, reason, 1, page_size)
 
 
-def repeat_list_page(database: Database, settings: Settings, audit_id: int, page: int, actor: Actor, page_size: int):
-    """Another page of a list shown earlier (the one audit row `audit_id` records), for the same person."""
-    command = f"(page {page} of the list in audit row {audit_id})"
+def repeat_list_page(
+    database: Database, settings: Settings, list_id: int, page: int, actor: Actor, page_size: int
+) -> RepeatList:
+    """Another page of a list shown earlier (recorded in audit row `list_id`), for the same person only."""
+    command = f"(page {page} of the list in audit row {list_id})"
     authorise(database, settings, actor, LIST_READERS, "repeats.page", command)
     with database.session() as session:
-        shown = audit_entry(session, audit_id)
+        shown = audit_entry(session, list_id)
         if shown is None or shown.actor != actor.user or shown.action != "repeats.list" or not shown.parameters:
             raise InvalidRequest("That list has expired; ask for it again with `/repeats`.")
         parameters = json.loads(shown.parameters)
         catalogue = load_catalogue(session)
         query = RepeatQuery.from_parameters(parameters, catalogue.get(parameters["strand"]).name)
-        return _listed(session, settings, query, actor, shown.command, shown.reason, page, page_size, "repeats.page")
+        return _listed(session, settings, query, actor, shown.command, shown.reason, page, page_size, list_id)
 
 
 def repeat_trend(database: Database, settings: Settings, request: RepeatRequest, actor: Actor) -> RepeatTrend:
@@ -255,18 +257,19 @@ def checked_reason(reason: str | None) -> str:
     low, high = REASON_LENGTH
     if not reason:
         raise InvalidRequest(
-            "Repeat-contact lists are personal data, so each one needs a reason on record. Add it at the end, "
-            'e.g. `/repeats mental-health reason:"MARAC preparation, 14 Nov"`. Nothing has been shown.'
+            "Repeat-contact lists are personal data, so each one needs a reason on record: say what the list is "
+            'for, e.g. reason:"MARAC preparation, 14 Nov" in Slack, or --reason at the command line. '
+            "Nothing has been shown."
         )
     if len(reason) < low:
         raise InvalidRequest(
             f"“{reason}” is too short to justify seeing personal data; say what the list is for, "
-            'e.g. reason:"MARAC preparation, 14 Nov".'
+            "e.g. MARAC preparation, 14 Nov."
         )
     if len(reason) > high:
         raise InvalidRequest(
             f"That reason is {len(reason):,} characters; keep it to {high} (a sentence or two), e.g. "
-            'reason:"MARAC preparation, 14 Nov".'
+            "MARAC preparation, 14 Nov."
         )
     return reason
 
@@ -305,7 +308,7 @@ def checked_min(text: str | int) -> int:
 
 
 def checked_query(session: Session, catalogue: Catalogue, settings: Settings, request: RepeatRequest) -> RepeatQuery:
-    if len(request.command) > MAX_COMMAND_LENGTH:
+    if len(request.command) > MAX_REPEATS_COMMAND_LENGTH:
         raise InvalidRequest(
             f"That is {len(request.command):,} characters; a list request is a strand, a period and a few options, "
             "and a reason of a sentence or two. See `/repeats help`."
@@ -319,10 +322,10 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         raise InvalidRequest("Which strand? e.g. `/repeats mental-health`; `/strand list` shows them all.")
     strand = catalogue.resolve(request.strand)
     rule = rule_for(strand.slug, catalogue, stored_rules(session))
-    by = (request.by or "person").lower()
+    by = ("person" if request.by is None else request.by).lower()
     if by not in REFERENCE_KINDS:
         raise InvalidRequest(f"by={request.by} is not known; use by=person or by=location.")
-    role = None if (request.role or "any").lower() == "any" else request.role.lower()
+    role = None if request.role is None or request.role.lower() == "any" else request.role.lower()
     if role is not None:
         if by == "location":
             raise InvalidRequest("role= applies to people; places have no role. Leave it out with by=location.")
@@ -338,7 +341,9 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         period=repeat_period(
             request.period or rule.period, today, None if request.as_of is None else iso_date(request.as_of)
         ),
-        min_occurrences=checked_min(request.min_occurrences or rule.min_occurrences),
+        min_occurrences=checked_min(
+            rule.min_occurrences if request.min_occurrences is None else request.min_occurrences
+        ),
         by=by,
         role=role,
     )
@@ -353,8 +358,9 @@ def _listed(
     reason: str | None,
     page: int,
     page_size: int | None,
-    action: str,
+    list_id: int | None = None,
 ) -> RepeatList:
+    """Run the query, record what is shown (a first page, or page `page` of list `list_id`), return it."""
     rows = repeat_rows(session, query.scope(query.period.window, settings))
     previous = repeat_totals(session, {"previous": query.scope(query.period.previous, settings)})["previous"][0]
     pages = max(1, -(-len(rows) // page_size)) if page_size else 1
@@ -374,14 +380,11 @@ def _listed(
         for r in shown
     )
     people, occurrences = len(rows), sum(r.occurrences for r in rows)
-    entry = record(
-        session,
-        actor,
-        action,
-        "shown",
-        command,
-        {**query.parameters(), "page": page, "people": people},
-        reason,
-        returned=len(entries),
+    parameters = {**query.parameters(), "page": page, "people": people}
+    if list_id is not None:
+        parameters["list"] = list_id
+    action = "repeats.list" if list_id is None else "repeats.page"
+    entry = record(session, actor, action, "shown", command, parameters, reason, returned=len(entries))
+    return RepeatList(
+        query, people, occurrences, compare(people, previous), page, pages, entries, first + 1, list_id or entry.id
     )
-    return RepeatList(query, people, occurrences, compare(people, previous), page, pages, entries, first + 1, entry.id)

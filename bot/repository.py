@@ -38,7 +38,7 @@ from bot.models import (
     ImportRecord,
     Occurrence,
     OccurrenceLink,
-    RepeatRule,
+    StoredRepeatRule,
     Strand,
     StrandAlias,
     UserRole,
@@ -512,13 +512,13 @@ def stored_roles(session: Session) -> list[UserRole]:
     return list(session.scalars(select(UserRole).order_by(UserRole.role, UserRole.user_id)))
 
 
-def stored_repeat_rules(session: Session) -> dict[str, RepeatRule]:
-    return {rule.scope: rule for rule in session.scalars(select(RepeatRule))}
+def stored_repeat_rules(session: Session) -> dict[str, StoredRepeatRule]:
+    return {rule.scope: rule for rule in session.scalars(select(StoredRepeatRule))}
 
 
-def store_repeat_rule(session: Session, scope: str, rule: RepeatRule | None) -> None:
+def store_repeat_rule(session: Session, scope: str, rule: StoredRepeatRule | None) -> None:
     """Set the rule for `scope` (a strand slug or '*'), or remove it (None)."""
-    session.execute(delete(RepeatRule).where(RepeatRule.scope == scope))
+    session.execute(delete(StoredRepeatRule).where(StoredRepeatRule.scope == scope))
     if rule is not None:
         session.add(rule)
 

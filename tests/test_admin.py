@@ -70,6 +70,27 @@ def test_anyone_else_is_refused_and_the_refusal_recorded(database, settings):
     assert (row.actor, row.action, row.outcome) == ("U0ALEX", "role.change", "refused")
 
 
+def test_a_command_nobody_understands_is_recorded_as_refused_for_non_admins(database, settings):
+    with pytest.raises(NotAllowed):
+        admin(database, settings, "role @bob", Actor("U0OFFICER"))
+    row = review(database, settings)[-1]
+    assert (row.actor, row.action, row.outcome, row.command) == (
+        "U0OFFICER",
+        "admin.invalid",
+        "refused",
+        "/strand-admin role @bob",
+    )
+    with pytest.raises(InvalidRequest, match="Give a person and a role"):
+        admin(database, settings, "role @bob")
+
+
+def test_giving_someone_the_role_they_have_changes_and_records_nothing(database, settings):
+    admin(database, settings, "role U0ALEX analyst")
+    rows = len(review(database, settings))
+    assert admin(database, settings, "role U0ALEX analyst") == RoleChange("U0ALEX", Role.ANALYST, Role.ANALYST)
+    assert len(review(database, settings)) == rows
+
+
 def test_the_settings_admins_cannot_be_changed_from_slack(database, settings):
     with pytest.raises(InvalidRequest, match="STRANDBOT_ADMINS"):
         admin(database, settings, "role U0ADMIN none")
@@ -125,6 +146,7 @@ def test_the_force_default_can_change_without_touching_strands_with_their_own(da
     [
         ("repeats hate-crime min=1", "min=1 is out of range"),
         ("repeats hate-crime min=x", "min=x is not a whole number"),
+        ("repeats hate-crime min=", "min= is not a whole number"),
         ("repeats hate-crime period=2024-10", "can't be a rule's period"),
         ("repeats hate-crime period=999m", "out of range"),
         ("repeats hate-crime", "Say what to change"),

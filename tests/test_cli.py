@@ -217,3 +217,13 @@ def test_audit_can_be_narrowed_to_one_user(run, database):
     run("repeats", "mh", "--month", "2024-10", "--reason", "Monthly MH review", USER="someone")
     assert "No audit rows match." in run("audit", "--user", "U0NOBODY").output
     assert "repeats.list" in run("audit", "--since", "2020-01-01").output
+
+
+def test_ask_records_the_operator_beside_the_slack_user_it_plays(run, database, monkeypatch):
+    monkeypatch.setenv("USER", "sergeant.ops")
+    monkeypatch.setenv("LOGNAME", "sergeant.ops")
+    store(database, MH_OCTOBER)
+    refused = run("ask", '/repeats mh 2024-10 reason:"Monthly MH review"', "--user", "U0OFFICER")
+    assert "for analysts and supervisors" in refused.output
+    rows = list(csv.DictReader(io.StringIO(run("audit", "--format", "csv").output)))
+    assert [(r["via"], r["actor"], r["outcome"]) for r in rows] == [("ask", "sergeant.ops as U0OFFICER", "refused")]

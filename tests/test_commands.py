@@ -77,6 +77,40 @@ def test_an_empty_repeats_request_asks_for_help(text):
     assert parse_repeats_command(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "strand", "period"),
+    [
+        ("mh last month", "mh", "last-month"),
+        ("mh this month", "mh", "this-month"),
+        ("mh sept", "mh", "sept"),
+        ("mental health October 2024", "mental health", "2024-10"),
+        ("mh oct 2024", "mh", "2024-10"),
+        ("mh period=12m", "mh", "12m"),
+    ],
+)
+def test_periods_can_be_written_as_people_say_them(text, strand, period):
+    request = parse_repeats_command(text)
+    assert (request.strand, request.period) == (strand, period)
+
+
+def test_the_date_may_come_before_or_after_the_window():
+    assert parse_repeats_command("DA 2025-03-31 12m").as_of == "2025-03-31"
+    assert parse_repeats_command("DA 2025-03-31 12m").period == "12m"
+
+
+@pytest.mark.parametrize(
+    "text", ["mh reason: MARAC prep min=4", 'mh reason:“MARAC prep" min=4', "mh reason=MARAC prep min=4 by=person"]
+)
+def test_options_after_an_unquoted_reason_are_still_options(text):
+    request = parse_repeats_command(text)
+    assert (request.reason, request.min_occurrences) == ("MARAC prep", "4")
+
+
+def test_empty_option_values_are_kept_for_the_domain_to_refuse():
+    request = parse_repeats_command("mh min= by=")
+    assert (request.min_occurrences, request.by) == ("", "")
+
+
 def test_unknown_options_are_kept_for_the_domain_to_refuse():
     assert parse_repeats_command("DA mn=3").unknown == ("mn=3",)
 
@@ -97,8 +131,8 @@ def test_admin_commands_read_people_from_slack_mentions(text, action, user, role
 
 
 def test_a_person_typed_as_plain_text_gets_told_to_mention_them():
-    with pytest.raises(InvalidRequest, match="mention them"):
-        parse_admin_command("role @alex analyst")
+    request = parse_admin_command("role @alex analyst")
+    assert request.action == "invalid" and "mention them" in request.problem
 
 
 def test_repeat_rule_commands():
@@ -106,5 +140,4 @@ def test_repeat_rule_commands():
     assert (change.action, change.strand, change.min_occurrences, change.period) == ("rule", "hate crime", "3", "12m")
     assert parse_admin_command("repeats reset DA").action == "rule-reset"
     assert parse_admin_command("repeats show").action == "rules"
-    with pytest.raises(InvalidRequest, match="is not something"):
-        parse_admin_command("promote U0ALEX")
+    assert "is not something" in parse_admin_command("promote U0ALEX").problem

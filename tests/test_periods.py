@@ -107,7 +107,7 @@ def test_a_rolling_window_can_end_on_a_given_date():
         ("0d", None, "out of range"),
         ("121m", None, "out of range"),
         ("fortnight", None, "is not a period"),
-        ("2024-10", date(2024, 10, 31), "give a date only with a rolling window"),
+        ("2024-10", date(2024, 10, 31), "only with a rolling window"),
         ("30d", date(2026, 12, 1), "is in the future"),
     ],
 )

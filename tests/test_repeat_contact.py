@@ -123,16 +123,16 @@ def test_months_end_at_local_midnight_even_on_a_clock_change(database, settings,
     assert [(e.first.isoformat(), e.last.isoformat()) for e in listed.entries] == [("2024-03-05", "2024-03-31")]
 
 
-def test_a_month_ending_in_winter_time_ends_at_midnight_gmt(database, settings, analyst):
+def test_a_month_in_summer_time_starts_at_local_midnight_an_hour_before_utcs(database, settings, analyst):
+    # 00:30 BST on 1 October 2024 is 23:30 UTC on 30 September: October's, not September's.
     store(
         database,
-        [seen("mental-health", d, "12:00", person("P-GMT")) for d in ("2024-10-01", "2024-10-30")]
-        + [
-            seen("mental-health", "2024-10-31", "23:59", person("P-GMT")),
-            seen("mental-health", "2024-11-01", "00:01", person("P-GMT")),
-        ],
+        [seen("mental-health", d, "12:00", person("P-BST")) for d in ("2024-10-10", "2024-10-20")]
+        + [seen("mental-health", "2024-10-01", "00:30", person("P-BST"))],
     )
-    assert refs(ask(database, settings, analyst, strand="mental-health", period="2024-10")) == {"P-GMT": 3}
+    october = ask(database, settings, analyst, strand="mental-health", period="2024-10")
+    assert refs(october) == {"P-BST": 3}
+    assert october.entries[0].first.isoformat() == "2024-10-01"
 
 
 def test_a_rolling_window_uses_the_strands_rule_and_ends_on_the_date_given(database, settings, analyst):
@@ -188,7 +188,7 @@ def test_the_list_is_recorded_in_the_audit_log_exactly(database, settings, analy
     typed = '/repeats mental-health 2024-10 reason:"MARAC preparation, 14 Nov"'
     listed = ask(database, settings, analyst, command=typed, strand="mental-health", period="2024-10")
     row = review(database, settings)[-1]
-    assert row.id == listed.audit_id
+    assert row.id == listed.list_id
     assert (row.via, row.actor, row.team, row.channel) == ("slack", "U0ANALYST", "T0FORCE", "C0MH")
     assert (row.action, row.outcome, row.command, row.reason, row.returned) == (
         "repeats.list",
@@ -235,6 +235,8 @@ def test_without_a_reason_nothing_is_shown_or_recorded(database, settings, analy
         ({"strand": "mentl helth"}, UnknownStrand),
         ({"strand": "mental-health", "min_occurrences": "0"}, "min=0 is out of range"),
         ({"strand": "mental-health", "min_occurrences": "abc"}, "min=abc is not a whole number"),
+        ({"strand": "mental-health", "min_occurrences": ""}, "min= is not a whole number"),
+        ({"strand": "mental-health", "by": ""}, "by= is not known"),
         ({"strand": "mental-health", "period": "2999-01"}, "January 2999 is in the future"),
         ({"strand": "mental-health", "reason": "x" * 10_000}, "10,000 characters"),
         ({"strand": "mental-health", "reason": "x"}, "too short"),
@@ -261,11 +263,16 @@ def test_pages_follow_on_and_each_is_recorded(database, settings, analyst):
     request = RepeatRequest("/repeats mental-health 2024-10", "mental-health", "2024-10", reason=REASON)
     first = repeat_list(database, settings, request, analyst, page_size=3)
     assert (first.page, first.pages, first.people, len(first.entries)) == (1, 3, 7, 3)
-    last = repeat_list_page(database, settings, first.audit_id, 3, analyst, page_size=3)
-    assert (last.page, last.first_rank, [e.ref for e in last.entries]) == (3, 7, [first_ref := "P06"])
-    assert first_ref not in refs(first)
+    second = repeat_list_page(database, settings, first.list_id, 2, analyst, page_size=3)
+    third = repeat_list_page(database, settings, second.list_id, 3, analyst, page_size=3)
+    back = repeat_list_page(database, settings, third.list_id, 2, analyst, page_size=3)
+    assert (third.page, third.first_rank, [e.ref for e in third.entries]) == (3, 7, ["P06"])
+    assert [e.ref for e in back.entries] == [e.ref for e in second.entries]
+    assert not set(refs(first)) & set(refs(second))
+    assert first.list_id == second.list_id == third.list_id == back.list_id
     row = review(database, settings)[-1]
-    assert (row.action, row.reason, row.returned, json.loads(row.parameters)["page"]) == ("repeats.page", REASON, 1, 3)
+    assert (row.action, row.reason, row.returned) == ("repeats.page", REASON, 3)
+    assert (json.loads(row.parameters)["page"], json.loads(row.parameters)["list"]) == (2, first.list_id)
 
 
 def test_someone_else_cannot_page_through_your_list(database, settings, analyst):
@@ -273,7 +280,7 @@ def test_someone_else_cannot_page_through_your_list(database, settings, analyst)
     listed = ask(database, settings, analyst, strand="mental-health", period="2024-10")
     perform(database, settings, ADMIN, AdminRequest("", "role", "U0OTHER", "supervisor"))
     with pytest.raises(InvalidRequest, match="expired"):
-        repeat_list_page(database, settings, listed.audit_id, 1, Actor("U0OTHER"), page_size=25)
+        repeat_list_page(database, settings, listed.list_id, 1, Actor("U0OTHER"), page_size=25)
 
 
 def test_the_trend_counts_people_on_the_list_each_month(database, settings, analyst):

@@ -4,6 +4,7 @@ the local Slack stand-in recording everything the app sends back."""
 from __future__ import annotations
 
 import json
+import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -16,12 +17,12 @@ from bot.db import Database
 from bot.slack.standin import ServedApp, SlackStandIn
 
 SECRET = "3e1b2d6f0a9c48b7a5d4c3b2a1f0e9d8"
-ADMIN, ANALYST, OFFICER = "U0ADMIN", "U0ANALYST", "U0OFFICER"
+ADMIN, ANALYST, SUPERVISOR, OFFICER = "U0ADMIN", "U0ANALYST", "U0SUPER", "U0OFFICER"
 REASON = "MARAC preparation, 14 Nov"
-# October 2024: 30 people with 3 mental-health occurrences each (two pages of 25), one with 2 (not listed).
+# October 2024: 60 people with 3 mental-health occurrences each (three pages of 25), one with 2 (not listed).
 OCTOBER = [
     ("mental-health", local(f"2024-10-{day:02d}"), [("person", f"P{n:02d}", "subject")])
-    for n in range(30)
+    for n in range(60)
     for day in (2, 12, 22)
 ] + [("mental-health", local(f"2024-10-{day:02d}"), [("person", "P-TWO", "subject")]) for day in (5, 6)]
 
@@ -58,8 +59,9 @@ def served(request, slack, sqlite_template, tmp_path_factory):
         app = ServedApp(
             url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
         )
-        status, answer = app.command(slack, f"role <@{ANALYST}|analyst> analyst", ADMIN, command="/strand-admin")
-        assert status == 200 and "is now an analyst" in answer["text"], answer
+        for user, role in ((ANALYST, "analyst"), (SUPERVISOR, "supervisor")):
+            status, answer = app.command(slack, f"role <@{user}|someone> {role}", ADMIN, command="/strand-admin")
+            assert status == 200 and f"<@{user}> is now a" in answer["text"], answer
         yield Served(app, url)
         app.stop()
 
@@ -98,10 +100,10 @@ def test_an_analyst_gets_a_private_list_and_the_access_is_recorded_exactly(serve
     assert answer["response_type"] == "ephemeral"
     shown = text_of(answer)
     assert "Repeat contact: Mental health" in shown
-    assert "*30 people* on the list, *3.0* occurrences each on average" in shown
+    assert "*60 people* on the list, *3.0* occurrences each on average" in shown
     assert "October 2024" in shown and "people with 3 or more occurrences" in shown
     assert "P00" in shown and "P-TWO" not in shown
-    assert "Page 1 of 2" in shown
+    assert "Page 1 of 3" in shown
     actions = [e["action_id"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert actions == ["repeats_next_page"]  # no share button: a list never goes to a channel
     assert posted(slack) == []
@@ -119,32 +121,59 @@ def test_an_analyst_gets_a_private_list_and_the_access_is_recorded_exactly(serve
         "2024-10-01",
         "2024-10-31",
         3,
-        30,
+        60,
     )
 
 
-def test_the_next_page_replaces_the_private_message_and_is_recorded(served, slack):
-    _, answer = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
-    button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
-    status, _ = served.app.press(slack, button, ANALYST, slack.response_url("page2"))
+def button(message: dict, label: str) -> dict:
+    return next(
+        e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == label
+    )
+
+
+def fresh(name: str) -> str:
+    """A response-URL name not used before: the stand-in outlives each backend's run of the module."""
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def turn(served, slack, message: dict, label: str) -> dict:
+    """Press a page button under `message`; the page Slack would show in its place."""
+    name = fresh("page")
+    status, _ = served.app.press(slack, button(message, label), ANALYST, slack.response_url(name))
     assert status == 200
-    page = slack.wait_for(lambda r: r.path == "/response/page2").body
+    page = slack.wait_for(lambda r: r.path == f"/response/{name}").body
     assert (page["response_type"], page["replace_original"]) == ("ephemeral", True)
-    assert "Page 2 of 2" in text_of(page)
-    assert "26   P" in text_of(page)  # ranks carry on from the first page
+    return page
+
+
+def test_pages_turn_forward_and_back_privately_and_each_is_recorded(served, slack):
+    _, first = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
+    second = turn(served, slack, first, "Next page")
+    third = turn(served, slack, second, "Next page")
+    back = turn(served, slack, third, "Previous page")
+    assert "Page 2 of 3" in text_of(second) and "26   P" in text_of(second)  # ranks carry on
+    assert "Page 3 of 3" in text_of(third) and "60   P" in text_of(third)
+    assert [e["text"]["text"] for b in third["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+        "Previous page"
+    ]
+    assert text_of(back) == text_of(second)
     assert posted(slack) == []
-    row = served.audit()[-1]
-    assert (row.action, row.reason, row.returned) == ("repeats.page", REASON, 5)
+    rows = served.audit()[-3:]
+    assert [(r.action, r.reason, r.returned, json.loads(r.parameters)["page"]) for r in rows] == [
+        ("repeats.page", REASON, 25, 2),
+        ("repeats.page", REASON, 10, 3),
+        ("repeats.page", REASON, 25, 2),
+    ]
 
 
-def test_a_page_button_pressed_by_someone_else_shows_them_nothing(served, slack):
+@pytest.mark.parametrize(("someone", "expected"), [(SUPERVISOR, "expired"), (OFFICER, "for analysts and supervisors")])
+def test_a_page_button_pressed_by_someone_else_shows_them_nothing(served, slack, someone, expected):
     _, answer = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
-    button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
-    served.app.press(slack, button, OFFICER, slack.response_url("stolen"))
-    page = slack.wait_for(lambda r: r.path == "/response/stolen").body
-    assert "for analysts and supervisors" in text_of(page)
+    name = fresh("stolen")
+    served.app.press(slack, button(answer, "Next page"), someone, slack.response_url(name))
+    page = slack.wait_for(lambda r: r.path == f"/response/{name}").body
+    assert expected in text_of(page)
     assert "P2" not in text_of(page)
-    assert served.audit()[-1].outcome == "refused"
 
 
 @pytest.mark.parametrize(
@@ -168,8 +197,11 @@ def test_bad_requests_get_a_short_answer_and_show_nobody(served, slack, typed, e
     assert len(served.audit()) == before
 
 
-def test_an_officer_cannot_use_strand_admin_and_is_recorded(served, slack):
-    status, answer = served.app.command(slack, f"role <@{OFFICER}> admin", OFFICER, command="/strand-admin")
+@pytest.mark.parametrize(
+    ("typed", "action"), [(f"role <@{OFFICER}> admin", "role.change"), ("role @me admin", "admin.invalid")]
+)
+def test_an_officer_cannot_use_strand_admin_and_is_recorded(served, slack, typed, action):
+    status, answer = served.app.command(slack, typed, OFFICER, command="/strand-admin")
     assert status == 200 and "only admins can do that" in answer["text"]
     row = served.audit()[-1]
-    assert (row.actor, row.action, row.outcome) == (OFFICER, "role.change", "refused")
+    assert (row.actor, row.action, row.outcome, row.command) == (OFFICER, action, "refused", f"/strand-admin {typed}")

@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from tabulate import tabulate
 
 from bot.admin import AdminResult, RoleChange, RoleList, RuleChange, RuleList
-from bot.render.blocks import Message, as_blocks, code_sections, notice_message
+from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, notice_message
 from bot.repeat_contact import DEFAULT_SCOPE, RepeatRule
 
 ADMIN_HELP = (
@@ -21,15 +21,16 @@ ADMIN_HELP = (
 )
 
 
-def rule_text(rule: RepeatRule) -> str:
+def rule_line(rule: RepeatRule) -> str:
     return f"{rule.min_occurrences} or more in `{rule.period}`"
 
 
 def admin_message(result: AdminResult) -> Message:
     if isinstance(result, RoleChange):
+        # Member IDs are checked when parsed, so the mention needs no escaping (escaped, it would not link).
         if result.before == result.after:
-            return notice_message(f"<@{result.user}> was already {_a(result.after)}; nothing changed.")
-        return notice_message(
+            return _reply(f"<@{result.user}> was already {_a(result.after)}; nothing changed.")
+        return _reply(
             f"<@{result.user}> is now {_a(result.after)} (was {_a(result.before)}). Recorded in the audit log."
         )
     if isinstance(result, RoleList):
@@ -37,7 +38,7 @@ def admin_message(result: AdminResult) -> Message:
     if isinstance(result, RuleChange):
         scope = "The force default" if result.scope == DEFAULT_SCOPE else f"`{result.scope}`"
         return notice_message(
-            f"{scope}: {rule_text(result.after)} (was {rule_text(result.before)}). Recorded in the audit log."
+            f"{scope}: {rule_line(result.after)} (was {rule_line(result.before)}). Recorded in the audit log."
         )
     if isinstance(result, RuleList):
         return _rules_message(result)
@@ -59,8 +60,7 @@ def _roles_message(roles: RoleList) -> Message:
         )
         for h in roles.holders
     ]
-    text = "*Roles* (everyone else is an officer)\n" + "\n".join(lines)
-    return Message(text="Roles", blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=text[:2900]))))
+    return _reply(("*Roles* (everyone else is an officer)\n" + "\n".join(lines))[:SECTION_TEXT_LIMIT])
 
 
 def _rules_message(rules: RuleList) -> Message:
@@ -81,6 +81,10 @@ def _rules_message(rules: RuleList) -> Message:
         text=MarkdownTextObject(text="*Repeat-contact rules*: at least *Min* occurrences in *Period*")
     )
     return Message(text="Repeat-contact rules", blocks=as_blocks(header, *code_sections(table.splitlines())))
+
+
+def _reply(mrkdwn: str) -> Message:
+    return Message(text=mrkdwn, blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=mrkdwn))))
 
 
 def _a(role: str) -> str:

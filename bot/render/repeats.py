@@ -108,7 +108,7 @@ def repeat_list_message(listed: RepeatList) -> Message:
         ButtonElement(
             text=label,
             action_id=PAGE_ACTION_IDS[label],
-            value=json.dumps({"audit": listed.audit_id, "page": page}),
+            value=json.dumps({"list": listed.list_id, "page": page}),
         )
         for label, page in (("Previous page", listed.page - 1), ("Next page", listed.page + 1))
         if 1 <= page <= listed.pages

@@ -54,13 +54,22 @@ def answer_privately(ack: Ack, respond: Respond, executor: ThreadPoolExecutor, p
     ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
 
 
-def command_actor(command: dict) -> Actor:
-    """Who typed a slash command, from Slack's payload (for roles and the audit log)."""
-    return Actor(command["user_id"], "slack", command.get("team_id"), command.get("channel_id"))
+def command_actor(command: dict, operator: str | None) -> Actor:
+    """Who typed a slash command, from Slack's payload (for roles and the audit log).
+
+    `operator` is the operating-system user when `strandbot ask` plays the part of Slack."""
+    return Actor(
+        command["user_id"],
+        "slack" if operator is None else "ask",
+        command.get("team_id"),
+        command.get("channel_id"),
+        operator,
+    )
 
 
-def action_actor(body: dict) -> Actor:
+def action_actor(body: dict, operator: str | None) -> Actor:
     """Who pressed a button, from Slack's interaction payload."""
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id")
-    return Actor(user.get("id", ""), "slack", team, (body.get("channel") or {}).get("id"))
+    via = "slack" if operator is None else "ask"
+    return Actor(user.get("id", ""), via, team, (body.get("channel") or {}).get("id"), operator)

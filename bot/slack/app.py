@@ -29,6 +29,8 @@ class Services:
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="strandbot-answer")
     )
+    # The operating-system user when `strandbot ask` plays Slack: recorded beside the Slack user it plays.
+    operator: str | None = None
 
 
 def check_slack_connection(settings: Settings) -> None:

@@ -31,8 +31,9 @@ def register(app: App, services: Services) -> None:
 def page(services: Services, body: dict) -> Message:
     try:
         wanted = json.loads(body["actions"][0].get("value", ""))
-        audit_id, number = int(wanted["audit"]), int(wanted["page"])
+        list_id, number = int(wanted["list"]), int(wanted["page"])
     except (ValueError, KeyError, TypeError, IndexError):
         raise InvalidRequest("That button has expired; ask for the list again with `/repeats`.") from None
-    listed = repeat_list_page(services.database, services.settings, audit_id, number, action_actor(body), PAGE_SIZE)
+    actor = action_actor(body, services.operator)
+    listed = repeat_list_page(services.database, services.settings, list_id, number, actor, PAGE_SIZE)
     return repeat_list_message(listed)

@@ -26,7 +26,7 @@ def answer(services: Services, command: dict) -> Message:
     request = parse_repeats_command(command.get("text", ""))
     if request is None:
         return notice_message(REPEATS_HELP)
-    actor = command_actor(command)
+    actor = command_actor(command, services.operator)
     if request.trend:
         return repeat_trend_message(repeat_trend(services.database, services.settings, request, actor))
     return repeat_list_message(repeat_list(services.database, services.settings, request, actor, PAGE_SIZE))

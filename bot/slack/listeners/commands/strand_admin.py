@@ -24,4 +24,5 @@ def register(app: App, services: Services) -> None:
 
 def answer(services: Services, command: dict) -> Message:
     request = parse_admin_command(command.get("text", ""))
-    return admin_message(perform(services.database, services.settings, command_actor(command), request))
+    actor = command_actor(command, services.operator)
+    return admin_message(perform(services.database, services.settings, actor, request))
