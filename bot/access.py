@@ -57,7 +57,7 @@ def authorise(
     with database.session() as session:
         record(session, actor, action, "refused", command)
     needs = (
-        "repeat-contact lists are for analysts and supervisors"
+        "repeat-contact lists are for analysts, supervisors and admins"
         if allowed == LIST_READERS
         else "only admins can do that"
     )

@@ -163,6 +163,8 @@ def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest)
                 scope,
                 actor.user,
             )
+            if (rule.min_occurrences, rule.period) == (before.min_occurrences, before.period):
+                return RuleChange(scope, before, before)  # nothing to change, nothing to record
             store_repeat_rule(
                 session,
                 scope,

@@ -32,10 +32,6 @@ class Actor:
     channel: str | None = None
     operator: str | None = None
 
-    @property
-    def recorded_as(self) -> str:
-        return (self.user if self.operator is None else f"{self.operator} as {self.user}")[:100]
-
 
 def record(
     session: Session,
@@ -53,7 +49,8 @@ def record(
         AuditEntry(
             at=datetime.now(UTC),
             via=actor.via,
-            actor=actor.recorded_as,
+            actor=actor.user[:100],
+            operator=actor.operator,
             team=actor.team,
             channel=actor.channel,
             action=action,
@@ -69,7 +66,8 @@ def record(
 def review(
     database: Database, settings: Settings, since: date | None = None, user: str | None = None, limit: int | None = None
 ) -> list[AuditEntry]:
-    """Audit rows, oldest first: from local midnight starting `since`, for one user, or the newest `limit`."""
+    """Audit rows, oldest first: from local midnight starting `since`, for one user (as the actor, or as the
+    operator who played one), or the newest `limit`."""
     start = None if since is None else local_midnight_utc(since, settings.timezone)
     with database.session() as session:
         return audit_entries(session, start, user, limit)

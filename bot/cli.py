@@ -17,6 +17,7 @@ from slack_bolt.request import BoltRequest
 
 from bot.audit import Actor, review
 from bot.catalogue import read_catalogue_csv, write_catalogue_csv
+from bot.commands import period_text
 from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, strand_report, update_catalogue
 from bot.db import Database, current_revision, head_revision, upgrade
 from bot.demo import load_demo
@@ -326,6 +327,8 @@ def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options
     typed = ["strandbot", "repeats", strand] + [
         part for name, value in options.items() if value is not None for part in (flags.get(name, "--reason"), value)
     ]
+    if options["period"] is not None:
+        options["period"] = period_text(options["period"])  # "October 2024" as in Slack
     request = RepeatRequest(
         command=shlex.join(typed + ["--trend"] * trend + ["--format", output]), strand=strand, trend=trend, **options
     )

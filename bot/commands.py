@@ -59,7 +59,7 @@ def parse_strand_command(text: str | None) -> StrandCommand:
 # `/repeats`: a strand, a period, options as key=value, and a reason at the end.
 
 REASON = re.compile(
-    r"""\breason\s*[:=]\s*(?:"(?P<straight>[^"]*)"?|“(?P<curly>[^”]*)”?|'(?P<single>[^']*)'?|‘(?P<curly_single>[^’]*)’?|(?P<bare>.*))""",
+    r"""\breason(?:\s*[:=]\s*|\s+(?=["“'‘]))(?:"(?P<straight>[^"]*)"?|“(?P<curly>[^”]*)”?|'(?P<single>[^']*)'?|‘(?P<curly_single>[^’]*)’?|(?P<bare>.*))""",
     re.IGNORECASE | re.DOTALL,
 )
 CLOSING_QUOTES = {"straight": '"', "curly": "”", "single": "'", "curly_single": "’"}
@@ -130,6 +130,13 @@ def _reason(typed: str) -> tuple[str | None, str]:
         reason = " ".join(w for w, option in zip(words, is_option, strict=True) if not option)
         rest += " " + " ".join(w for w, option in zip(words, is_option, strict=True) if option)
     return reason.strip(QUOTES_AND_SPACE), rest
+
+
+def period_text(text: str) -> str:
+    """A period as people write it (`October 2024`, `last month`) in the form `repeat_period` reads."""
+    words = text.split()
+    period = _take_period(words)
+    return period if period and not words else text
 
 
 def _take_period(words: list[str]) -> str | None:
@@ -210,10 +217,13 @@ def _repeat_rule_request(full: str, args: list[str]) -> AdminRequest:
             options[key.lower()] = value
         else:
             raise InvalidRequest(f"“{word}” is not an option here; use min= and period=, e.g. `repeats DA min=3`.")
+    period = options.get("period")
+    if period is None:
+        period = _take_period(names)  # `repeats hate-crime 12m`, as /repeats takes it
     return AdminRequest(
         full,
         "rule",
         strand=" ".join(names) or None,
         min_occurrences=options.get("min"),
-        period=options.get("period"),
+        period=None if period is None else period_text(period),
     )

@@ -205,6 +205,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     via: Mapped[str] = mapped_column(String(16))  # slack | cli
     actor: Mapped[str] = mapped_column(String(100))  # Slack user ID, or the operating-system user
+    operator: Mapped[str | None] = mapped_column(String(100))  # who at the command line played `actor` (ask)
     team: Mapped[str | None] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(40))

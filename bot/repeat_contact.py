@@ -19,9 +19,9 @@ from bot.access import LIST_READERS, authorise
 from bot.audit import Actor, record
 from bot.catalogue import Catalogue
 from bot.db import Database
-from bot.errors import InvalidRequest
+from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.mapping import PERSON_ROLES
-from bot.periods import Period, Window, calendar_months, iso_date, repeat_period
+from bot.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.repository import (
     RepeatScope,
     audit_entry,
@@ -203,10 +203,10 @@ def repeat_list(
 
     Refused (and recorded) unless the actor may read lists; nothing is shown without a reason."""
     authorise(database, settings, actor, LIST_READERS, "repeats.list", request.command)
-    reason = checked_reason(request.reason)
     with database.session() as session:
         catalogue = load_catalogue(session)
         query = checked_query(session, catalogue, settings, request)
+        reason = checked_reason(request.reason)
         return _listed(session, settings, query, actor, request.command, reason, 1, page_size)
 
 
@@ -231,12 +231,12 @@ def repeat_trend(database: Database, settings: Settings, request: RepeatRequest,
 
     Counts only, no references: a reason is recorded if given but not required."""
     authorise(database, settings, actor, LIST_READERS, "repeats.trend", request.command)
-    reason = checked_reason(request.reason) if request.reason else None
     if request.period and request.period != "last-month":
         raise InvalidRequest("A trend is always the last 24 complete months; leave the period out.")
     with database.session() as session:
         catalogue = load_catalogue(session)
         query = checked_query(session, catalogue, settings, replace(request, period="last-month"))
+        reason = checked_reason(request.reason) if request.reason else None
         months = calendar_months(query.period.window.start, TREND_MONTHS)
         totals = repeat_totals(session, {month.start.isoformat(): query.scope(month, settings) for month in months})
         trend = tuple(TrendMonth(m.start, *totals[m.start.isoformat()]) for m in months)
@@ -263,7 +263,8 @@ def checked_reason(reason: str | None) -> str:
         )
     if len(reason) < low:
         raise InvalidRequest(
-            f"“{reason}” is too short to justify seeing personal data; say what the list is for, "
+            f"“{reason}” is too short to justify seeing personal data (at least {low} characters); say what the "
+            "list is for, "
             "e.g. MARAC preparation, 14 Nov."
         )
     if len(reason) > high:
@@ -308,10 +309,12 @@ def checked_min(text: str | int) -> int:
 
 
 def checked_query(session: Session, catalogue: Catalogue, settings: Settings, request: RepeatRequest) -> RepeatQuery:
-    if len(request.command) > MAX_REPEATS_COMMAND_LENGTH:
+    # The reason has its own limit (checked_reason), with its own message.
+    length = len(request.command) - len(request.reason or "")
+    if length > MAX_REPEATS_COMMAND_LENGTH:
         raise InvalidRequest(
-            f"That is {len(request.command):,} characters; a list request is a strand, a period and a few options, "
-            "and a reason of a sentence or two. See `/repeats help`."
+            f"That is {length:,} characters besides the reason; a list request is a strand, a period and a few "
+            "options. See `/repeats help`."
         )
     if request.unknown:
         raise InvalidRequest(
@@ -320,7 +323,7 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         )
     if not request.strand:
         raise InvalidRequest("Which strand? e.g. `/repeats mental-health`; `/strand list` shows them all.")
-    strand = catalogue.resolve(request.strand)
+    strand = _strand(catalogue, request.strand)
     rule = rule_for(strand.slug, catalogue, stored_rules(session))
     by = ("person" if request.by is None else request.by).lower()
     if by not in REFERENCE_KINDS:
@@ -347,6 +350,24 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         by=by,
         role=role,
     )
+
+
+def _strand(catalogue: Catalogue, text: str):
+    """The strand named, or a message about the words after a strand's name that mean nothing here."""
+    try:
+        return catalogue.resolve(text)
+    except (UnknownStrand, AmbiguousStrand):
+        words = text.split()
+        for cut in range(len(words) - 1, 0, -1):
+            try:
+                found = catalogue.resolve(" ".join(words[:cut]))
+            except (UnknownStrand, AmbiguousStrand):
+                continue
+            raise InvalidRequest(
+                f"`{found.slug}` is a strand, but “{' '.join(words[cut:])}” is not a period or option strandbot "
+                f"knows: give one period, {PERIOD_EXAMPLES}, and options as min=3, by=location, role=victim."
+            ) from None
+        raise
 
 
 def _listed(

@@ -539,7 +539,7 @@ def audit_entries(session: Session, since: datetime | None, actor: str | None, l
     if since is not None:
         query = query.where(AuditEntry.at >= since)
     if actor is not None:
-        query = query.where(AuditEntry.actor == actor)
+        query = query.where(or_(AuditEntry.actor == actor, AuditEntry.operator == actor))
     if limit is not None:
         newest = query.order_by(AuditEntry.id.desc()).limit(limit).subquery()
         return list(

@@ -127,6 +127,12 @@ def test_a_strands_rule_changes_and_its_sub_strands_follow(database, settings):
     assert (row.action, json.loads(row.parameters)["after"]) == ("repeats.rule", {"min": 4, "period": "30d"})
 
 
+def test_setting_the_rule_a_strand_already_has_changes_and_records_nothing(database, settings):
+    change = admin(database, settings, "repeats hate crime 12m min=2")
+    assert change.before == change.after
+    assert review(database, settings) == []
+
+
 def test_reset_returns_a_strand_to_its_shipped_rule(database, settings):
     admin(database, settings, "repeats mental-health min=5")
     assert rules(database, settings)["mental-health"][0] == 5

@@ -6,7 +6,7 @@ import pandas as pd
 
 from bot.catalogue import Catalogue, StrandDefinition
 from bot.periods import dashboard_windows
-from bot.render.blocks import catalogue_message, dashboard_message, notice_message
+from bot.render.blocks import catalogue_message, dashboard_message, message_as_text, notice_message
 from bot.stats import compute_dashboard
 
 SECTION_LIMIT, BLOCK_LIMIT = 3000, 50
@@ -47,3 +47,9 @@ def test_what_people_type_is_escaped_so_it_cannot_ping_a_channel():
 
 def test_a_very_long_notice_is_cut_to_fit():
     assert within_limits(notice_message("z" * 10_000).blocks)
+
+
+def test_terminal_text_drops_bold_marks_around_single_characters():
+    assert message_as_text({"text": "x", "blocks": [{"type": "section", "text": {"text": "*8* to *11* a month"}}]}) == (
+        "8 to 11 a month"
+    )

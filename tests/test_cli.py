@@ -224,6 +224,10 @@ def test_ask_records_the_operator_beside_the_slack_user_it_plays(run, database, 
     monkeypatch.setenv("LOGNAME", "sergeant.ops")
     store(database, MH_OCTOBER)
     refused = run("ask", '/repeats mh 2024-10 reason:"Monthly MH review"', "--user", "U0OFFICER")
-    assert "for analysts and supervisors" in refused.output
+    assert "for analysts, supervisors and admins" in refused.output
     rows = list(csv.DictReader(io.StringIO(run("audit", "--format", "csv").output)))
-    assert [(r["via"], r["actor"], r["outcome"]) for r in rows] == [("ask", "sergeant.ops as U0OFFICER", "refused")]
+    assert [(r["via"], r["actor"], r["operator"], r["outcome"]) for r in rows] == [
+        ("ask", "U0OFFICER", "sergeant.ops", "refused")
+    ]
+    assert "U0OFFICER (played by sergeant.ops)" in run("audit", "--user", "sergeant.ops").output
+    assert "U0OFFICER (played by sergeant.ops)" in run("audit", "--user", "U0OFFICER").output

@@ -139,5 +139,7 @@ def test_repeat_rule_commands():
     change = parse_admin_command("repeats hate crime min=3 period=12m")
     assert (change.action, change.strand, change.min_occurrences, change.period) == ("rule", "hate crime", "3", "12m")
     assert parse_admin_command("repeats reset DA").action == "rule-reset"
+    bare = parse_admin_command("repeats hate crime last month")
+    assert (bare.strand, bare.period) == ("hate crime", "last-month")
     assert parse_admin_command("repeats show").action == "rules"
     assert "is not something" in parse_admin_command("promote U0ALEX").problem

@@ -204,7 +204,7 @@ def test_the_list_is_recorded_in_the_audit_log_exactly(database, settings, analy
 
 def test_an_officer_is_refused_and_the_refusal_recorded(database, settings):
     store(database, [seen("mental-health", f"2024-10-{d:02d}", "12:00", person("P1")) for d in (1, 2, 3)])
-    with pytest.raises(NotAllowed, match="for analysts and supervisors"):
+    with pytest.raises(NotAllowed, match="for analysts, supervisors and admins"):
         ask(database, settings, OFFICER, command="/repeats mental-health", strand="mental-health")
     row = review(database, settings)[-1]
     assert (row.actor, row.action, row.outcome, row.command, row.returned) == (
@@ -244,6 +244,8 @@ def test_without_a_reason_nothing_is_shown_or_recorded(database, settings, analy
         ({"strand": "mental-health", "by": "location", "role": "victim"}, "places have no role"),
         ({"strand": "mental-health", "role": "bystander"}, "role=bystander is not known"),
         ({"strand": "mental-health", "unknown": ("mn=3",)}, "“mn=3” is not an option"),
+        ({"strand": "mental-health 12 months"}, "`mental-health` is a strand, but “12 months” is not a period"),
+        ({"strand": "mental-health trnd", "reason": None}, "“trnd” is not a period or option"),
     ],
 )
 def test_bad_requests_get_a_clear_answer_and_show_nothing(database, settings, analyst, fields, expected):

@@ -79,7 +79,7 @@ def test_an_officer_is_refused_politely_and_the_refusal_recorded(served, slack):
     status, answer = served.app.command(slack, typed, OFFICER, command="/repeats")
     assert status == 200
     assert answer["response_type"] == "ephemeral"
-    assert "repeat-contact lists are for analysts and supervisors" in answer["text"]
+    assert "repeat-contact lists are for analysts, supervisors and admins" in answer["text"]
     assert "P00" not in text_of(answer)
     row = served.audit()[-1]
     assert (row.via, row.actor, row.team, row.channel, row.action, row.outcome) == (
@@ -166,7 +166,9 @@ def test_pages_turn_forward_and_back_privately_and_each_is_recorded(served, slac
     ]
 
 
-@pytest.mark.parametrize(("someone", "expected"), [(SUPERVISOR, "expired"), (OFFICER, "for analysts and supervisors")])
+@pytest.mark.parametrize(
+    ("someone", "expected"), [(SUPERVISOR, "expired"), (OFFICER, "for analysts, supervisors and admins")]
+)
 def test_a_page_button_pressed_by_someone_else_shows_them_nothing(served, slack, someone, expected):
     _, answer = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
     name = fresh("stolen")

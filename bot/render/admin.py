@@ -37,6 +37,8 @@ def admin_message(result: AdminResult) -> Message:
         return _roles_message(result)
     if isinstance(result, RuleChange):
         scope = "The force default" if result.scope == DEFAULT_SCOPE else f"`{result.scope}`"
+        if result.before == result.after:
+            return notice_message(f"{scope} already has that rule: {rule_line(result.after)}; nothing changed.")
         return notice_message(
             f"{scope}: {rule_line(result.after)} (was {rule_line(result.before)}). Recorded in the audit log."
         )

@@ -224,4 +224,7 @@ def _plain(mrkdwn: str) -> str:
         mrkdwn = mrkdwn.replace(code, emoji)
     mrkdwn = mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     mrkdwn = mrkdwn.replace("```", "\n")
-    return re.sub(r"(?<![\w*])[*_](\S(?:.*?\S)?)[*_](?![\w*])", r"\1", mrkdwn)
+    for mark in ("*", "_"):  # bold, italic: the text between may not hold the mark itself
+        m = re.escape(mark)
+        mrkdwn = re.sub(rf"(?<![\w*_]){m}([^{m}\s](?:[^{m}]*[^{m}\s])?){m}(?![\w*_])", r"\1", mrkdwn)
+    return mrkdwn

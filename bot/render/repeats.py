@@ -35,7 +35,7 @@ REPEATS_HELP = (
     '• `/repeats domestic abuse 2024-10 min=3 by=location reason:"…"` — places, in October 2024\n'
     "• `/repeats mental-health trend` — people on the list each month for the last 24 months\n"
     "Periods: `2024-10`, `oct`, `last-month`, `this-month`, `30d`, `12m` (a window may end on a date: "
-    "`12m 2025-03-31`). Options: `min=N`, `by=person|location`, `role=victim|offender|subject|witness|any`."
+    "`12m 2025-03-31`). Options: `min=N`, `by=person|location`, `role=victim|offender|subject|witness|other|any`."
 )
 
 
@@ -157,7 +157,8 @@ def trend_table(trend: RepeatTrend, bars: bool = False) -> str:
         if bars:
             row.append("█" * round(BAR_WIDTH * month.people / most))
         rows.append(row)
-    headers = ["Month", count_text(trend.query, 2).split()[1].capitalize(), "Mean occurrences"] + ([""] if bars else [])
+    headers = ["Month", count_text(trend.query, 2).split()[1].capitalize(), "Mean occurrences"]
+    headers += ["On the list"] if bars else []
     return tabulate(
         rows,
         headers=headers,

@@ -159,7 +159,20 @@ def imports_table(records: list) -> str:
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
 
-AUDIT_COLUMNS = ["id", "at", "via", "actor", "team", "channel", "action", "outcome", "returned", "reason", "command"]
+AUDIT_COLUMNS = [
+    "id",
+    "at",
+    "via",
+    "actor",
+    "operator",
+    "team",
+    "channel",
+    "action",
+    "outcome",
+    "returned",
+    "reason",
+    "command",
+]
 
 
 def audit_table(entries: list, tz) -> str:
@@ -173,7 +186,7 @@ def audit_table(entries: list, tz) -> str:
         [
             e.id,
             f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}",
-            e.actor,
+            e.actor if e.operator is None else f"{e.actor} (played by {e.operator})",
             e.action,
             e.outcome,
             "" if e.returned is None else e.returned,

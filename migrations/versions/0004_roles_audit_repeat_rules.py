@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("via", sa.String(16), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("operator", sa.String(100), nullable=True),
         sa.Column("team", sa.String(32), nullable=True),
         sa.Column("channel", sa.String(32), nullable=True),
         sa.Column("action", sa.String(40), nullable=False),

@@ -1,4 +1,4 @@
-"""`/repeats`: a strand's repeat-contact list, or its trend, for analysts and supervisors only."""
+"""`/repeats`: a strand's repeat-contact list, or its trend, for analysts, supervisors and admins only."""
 
 from __future__ import annotations
 
