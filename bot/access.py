@@ -22,6 +22,11 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
 
+    @property
+    def with_article(self) -> str:
+        """'an analyst', 'a supervisor'."""
+        return f"{'an' if self[0] in 'aeiou' else 'a'} {self}"
+
 
 ROLE_NAMES = ", ".join(f"`{role}`" for role in Role)
 LIST_READERS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
@@ -32,7 +37,7 @@ class NotAllowed(StrandbotError):
     def __init__(self, role: Role, needs: str):
         self.role = role
         super().__init__(
-            f"Sorry, {needs}; you are recorded as {'an' if role[0] in 'aeiou' else 'a'} {role}. "
+            f"Sorry, {needs}; you are recorded as {role.with_article}. "
             "If your work needs it, ask one of strandbot's admins. This request has been recorded."
         )
 

@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.models import StoredRepeatRule
 from bot.periods import ROLLING_TEXT, repeat_period
-from bot.repeat_contact import DEFAULT_SCOPE, SHIPPED_RULES, RepeatRule, checked_min, rule_for, stored_rules
+from bot.repeat_contact import DEFAULT_SCOPE, RepeatRule, checked_min, rule_for, stored_rules
 from bot.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
 from bot.settings import Settings
 
@@ -148,7 +148,7 @@ def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest)
         catalogue = load_catalogue(session)
         scope = _scope(catalogue, request.strand)
         stored = stored_rules(session)
-        before = _effective(scope, catalogue, stored)
+        before = rule_for(scope, catalogue, stored)
         if request.action == "rule-reset":
             if scope not in stored:
                 raise InvalidRequest(f"{_scope_name(scope)} has no rule set by an admin; nothing to reset.")
@@ -177,7 +177,7 @@ def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest)
                 ),
             )
             stored[scope] = rule
-        after = _effective(scope, catalogue, stored)
+        after = rule_for(scope, catalogue, stored)
         record(
             session,
             actor,
@@ -198,8 +198,8 @@ def _repeat_rules(database: Database) -> RuleList:
     with database.session() as session:
         catalogue = load_catalogue(session)
         stored = stored_rules(session)
-    rules = [StrandRule(DEFAULT_SCOPE, 0, _effective(DEFAULT_SCOPE, catalogue, stored))]
-    rules += [StrandRule(s.slug, catalogue.depth(s.slug), rule_for(s.slug, catalogue, stored)) for s in catalogue]
+    scopes = [(DEFAULT_SCOPE, 0)] + [(s.slug, catalogue.depth(s.slug)) for s in catalogue]
+    rules = [StrandRule(scope, depth, rule_for(scope, catalogue, stored)) for scope, depth in scopes]
     return RuleList(tuple(rules))
 
 
@@ -209,12 +209,6 @@ def _scope(catalogue: Catalogue, strand: str | None) -> str:
     if strand.lower() in ("default", "*"):
         return DEFAULT_SCOPE
     return catalogue.resolve(strand).slug
-
-
-def _effective(scope: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) -> RepeatRule:
-    if scope == DEFAULT_SCOPE:
-        return stored.get(DEFAULT_SCOPE) or SHIPPED_RULES[DEFAULT_SCOPE]
-    return rule_for(scope, catalogue, stored)
 
 
 def _scope_name(scope: str) -> str:

@@ -153,8 +153,8 @@ def repeat_period(text: str, today: date, end: date | None = None) -> Period:
     if end is not None:
         raise InvalidRequest(f"A month has its own end; give a date ({end}) only with a rolling window, e.g. 12m.")
     if text == "last-month":
-        first = today.replace(day=1)
-        year, month = (first - timedelta(days=1)).year, (first - timedelta(days=1)).month
+        last_month = today.replace(day=1) - timedelta(days=1)
+        year, month = last_month.year, last_month.month
     elif text == "this-month":
         year, month = today.year, today.month
     elif text in MONTH_NAMES:

@@ -275,12 +275,13 @@ def checked_reason(reason: str | None) -> str:
     return reason
 
 
-def rule_for(slug: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) -> RepeatRule:
-    """The rule for a strand: its own, else its parent's (and so on up), else the force default.
+def rule_for(scope: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) -> RepeatRule:
+    """The rule for a strand: its own, else its parent's (and so on up), else the force default
+    (which is also the rule for the scope DEFAULT_SCOPE itself).
 
     An admin's rule beats the shipped one at the same level, never a more specific one."""
     rules = {**SHIPPED_RULES, **stored}
-    current: str | None = slug
+    current: str | None = None if scope == DEFAULT_SCOPE else scope
     while current is not None:
         if current in rules:
             return rules[current]
@@ -382,13 +383,14 @@ def _listed(
     list_id: int | None = None,
 ) -> RepeatList:
     """Run the query, record what is shown (a first page, or page `page` of list `list_id`), return it."""
-    rows = repeat_rows(session, query.scope(query.period.window, settings))
+    scope = query.scope(query.period.window, settings)
+    rows = repeat_rows(session, scope)
     previous = repeat_totals(session, {"previous": query.scope(query.period.previous, settings)})["previous"][0]
     pages = max(1, -(-len(rows) // page_size)) if page_size else 1
     page = min(max(page, 1), pages)
     first = (page - 1) * page_size if page_size else 0
     shown = rows[first : first + page_size] if page_size else rows
-    others = other_strands(session, [r.ref for r in shown], query.scope(query.period.window, settings))
+    others = other_strands(session, [r.ref for r in shown], scope)
     tz = settings.timezone
     entries = tuple(
         RepeatEntry(

@@ -462,7 +462,7 @@ def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
 def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
     """For each named scope: how many references meet the rule, and their occurrences between them."""
     parts = [_per_ref(scope, label) for label, scope in scopes.items()]
-    counted = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    counted = union_all(*parts).subquery()
     rows = session.execute(
         select(counted.c.period, func.count(), func.sum(counted.c.n)).group_by(counted.c.period)
     ).all()

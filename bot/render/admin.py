@@ -29,9 +29,10 @@ def admin_message(result: AdminResult) -> Message:
     if isinstance(result, RoleChange):
         # Member IDs are checked when parsed, so the mention needs no escaping (escaped, it would not link).
         if result.before == result.after:
-            return _reply(f"<@{result.user}> was already {_a(result.after)}; nothing changed.")
+            return _reply(f"<@{result.user}> was already {result.after.with_article}; nothing changed.")
         return _reply(
-            f"<@{result.user}> is now {_a(result.after)} (was {_a(result.before)}). Recorded in the audit log."
+            f"<@{result.user}> is now {result.after.with_article} (was {result.before.with_article}). "
+            "Recorded in the audit log."
         )
     if isinstance(result, RoleList):
         return _roles_message(result)
@@ -69,14 +70,11 @@ def _rules_message(rules: RuleList) -> Message:
     rows = []
     for entry in rules.rules:
         rule = entry.rule
-        if entry.slug == DEFAULT_SCOPE:
-            name, source = "(force default)", "shipped" if rule.set_by is None else f"set by {rule.set_by}"
+        name = "(force default)" if entry.slug == DEFAULT_SCOPE else "· " * entry.depth + entry.slug
+        if rule.scope != entry.slug:  # inherited
+            source = "force default" if rule.scope == DEFAULT_SCOPE else f"from {rule.scope}"
         else:
-            name = "· " * entry.depth + entry.slug
-            if rule.scope != entry.slug:
-                source = "force default" if rule.scope == DEFAULT_SCOPE else f"from {rule.scope}"
-            else:
-                source = "shipped" if rule.set_by is None else f"set by {rule.set_by}"
+            source = "shipped" if rule.set_by is None else f"set by {rule.set_by}"
         rows.append([name, rule.min_occurrences, rule.period, source])
     table = tabulate(rows, headers=["Strand", "Min", "Period", "Rule"], tablefmt="simple", disable_numparse=True)
     header = SectionBlock(
@@ -87,7 +85,3 @@ def _rules_message(rules: RuleList) -> Message:
 
 def _reply(mrkdwn: str) -> Message:
     return Message(text=mrkdwn, blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=mrkdwn))))
-
-
-def _a(role: str) -> str:
-    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
