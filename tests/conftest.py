@@ -6,11 +6,12 @@ how to point them elsewhere (STRANDBOT_TEST_POSTGRES_URL) or to deselect them (-
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from bot.cli import main
 from bot.db import Database, upgrade
 from bot.repository import NewOccurrence, replace_source
 from bot.settings import Settings, load_settings
+from bot.slack.standin import SlackStandIn
 
 POSTGRES_URL = os.environ.get("STRANDBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LONDON = ZoneInfo("Europe/London")
@@ -105,6 +107,34 @@ def copied_sqlite(template: Path, directory: Path) -> URL:
     path = directory / "strandbot.db"
     shutil.copy(template, path)
     return make_url(f"sqlite:///{path}")
+
+
+@contextmanager
+def stocked_database(request: pytest.FixtureRequest, backend: str, rows: list[tuple]) -> Iterator[URL]:
+    """A migrated copy on `backend` ("sqlite" or "postgres") holding `rows` (see `store`): for servers that
+    a whole module shares, one per backend."""
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            directory = request.getfixturevalue("tmp_path_factory").mktemp("served")
+            url = copied_sqlite(request.getfixturevalue("sqlite_template"), directory)
+        else:
+            url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
+        database = Database(url)
+        store(database, rows)
+        database.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackStandIn]:
+    """The local stand-in for Slack's Web API and response URLs, shared by a module's tests."""
+    with SlackStandIn() as stand_in:
+        yield stand_in
+
+
+def all_text(payload: dict) -> str:
+    """A Slack payload as one string, to look for what a person would read in it."""
+    return json.dumps(payload, ensure_ascii=False)
 
 
 @pytest.fixture

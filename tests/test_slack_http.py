@@ -8,14 +8,12 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import ExitStack
 
 import pytest
-from conftest import copied_postgres, copied_sqlite, local, store
+from conftest import all_text, local, stocked_database
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.db import Database
 from bot.slack.standin import ServedApp, SlackStandIn, signed_command
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -35,30 +33,13 @@ def Server(database_url, slack: SlackStandIn) -> ServedApp:  # noqa: N802 - read
     return ServedApp(database_url.render_as_string(hide_password=False), slack, SECRET, workers=1, threads=4)
 
 
-@pytest.fixture(scope="module")
-def slack():
-    with SlackStandIn() as stand_in:
-        yield stand_in
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request, slack, sqlite_template, tmp_path_factory):
+def server(request, slack):
     """One server per backend for the module, over a database holding HATE_CRIMES."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = copied_sqlite(sqlite_template, tmp_path_factory.mktemp("served"))
-        else:
-            url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
-        database = Database(url)
-        store(database, HATE_CRIMES)
-        database.dispose()
+    with stocked_database(request, request.param, HATE_CRIMES) as url:
         running = Server(url, slack)
         yield running
         running.stop()
-
-
-def all_text(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False)
 
 
 def test_strand_hate_crime_answers_the_requester_with_the_dashboard_numbers(server, slack):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
-from conftest import copied_postgres, copied_sqlite, local, settings_for, store
+from conftest import all_text, local, settings_for, stocked_database
 from sqlalchemy.engine import URL
 
 from bot.audit import review
@@ -40,22 +39,9 @@ class Served:
             database.dispose()
 
 
-@pytest.fixture(scope="module")
-def slack():
-    with SlackStandIn() as stand_in:
-        yield stand_in
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def served(request, slack, sqlite_template, tmp_path_factory):
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = copied_sqlite(sqlite_template, tmp_path_factory.mktemp("served"))
-        else:
-            url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
-        database = Database(url)
-        store(database, OCTOBER)
-        database.dispose()
+def served(request, slack):
+    with stocked_database(request, request.param, OCTOBER) as url:
         app = ServedApp(
             url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
         )
@@ -64,10 +50,6 @@ def served(request, slack, sqlite_template, tmp_path_factory):
             assert status == 200 and f"<@{user}> is now a" in answer["text"], answer
         yield Served(app, url)
         app.stop()
-
-
-def text_of(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False)
 
 
 def posted(slack: SlackStandIn) -> list:
@@ -80,7 +62,7 @@ def test_an_officer_is_refused_politely_and_the_refusal_recorded(served, slack):
     assert status == 200
     assert answer["response_type"] == "ephemeral"
     assert "repeat-contact lists are for analysts, supervisors and admins" in answer["text"]
-    assert "P00" not in text_of(answer)
+    assert "P00" not in all_text(answer)
     row = served.audit()[-1]
     assert (row.via, row.actor, row.team, row.channel, row.action, row.outcome) == (
         "slack",
@@ -98,7 +80,7 @@ def test_an_analyst_gets_a_private_list_and_the_access_is_recorded_exactly(serve
     status, answer = served.app.command(slack, typed, ANALYST, command="/repeats")
     assert status == 200
     assert answer["response_type"] == "ephemeral"
-    shown = text_of(answer)
+    shown = all_text(answer)
     assert "Repeat contact: Mental health" in shown
     assert "*60 people* on the list, *3.0* occurrences each on average" in shown
     assert "October 2024" in shown and "people with 3 or more occurrences" in shown
@@ -151,12 +133,12 @@ def test_pages_turn_forward_and_back_privately_and_each_is_recorded(served, slac
     second = turn(served, slack, first, "Next page")
     third = turn(served, slack, second, "Next page")
     back = turn(served, slack, third, "Previous page")
-    assert "Page 2 of 3" in text_of(second) and "26   P" in text_of(second)  # ranks carry on
-    assert "Page 3 of 3" in text_of(third) and "60   P" in text_of(third)
+    assert "Page 2 of 3" in all_text(second) and "26   P" in all_text(second)  # ranks carry on
+    assert "Page 3 of 3" in all_text(third) and "60   P" in all_text(third)
     assert [e["text"]["text"] for b in third["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
         "Previous page"
     ]
-    assert text_of(back) == text_of(second)
+    assert all_text(back) == all_text(second)
     assert posted(slack) == []
     rows = served.audit()[-3:]
     assert [(r.action, r.reason, r.returned, json.loads(r.parameters)["page"]) for r in rows] == [
@@ -174,8 +156,8 @@ def test_a_page_button_pressed_by_someone_else_shows_them_nothing(served, slack,
     name = fresh("stolen")
     served.app.press(slack, button(answer, "Next page"), someone, slack.response_url(name))
     page = slack.wait_for(lambda r: r.path == f"/response/{name}").body
-    assert expected in text_of(page)
-    assert "P2" not in text_of(page)
+    assert expected in all_text(page)
+    assert "P2" not in all_text(page)
 
 
 @pytest.mark.parametrize(
@@ -194,8 +176,8 @@ def test_bad_requests_get_a_short_answer_and_show_nobody(served, slack, typed, e
     before = len(served.audit())
     status, answer = served.app.command(slack, typed, ANALYST, command="/repeats")
     assert status == 200
-    assert expected in text_of(answer)
-    assert "Traceback" not in text_of(answer) and "P00" not in text_of(answer)
+    assert expected in all_text(answer)
+    assert "Traceback" not in all_text(answer) and "P00" not in all_text(answer)
     assert len(served.audit()) == before
 
 
