@@ -7,6 +7,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.access import ADMINS, ROLE_NAMES, Role, authorise
+from bot.alerts.backtest import Backtest, backtest
+from bot.alerts.configure import (
+    Channel,
+    ChannelDirectory,
+    History,
+    ScheduleView,
+    SubscriptionChange,
+    SubscriptionList,
+    ThresholdChange,
+    ThresholdList,
+    change_schedule,
+    change_threshold,
+    delivery_history,
+    reset_threshold,
+    schedule_view,
+    subscribe,
+    subscription_list,
+    threshold_list,
+    unsubscribe,
+)
+from bot.alerts.digest import Preview, preview
 from bot.audit import Actor, record
 from bot.catalogue import Catalogue
 from bot.db import Database
@@ -32,6 +53,12 @@ class AdminRequest:
     min_occurrences: str | None = None
     period: str | None = None
     problem: str | None = None  # for `invalid`: what is wrong with the command, in the user's terms
+    channel: str | None = None  # a Slack channel ID
+    channel_name: str | None = None
+    strands: str | None = None  # strand names as typed, or `all`
+    percent: str | None = None  # a threshold as typed: `15%`
+    options: tuple[tuple[str, str], ...] = ()  # threshold options as typed: (("direction", "up"),)
+    words: tuple[str, ...] = ()  # a schedule as typed (`weekly mon 08:00`), or on/off
 
 
 @dataclass(frozen=True)
@@ -75,8 +102,36 @@ class RuleList:
     rules: tuple[StrandRule, ...]
 
 
-AdminResult = RoleChange | RoleList | RuleChange | RuleList | None
+AdminResult = (
+    RoleChange
+    | RoleList
+    | RuleChange
+    | RuleList
+    | ThresholdChange
+    | ThresholdList
+    | SubscriptionChange
+    | SubscriptionList
+    | ScheduleView
+    | Preview
+    | Backtest
+    | History
+    | None
+)
 AUDITED_AS = {
+    "threshold": "threshold.change",
+    "threshold-reset": "threshold.change",
+    "thresholds": "threshold.list",
+    "subscribe": "subscription.change",
+    "unsubscribe": "subscription.change",
+    "subscriptions": "subscription.list",
+    "schedule": "schedule.change",
+    "schedule-show": "schedule.show",
+    "pause": "schedule.change",
+    "resume": "schedule.change",
+    "quiet-weeks": "schedule.change",
+    "preview": "alerts.preview",
+    "backtest": "alerts.backtest",
+    "history": "alerts.history",
     "help": "admin.help",
     "invalid": "admin.invalid",
     "role": "role.change",
@@ -87,9 +142,19 @@ AUDITED_AS = {
 }
 
 
-def perform(database: Database, settings: Settings, actor: Actor, request: AdminRequest) -> AdminResult:
-    """Carry out an admin's request (None for help). Anyone but an admin is refused, and that is recorded."""
+def perform(
+    database: Database,
+    settings: Settings,
+    actor: Actor,
+    request: AdminRequest,
+    channels: ChannelDirectory | None = None,
+) -> AdminResult:
+    """Carry out an admin's request (None for help). Anyone but an admin is refused, and that is recorded.
+
+    `channels` is Slack's view of channels: subscribing needs it, to check the bot can post there."""
     authorise(database, settings, actor, ADMINS, AUDITED_AS[request.action], request.command)
+    if request.action in ALERT_ACTIONS:
+        return _alert_action(database, settings, actor, request, channels)
     if request.action == "invalid":
         raise InvalidRequest(request.problem or "That is not something `/strand-admin` does; see `/strand-admin help`.")
     if request.action == "role":
@@ -101,6 +166,52 @@ def perform(database: Database, settings: Settings, actor: Actor, request: Admin
     if request.action == "rules":
         return _repeat_rules(database)
     return None
+
+
+def _alert_action(
+    database: Database, settings: Settings, actor: Actor, request: AdminRequest, channels: ChannelDirectory | None
+) -> AdminResult:
+    """Thresholds, subscriptions, the schedule, and the views of them (see bot.alerts)."""
+    command, tz = request.command, settings.timezone
+    channel = None if request.channel is None else Channel(request.channel, request.channel_name)
+    match request.action:
+        case "threshold":
+            return change_threshold(database, actor, command, request.strand, request.percent, dict(request.options))
+        case "threshold-reset":
+            return reset_threshold(database, actor, command, request.strand)
+        case "thresholds":
+            return threshold_list(database)
+        case "subscribe":
+            if channels is None:
+                raise InvalidRequest(
+                    "Subscribing needs Slack, to check strandbot is in the channel: use /strand-admin."
+                )
+            return subscribe(database, actor, command, channel, request.strands, channels)
+        case "unsubscribe":
+            return unsubscribe(database, actor, command, channel, request.strands)
+        case "subscriptions":
+            return subscription_list(database)
+        case "schedule":
+            return change_schedule(database, actor, command, tz, words=list(request.words))
+        case "pause" | "resume":
+            return change_schedule(database, actor, command, tz, paused=request.action == "pause")
+        case "quiet-weeks":
+            return change_schedule(database, actor, command, tz, quiet_note=request.words == ("on",))
+        case "schedule-show":
+            return schedule_view(database, tz)
+        case "preview":
+            return preview(database, settings, request.channel)
+        case "backtest":
+            return backtest(database, settings, request.strand, request.percent, dict(request.options))
+        case "history":
+            return delivery_history(database, channel)
+    raise ValueError(f"not an alert action: {request.action}")
+
+
+ALERT_ACTIONS = frozenset(
+    {"threshold", "threshold-reset", "thresholds", "subscribe", "unsubscribe", "subscriptions", "schedule", "pause",
+     "resume", "quiet-weeks", "schedule-show", "preview", "backtest", "history"}
+)  # fmt: skip
 
 
 def _change_role(database: Database, settings: Settings, actor: Actor, request: AdminRequest) -> RoleChange:

@@ -82,6 +82,13 @@ class Catalogue:
             found.extend(self.descendants(child.slug))
         return found
 
+    def ancestry(self, slug: str) -> list[str]:
+        """The slug itself, its parent, and so on up to a top-level strand."""
+        chain = [slug]
+        while (parent := self.get(chain[-1]).parent) is not None:
+            chain.append(parent)
+        return chain
+
     def depth(self, slug: str) -> int:
         parent = self.get(slug).parent
         return 0 if parent is None else 1 + self.depth(parent)

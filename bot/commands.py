@@ -188,6 +188,8 @@ def _admin_request(full: str, command: str) -> AdminRequest:
         return AdminRequest(full, "role", user=_slack_user(args[0]), role=args[1])
     if verb in ("repeats", "repeat-rule"):
         return _repeat_rule_request(full, args)
+    if verb in ALERT_VERBS:
+        return _alert_request(full, verb, args)
     raise InvalidRequest(f"“{verb}” is not something `/strand-admin` does; `/strand-admin help` lists what it does.")
 
 
@@ -226,4 +228,76 @@ def _repeat_rule_request(full: str, args: list[str]) -> AdminRequest:
         strand=" ".join(names) or None,
         min_occurrences=options.get("min"),
         period=None if period is None else period_text(period),
+    )
+
+
+CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+PERCENT = re.compile(r"^[-+]?\d*\.?\d+%?$")
+ALERT_VERBS = (
+    "threshold", "thresholds", "subscribe", "unsubscribe", "subscriptions", "schedule",
+    "pause", "resume", "quiet-weeks", "preview", "backtest", "history",
+)  # fmt: skip
+THRESHOLD_OPTIONS = ("window", "direction", "min", "significance")
+
+
+def _alert_request(full: str, verb: str, args: list[str]) -> AdminRequest:
+    lowered = [a.lower() for a in args]
+    if verb == "thresholds" or (verb == "threshold" and lowered in ([], ["show"])):
+        return AdminRequest(full, "thresholds")
+    if verb == "threshold" and lowered[0] == "reset":
+        return AdminRequest(full, "threshold-reset", strand=" ".join(args[1:]) or None)
+    if verb in ("threshold", "backtest"):
+        names, percent, options = _threshold_words(args)
+        return AdminRequest(full, verb, strand=names or None, percent=percent, options=options)
+    if verb in ("subscribe", "unsubscribe"):
+        if not args:
+            raise InvalidRequest(f"Say which channel and strands: `/strand-admin {verb} #safeguarding hate-crime`.")
+        channel, name = _channel(args[0])
+        return AdminRequest(full, verb, channel=channel, channel_name=name, strands=" ".join(args[1:]) or None)
+    if verb in ("preview", "history"):
+        if len(args) > 1:
+            raise InvalidRequest(f"`{verb}` takes at most one channel: `/strand-admin {verb} #safeguarding`.")
+        channel, name = _channel(args[0]) if args else (None, None)
+        return AdminRequest(full, verb, channel=channel, channel_name=name)
+    if verb == "schedule":
+        return AdminRequest(full, "schedule-show" if lowered in ([], ["show"]) else "schedule", words=tuple(args))
+    if verb == "quiet-weeks":
+        if lowered not in (["on"], ["off"]):
+            raise InvalidRequest(
+                "`quiet-weeks on` posts a one-line note in a week without breaches; `off` posts nothing."
+            )
+        return AdminRequest(full, "quiet-weeks", words=tuple(lowered))
+    if args:
+        raise InvalidRequest(f"`{verb}` takes nothing more: `/strand-admin {verb}`.")
+    return AdminRequest(full, verb)  # subscriptions, pause, resume
+
+
+def _threshold_words(args: list[str]) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
+    """`hate crime 15% direction=up`: the strand's words, the percentage, and the options."""
+    names, percent, options = [], None, []
+    for word in args:
+        key, equals, value = word.partition("=")
+        if equals:
+            if key.lower() not in THRESHOLD_OPTIONS:
+                raise InvalidRequest(
+                    f"“{word}” is not an option here; use {', '.join(f'{o}=' for o in THRESHOLD_OPTIONS)}, "
+                    "e.g. `threshold hate-crime 15% direction=up`."
+                )
+            options.append((key.lower(), value))
+        elif PERCENT.match(word) and percent is None:
+            percent = word
+        else:
+            names.append(word)
+    return " ".join(names), percent, tuple(options)
+
+
+def _channel(text: str) -> tuple[str, str | None]:
+    if found := CHANNEL_MENTION.match(text):
+        return found.group(1), found.group(2) or None
+    if CHANNEL_ID.match(text):
+        return text, None
+    raise InvalidRequest(
+        f"“{text}” is not a channel Slack recognised; type # and pick the channel from the list, "
+        "so that Slack sends its ID (or give the ID, e.g. C012AB3CD)."
     )

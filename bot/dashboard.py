@@ -64,7 +64,7 @@ def _dashboard(database: Database, settings: Settings, as_of: date | None, stran
     with database.session() as session:
         catalogue = load_catalogue(session)
         family = None if strand_text is None else catalogue.descendants(catalogue.resolve(strand_text).slug)
-        counts = window_counts(session, windows, settings.timezone, family)
+        counts = window_counts(session, windows.all(), settings.timezone, family)
     return compute_dashboard(counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=family)
 
 

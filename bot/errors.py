@@ -55,3 +55,7 @@ def _or_list(items: list[str]) -> str:
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+class DeliveryFailed(StrandbotError):
+    """Slack did not take a message, after retrying what was worth retrying. The message says why."""

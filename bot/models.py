@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -214,3 +215,95 @@ class AuditEntry(Base):
     parameters: Mapped[str | None] = mapped_column(Text)  # the query as run, JSON
     reason: Mapped[str | None] = mapped_column(Text)
     returned: Mapped[int | None] = mapped_column(Integer)  # people or places shown
+
+
+class BreachThreshold(Base):
+    """An admin's breach threshold for one strand (or `*`, the force default). Each part left empty follows
+    the parent strand's, then the force default's, then the shipped one (10%, every comparison, either way)."""
+
+    __tablename__ = "breach_thresholds"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    percent: Mapped[float | None] = mapped_column(Float)
+    comparisons: Mapped[str | None] = mapped_column(String(64))  # comma-separated: fytd,baseline,rolling12
+    direction: Mapped[str | None] = mapped_column(String(8))  # up | down | either
+    min_volume: Mapped[int | None] = mapped_column(Integer)
+    significance: Mapped[str | None] = mapped_column(String(8))  # post | mark | hold
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertSubscription(Base):
+    """A channel hears about a strand (and its sub-strands), or `*` for every strand."""
+
+    __tablename__ = "alert_subscriptions"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_name: Mapped[str | None] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertSchedule(Base):
+    """When the weekly digest runs, in the force's time zone. One row; none means the shipped Monday 08:00."""
+
+    __tablename__ = "alert_schedule"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
+    paused: Mapped[bool] = mapped_column(Boolean)
+    quiet_note: Mapped[bool] = mapped_column(Boolean)  # post "no breaches" in a quiet week
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobRun(Base):
+    """One run of a job. A scheduled run's (job, scheduled_for) is unique: of several schedulers sharing the
+    database, the one that inserts the row runs it."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "scheduled_for"), Index("ix_job_runs_started_at", "started_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    trigger: Mapped[str] = mapped_column(String(16))  # schedule | catch-up | manual | retry
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    period: Mapped[str | None] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))  # running | ok | partial | failed | missed
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    already: Mapped[int] = mapped_column(Integer, default=0)  # channels already delivered for the period
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDelivery(Base):
+    """The delivery ledger: one row per channel and period, written before the post. The unique key is what
+    makes a digest go out once, however many times or in however many processes the job runs."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("channel", "period"),
+        Index("ix_alert_deliveries_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(16))  # the ISO week of the run, e.g. 2026-W47
+    as_of: Mapped[date] = mapped_column(Date)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed | quiet
+    attempts: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)  # JSON text and blocks: a retry posts exactly this
+    breaches: Mapped[str] = mapped_column(Text)  # JSON [slug, comparison] pairs posted, for "resolved" next time
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)

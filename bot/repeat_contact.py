@@ -281,12 +281,8 @@ def rule_for(scope: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) ->
 
     An admin's rule beats the shipped one at the same level, never a more specific one."""
     rules = {**SHIPPED_RULES, **stored}
-    current: str | None = None if scope == DEFAULT_SCOPE else scope
-    while current is not None:
-        if current in rules:
-            return rules[current]
-        current = catalogue.get(current).parent
-    return rules[DEFAULT_SCOPE]
+    chain = [] if scope == DEFAULT_SCOPE else catalogue.ancestry(scope)
+    return next((rules[s] for s in chain if s in rules), rules[DEFAULT_SCOPE])
 
 
 def stored_rules(session: Session) -> dict[str, RepeatRule]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from sqlalchemy import (
     true,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -34,8 +36,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.catalogue import Catalogue, StrandDefinition, in_display_order, validate
 from bot.models import (
+    AlertDelivery,
+    AlertSchedule,
+    AlertSubscription,
     AuditEntry,
+    BreachThreshold,
     ImportRecord,
+    JobRun,
     Occurrence,
     OccurrenceLink,
     StoredRepeatRule,
@@ -44,7 +51,7 @@ from bot.models import (
     UserRole,
     UTCDateTime,
 )
-from bot.periods import DashboardWindows
+from bot.periods import Window
 
 # Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
 INSERT_BATCH_ROWS = 4000
@@ -104,14 +111,14 @@ def save_catalogue(session: Session, definitions: list[StrandDefinition]) -> Cat
 
 
 def window_counts(
-    session: Session, windows: DashboardWindows, tz: ZoneInfo, slugs: Sequence[str] | None = None
+    session: Session, windows: Mapping[str, Window], tz: ZoneInfo, slugs: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """Occurrences per strand (own, not rolled up) in each dashboard window: slug index, window columns."""
+    """Occurrences per strand (own, not rolled up) in each named window: slug index, one column per window."""
     strand_ids = None
     if slugs is not None:
         strand_ids = select(Strand.id).where(Strand.slug.in_(slugs)).scalar_subquery()
     parts = []
-    for name, window in windows.all().items():
+    for name, window in windows.items():
         start, end = window.utc_bounds(tz)
         query = (
             select(literal(name).label("window"), Occurrence.strand_id, func.count().label("n"))
@@ -127,7 +134,7 @@ def window_counts(
     ).all()
     frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
     table = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
-    return table.reindex(columns=list(windows.all()), fill_value=0).astype("int64")
+    return table.reindex(columns=list(windows), fill_value=0).astype("int64")
 
 
 def strand_id_map(session: Session) -> dict[str, int]:
@@ -546,3 +553,130 @@ def audit_entries(session: Session, since: datetime | None, actor: str | None, l
             session.scalars(select(AuditEntry).join(newest, newest.c.id == AuditEntry.id).order_by(AuditEntry.id))
         )
     return list(session.scalars(query.order_by(AuditEntry.id)))
+
+
+# Weekly breach alerts: thresholds, subscriptions, the schedule, the delivery ledger and job runs.
+
+
+def stored_thresholds(session: Session) -> dict[str, BreachThreshold]:
+    return {row.scope: row for row in session.scalars(select(BreachThreshold))}
+
+
+def store_threshold(session: Session, scope: str, row: BreachThreshold | None) -> None:
+    """Set the threshold for `scope` (a strand slug or '*'), or remove it (None)."""
+    session.execute(delete(BreachThreshold).where(BreachThreshold.scope == scope))
+    if row is not None:
+        session.add(row)
+
+
+def subscriptions(session: Session) -> list[AlertSubscription]:
+    return list(session.scalars(select(AlertSubscription).order_by(AlertSubscription.channel, AlertSubscription.scope)))
+
+
+def add_subscriptions(session: Session, rows: list[AlertSubscription], by: str, at: datetime) -> None:
+    for row in rows:
+        row.added_by, row.added_at = by, at
+    session.add_all(rows)
+
+
+def remove_subscriptions(session: Session, channel: str, scopes: Iterable[str]) -> None:
+    session.execute(
+        delete(AlertSubscription).where(AlertSubscription.channel == channel, AlertSubscription.scope.in_(list(scopes)))
+    )
+
+
+def stored_schedule(session: Session) -> AlertSchedule | None:
+    return session.get(AlertSchedule, 1)
+
+
+def store_schedule(session: Session, row: AlertSchedule) -> None:
+    session.merge(row)
+
+
+def _insert_new(session: Session, model, values: dict, returning):
+    """INSERT unless the row's unique key is taken: the `returning` column if inserted, else None.
+
+    This is what elects one process among several: the database lets exactly one insert win."""
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(model).values(**values).on_conflict_do_nothing().returning(returning)
+    return session.execute(statement).scalar()
+
+
+def claim_job_run(session: Session, run: dict) -> int | None:
+    """Record the start of a run; None if a scheduled run for the same time is already recorded."""
+    return _insert_new(session, JobRun, run, returning=JobRun.id)
+
+
+def finish_job_run(session: Session, run_id: int, **outcome) -> None:
+    session.execute(update(JobRun).where(JobRun.id == run_id).values(**outcome))
+
+
+def recent_job_runs(session: Session, job: str, limit: int) -> list[JobRun]:
+    return list(session.scalars(select(JobRun).where(JobRun.job == job).order_by(JobRun.id.desc()).limit(limit)))
+
+
+def has_job_runs(session: Session, job: str) -> bool:
+    return session.scalar(select(JobRun.id).where(JobRun.job == job).limit(1)) is not None
+
+
+def claim_delivery(session: Session, delivery: dict) -> int | None:
+    """Write a ledger row before posting: its id, or None if the channel already has one for the period."""
+    return _insert_new(session, AlertDelivery, delivery, returning=AlertDelivery.id)
+
+
+def update_delivery(session: Session, delivery_id: int, **values) -> None:
+    session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id).values(**values))
+
+
+def retryable_deliveries(session: Session, created_after: datetime, stale_before: datetime) -> list[AlertDelivery]:
+    """Failed posts, and posts whose sender vanished mid-send (claimed before `stale_before`), still in time."""
+    return list(
+        session.scalars(
+            select(AlertDelivery)
+            .where(
+                AlertDelivery.created_at >= created_after,
+                or_(
+                    AlertDelivery.status == "failed",
+                    and_(AlertDelivery.status == "sending", AlertDelivery.claimed_at < stale_before),
+                ),
+            )
+            .order_by(AlertDelivery.id)
+        )
+    )
+
+
+def claim_retry(session: Session, delivery: AlertDelivery, by: str, at: datetime) -> bool:
+    """Take a failed (or stale) delivery to retry, unless another process took it first since it was read."""
+    claimed = session.execute(
+        update(AlertDelivery)
+        .where(
+            AlertDelivery.id == delivery.id,
+            AlertDelivery.status == delivery.status,
+            AlertDelivery.claimed_at == delivery.claimed_at,
+        )
+        .values(status="sending", claimed_by=by, claimed_at=at)
+    )
+    return claimed.rowcount == 1
+
+
+def last_posted_breaches(session: Session, before_period: str) -> dict[str, list]:
+    """Per channel, the breaches its latest digest before `before_period` told it about (delivered or quiet)."""
+    told = (
+        select(AlertDelivery.channel, func.max(AlertDelivery.period).label("period"))
+        .where(AlertDelivery.period < before_period, AlertDelivery.status.in_(["sent", "quiet"]))
+        .group_by(AlertDelivery.channel)
+        .subquery()
+    )
+    rows = session.execute(
+        select(AlertDelivery.channel, AlertDelivery.breaches).join(
+            told, and_(told.c.channel == AlertDelivery.channel, told.c.period == AlertDelivery.period)
+        )
+    )
+    return {channel: json.loads(breaches) for channel, breaches in rows}
+
+
+def recent_deliveries(session: Session, channel: str | None, limit: int) -> list[AlertDelivery]:
+    query = select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit)
+    if channel is not None:
+        query = query.where(AlertDelivery.channel == channel)
+    return list(session.scalars(query))

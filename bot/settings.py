@@ -46,12 +46,13 @@ class Settings:
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
-    def require_slack(self) -> None:
-        """Raise SettingsError unless everything needed to talk to a real Slack workspace is set."""
+    def require_slack(self, posting_only: bool = False) -> None:
+        """Raise SettingsError unless everything needed to talk to a real Slack workspace is set (or, with
+        `posting_only`, to post messages: the scheduler answers no requests, so needs no signing secret)."""
         problems = []
         if not self.slack_bot_token:
             problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from the app's page.")
-        if not self.slack_signing_secret and not self.socket_mode:
+        if not self.slack_signing_secret and not self.socket_mode and not posting_only:
             problems.append("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page.")
         if problems:
             raise SettingsError(problems)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from tabulate import tabulate
 
 from bot.admin import AdminResult, RoleChange, RoleList, RuleChange, RuleList
-from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, notice_message
+from bot.render.alerts import alert_message
+from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message, notice_message
 from bot.repeat_contact import DEFAULT_SCOPE, RepeatRule
 
 ADMIN_HELP = (
@@ -17,7 +20,20 @@ ADMIN_HELP = (
     "• `/strand-admin repeats` — the repeat-contact rule each strand follows\n"
     "• `/strand-admin repeats mental-health min=3 period=last-month` — change a strand's rule "
     "(`default` for the force-wide one; periods `last-month`, `30d`, `12m`…)\n"
-    "• `/strand-admin repeats reset mental-health` — back to the rule it had before an admin changed it"
+    "• `/strand-admin repeats reset mental-health` — back to the rule it had before an admin changed it\n"
+    "*Weekly breach alerts*\n"
+    "• `/strand-admin threshold hate-crime 15%` — a strand's threshold (`default` for the force-wide one); options "
+    "`window=fytd,baseline,rolling12`, `direction=up|down|either`, `min=10` (both counts at least), "
+    "`significance=post|mark|hold` (for changes that could be chance)\n"
+    "• `/strand-admin threshold show` — every strand's threshold · `threshold reset hate-crime` — "
+    "follow the default again\n"
+    "• `/strand-admin subscribe #channel hate-crime, domestic abuse` (or `all`) · `unsubscribe #channel …` · "
+    "`subscriptions`\n"
+    "• `/strand-admin schedule weekly mon 08:00` (the force's local time) · `schedule show` · `pause` · `resume` · "
+    "`quiet-weeks on|off`\n"
+    "• `/strand-admin preview [#channel]` — what the next run would post, shown only to you\n"
+    "• `/strand-admin backtest hate-crime 15%` — how often it would have fired in the last 52 weeks\n"
+    "• `/strand-admin history [#channel]` — the last digests sent, and whether they arrived"
 )
 
 
@@ -25,12 +41,14 @@ def rule_line(rule: RepeatRule) -> str:
     return f"{rule.min_occurrences} or more in `{rule.period}`"
 
 
-def admin_message(result: AdminResult) -> Message:
+def admin_message(result: AdminResult, tz: ZoneInfo) -> Message:
+    if result is not None and not isinstance(result, RoleChange | RoleList | RuleChange | RuleList):
+        return alert_message(result, tz)
     if isinstance(result, RoleChange):
         # Member IDs are checked when parsed, so the mention needs no escaping (escaped, it would not link).
         if result.before == result.after:
-            return _reply(f"<@{result.user}> was already {result.after.with_article}; nothing changed.")
-        return _reply(
+            return mrkdwn_message(f"<@{result.user}> was already {result.after.with_article}; nothing changed.")
+        return mrkdwn_message(
             f"<@{result.user}> is now {result.after.with_article} (was {result.before.with_article}). "
             "Recorded in the audit log."
         )
@@ -63,7 +81,7 @@ def _roles_message(roles: RoleList) -> Message:
         )
         for h in roles.holders
     ]
-    return _reply(("*Roles* (everyone else is an officer)\n" + "\n".join(lines))[:SECTION_TEXT_LIMIT])
+    return mrkdwn_message(("*Roles* (everyone else is an officer)\n" + "\n".join(lines))[:SECTION_TEXT_LIMIT])
 
 
 def _rules_message(rules: RuleList) -> Message:
@@ -81,7 +99,3 @@ def _rules_message(rules: RuleList) -> Message:
         text=MarkdownTextObject(text="*Repeat-contact rules*: at least *Min* occurrences in *Period*")
     )
     return Message(text="Repeat-contact rules", blocks=as_blocks(header, *code_sections(table.splitlines())))
-
-
-def _reply(mrkdwn: str) -> Message:
-    return Message(text=mrkdwn, blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=mrkdwn))))

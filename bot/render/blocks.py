@@ -177,6 +177,13 @@ def catalogue_message(catalogue: Catalogue) -> Message:
     return Message(text=f"{len(catalogue)} strands", blocks=as_blocks(*blocks))
 
 
+def mrkdwn_message(mrkdwn: str) -> Message:
+    """A reply that mentions people or channels: their IDs are checked when parsed, so it is not escaped
+    (escaped, a mention would not link)."""
+    mrkdwn = mrkdwn[:SECTION_TEXT_LIMIT]
+    return Message(text=mrkdwn, blocks=as_blocks(SectionBlock(text=MarkdownTextObject(text=mrkdwn))))
+
+
 def notice_message(text: str) -> Message:
     """A short reply: help, an error, a confirmation."""
     text = escape(text)

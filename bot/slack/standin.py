@@ -45,6 +45,10 @@ class SlackStandIn:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.received: list[Received] = []
         self._changed = threading.Condition()
+        # What Slack would say about channels: the bot is in every channel except these; these don't exist.
+        self.channels_without_bot: set[str] = set()
+        self.missing_channels: set[str] = set()
+        self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +57,16 @@ class SlackStandIn:
                 raw = self.rfile.read(length).decode("utf-8")
                 body = stand_in._parse(raw, self.headers.get("Content-Type", ""))
                 stand_in._record(Received(self.path, dict(self.headers.items()), body))
+                if failure := stand_in._next_failure(self.path):
+                    status, headers = failure
+                    data = json.dumps({"ok": False, "error": "ratelimited"}).encode() if status == 429 else b""
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 reply = stand_in._reply(self.path, body)
                 data = json.dumps(reply).encode() if reply is not None else b"ok"
                 self.send_response(200)
@@ -100,6 +114,19 @@ class SlackStandIn:
                     raise TimeoutError(f"nothing matching arrived at the Slack stand-in within {timeout} s")
                 self._changed.wait(remaining)
 
+    def fail_next(self, api_method: str, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next `times` calls of `api_method` with HTTP `status` (429 with e.g. Retry-After)."""
+        with self._changed:
+            self._failures.setdefault(api_method, []).extend([(status, headers or {})] * times)
+
+    def calls(self, api_method: str) -> list[Received]:
+        return [r for r in self.received if r.api_method == api_method]
+
+    def _next_failure(self, path: str) -> tuple[int, dict[str, str]] | None:
+        with self._changed:
+            queue = self._failures.get(path.removeprefix("/api/"))
+            return queue.pop(0) if queue else None
+
     def _record(self, request: Received) -> None:
         with self._changed:
             self.received.append(request)
@@ -111,8 +138,7 @@ class SlackStandIn:
             return json.loads(raw or "{}")
         return {k: v[0] for k, v in parse_qs(raw).items()}
 
-    @staticmethod
-    def _reply(path: str, body: dict) -> dict | None:
+    def _reply(self, path: str, body: dict) -> dict | None:
         if path.startswith("/response/"):
             return None  # Slack answers response URLs with a plain "ok"
         method = path.removeprefix("/api/")
@@ -125,6 +151,18 @@ class SlackStandIn:
                 "team_id": TEAM_ID,
                 "user_id": BOT_USER_ID,
                 "bot_id": "B0STRANDBOT",
+            }
+        if method == "conversations.info":
+            channel = body.get("channel", "")
+            if channel in self.missing_channels:
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": channel.lower(),
+                    "is_member": channel not in self.channels_without_bot,
+                },
             }
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}", "message": body}

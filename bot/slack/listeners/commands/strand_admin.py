@@ -1,16 +1,18 @@
-"""`/strand-admin`: roles and repeat-contact rules, for admins only."""
+"""`/strand-admin`: roles, repeat-contact rules and the weekly alerts, for admins only."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.admin import perform
 from bot.commands import parse_admin_command
 from bot.render.admin import admin_message
 from bot.render.blocks import Message
 from bot.slack.answer import answer_privately, command_actor
+from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
@@ -18,11 +20,12 @@ if TYPE_CHECKING:
 
 def register(app: App, services: Services) -> None:
     @app.command("/strand-admin")
-    def strand_admin_command(ack: Ack, respond: Respond, command: dict) -> None:
-        answer_privately(ack, respond, services.executor, lambda: answer(services, command))
+    def strand_admin_command(ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
+        answer_privately(ack, respond, services.executor, lambda: answer(services, command, client))
 
 
-def answer(services: Services, command: dict) -> Message:
+def answer(services: Services, command: dict, client: WebClient) -> Message:
     request = parse_admin_command(command.get("text", ""))
     actor = command_actor(command, services.operator)
-    return admin_message(perform(services.database, services.settings, actor, request))
+    result = perform(services.database, services.settings, actor, request, SlackWeb(client))
+    return admin_message(result, services.settings.timezone)

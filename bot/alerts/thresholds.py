@@ -1,0 +1,150 @@
+"""Breach thresholds, and which of a strand's changes cross them. Pure: no database, no Slack.
+
+A change is a breach when it is more than the threshold (exactly 10% is not), in a direction the
+threshold watches, and both counts are at least the minimum volume (small numbers mislead). Each breach
+carries the exact conditional test of the two counts (`Comparison.p_value`); what happens to changes
+that are not significant is the threshold's `significance`: posted, marked as possibly chance, or held back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from fractions import Fraction
+
+from bot.catalogue import Catalogue
+from bot.errors import InvalidRequest
+from bot.models import BreachThreshold
+from bot.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, StrandStats, compare
+
+DEFAULT_SCOPE = "*"
+# The dashboard's three comparisons, by the names admins type (`window=fytd,rolling12`).
+COMPARISONS = ("fytd", "baseline", "rolling12")
+DIRECTIONS = ("up", "down", "either")
+SIGNIFICANCE = ("post", "mark", "hold")
+PERCENT_RANGE = (0.1, 100)
+MIN_VOLUME_RANGE = (0, 100_000)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What counts as a breach for one strand. `own` names the parts set for this very strand (or the
+    default); the rest follow the parent strand's, then the force default's, then the shipped values."""
+
+    percent: float
+    comparisons: tuple[str, ...]
+    direction: str
+    min_volume: int
+    significance: str
+    own: frozenset[str] = frozenset()
+
+    def settings(self) -> dict:
+        """The parts that decide breaches, for comparing and recording (not where they come from)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "own"}
+
+
+SHIPPED_THRESHOLD = Threshold(float(DEFAULT_THRESHOLD_PERCENT), COMPARISONS, "either", 10, "mark")
+PARTS = ("percent", "comparisons", "direction", "min_volume", "significance")
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One comparison of one strand past its threshold."""
+
+    slug: str
+    name: str
+    comparison: str  # fytd | baseline | rolling12
+    counts: Comparison
+    threshold: Threshold
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.slug, self.comparison)
+
+    @property
+    def held_back(self) -> bool:
+        return self.threshold.significance == "hold" and not self.counts.significant
+
+
+def threshold_for(scope: str, catalogue: Catalogue, stored: dict[str, BreachThreshold]) -> Threshold:
+    """The threshold a strand (or, for DEFAULT_SCOPE, the force) works to, part by part: the strand's own
+    setting, else its parent's and so on up, else the force default's, else the shipped one."""
+    chain = ([] if scope == DEFAULT_SCOPE else catalogue.ancestry(scope)) + [DEFAULT_SCOPE]
+    values, own = {}, set()
+    for part in PARTS:
+        setting = next(
+            (getattr(stored[s], part) for s in chain if s in stored and getattr(stored[s], part) is not None), None
+        )
+        if scope in stored and getattr(stored[scope], part) is not None:
+            own.add(part)
+        values[part] = getattr(SHIPPED_THRESHOLD, part) if setting is None else _from_stored(part, setting)
+    return Threshold(**values, own=frozenset(own))
+
+
+def _from_stored(part: str, value):
+    if part == "comparisons":
+        return tuple(c for c in COMPARISONS if c in value.split(","))
+    if part == "percent":
+        return float(value)
+    return value
+
+
+def breaches(stats: StrandStats, threshold: Threshold) -> list[Breach]:
+    """The strand's comparisons that cross `threshold`, in the dashboard's order."""
+    found = []
+    for name in threshold.comparisons:
+        shown: Comparison = getattr(stats, name)
+        counts = compare(shown.current, shown.previous, threshold.percent)
+        if min(counts.current, counts.previous) < threshold.min_volume or counts.rag == "amber":
+            continue
+        if threshold.direction != "either" and threshold.direction != ("up" if counts.rag == "red" else "down"):
+            continue
+        found.append(Breach(stats.slug, stats.name, name, counts, threshold))
+    return found
+
+
+# Checking what admins type: each returns the value to store, or says what is wrong and what would do.
+
+
+def checked_percent(text: str) -> float:
+    number = text.strip().removesuffix("%").strip()
+    try:
+        value = Fraction(number)
+    except (ValueError, ZeroDivisionError):
+        raise InvalidRequest(f"“{text}” is not a percentage; e.g. `15%`.") from None
+    low, high = PERCENT_RANGE
+    if value < 0:
+        raise InvalidRequest(
+            f"{text} is negative; a threshold is a size of change, e.g. `10%`. Use direction=down for falls."
+        )
+    if not low <= value <= high:
+        raise InvalidRequest(f"{text} is out of range: a threshold runs from {low:g}% to {high:g}%, e.g. `15%`.")
+    return round(float(value), 2)
+
+
+def checked_comparisons(text: str) -> str:
+    wanted = [part.strip().lower() for part in text.replace("+", ",").split(",") if part.strip()]
+    if wanted == ["all"]:
+        wanted = list(COMPARISONS)
+    unknown = [w for w in wanted if w not in COMPARISONS]
+    if unknown or not wanted:
+        raise InvalidRequest(
+            f"window={text} is not a comparison; use one or more of {', '.join(COMPARISONS)} (comma-separated), or all."
+        )
+    return ",".join(c for c in COMPARISONS if c in wanted)
+
+
+def checked_choice(option: str, text: str, choices: tuple[str, ...]) -> str:
+    if text.lower() not in choices:
+        raise InvalidRequest(f"{option}={text} is not one of {', '.join(choices)}.")
+    return text.lower()
+
+
+def checked_min_volume(text: str) -> int:
+    low, high = MIN_VOLUME_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidRequest(f"min={text} is not a whole number; e.g. `min=10` (both counts at least 10).") from None
+    if not low <= value <= high:
+        raise InvalidRequest(f"min={value} is out of range: use {low} to {high:,}, e.g. `min=10`.")
+    return value

@@ -1,0 +1,110 @@
+"""The scheduler: APScheduler ticks every minute; each tick runs the weekly job if it is due, and retries
+what failed.
+
+Why a tick and not an APScheduler cron job: the schedule lives in the database (admins change it from
+Slack, in another process), and APScheduler 3's job stores must not be shared by several schedulers.
+So each tick reads the schedule, asks APScheduler's CronTrigger for the latest due time (DST-safe), and
+runs it unless a run for that time is recorded. Any number of replicas can tick: the job_runs unique key
+elects one to run it, and the delivery ledger keeps each post to one. A run missed while no scheduler
+was up is run by the first tick after start-up, once, if it is within MISSED_RUN_GRACE, and says it is late.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.alerts.configure import current_schedule
+from bot.db import Database
+from bot.repository import claim_job_run, has_job_runs
+from bot.settings import Settings
+from jobs.weekly_breaches import JOB, LATE_AFTER, Poster, RunReport, host_id, retry_failed, run_weekly_breaches
+
+log = logging.getLogger(__name__)
+
+MISSED_RUN_GRACE = timedelta(hours=24)
+TICK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class TickReport:
+    run: RunReport | None
+    retried: RunReport | None
+
+
+def tick(database: Database, settings: Settings, poster: Poster | None, now: datetime | None = None) -> TickReport:
+    """Run the weekly job if a run is due and nobody has run it; retry failed posts. Paused: do nothing."""
+    now = now or datetime.now(UTC)
+    schedule = current_schedule(database)
+    if schedule.paused:
+        return TickReport(None, None)
+    due = schedule.latest_due(now, settings.timezone)
+    run = None
+    if schedule.changed_at is None or due >= schedule.changed_at:  # never a run from before the schedule was set
+        if now - due <= MISSED_RUN_GRACE:
+            trigger = "schedule" if now - due <= LATE_AFTER else "catch-up"
+            run = run_weekly_breaches(database, settings, poster, scheduled_for=due, trigger=trigger, now=now)
+        else:
+            _record_missed(database, due, now)
+    return TickReport(run, retry_failed(database, poster, now))
+
+
+def _record_missed(database: Database, due: datetime, now: datetime) -> None:
+    """Say in the job history that a run was missed by more than the grace period (once, and only once
+    strandbot has run jobs before: a new install has missed nothing)."""
+    with database.session() as session:
+        if has_job_runs(session, JOB):
+            claim_job_run(
+                session,
+                {
+                    "job": JOB, "trigger": "schedule", "scheduled_for": due, "period": None, "host": host_id(),
+                    "started_at": now, "finished_at": now, "outcome": "missed", "sent": 0, "failed": 0, "already": 0,
+                    "detail": f"strandbot was not running within {MISSED_RUN_GRACE} of the due time",
+                },
+            )  # fmt: skip
+
+
+def run_scheduler(
+    settings: Settings, poster: Poster, tick_seconds: int = TICK_SECONDS, parent: int | None = None
+) -> None:
+    """Tick until stopped, the first tick at once (which catches up a missed run). With `parent`, stop when
+    that process is gone (the scheduler `strandbot serve` starts beside itself)."""
+    database = Database(settings.database_url)
+
+    def safe_tick() -> None:
+        if parent is not None and os.getppid() != parent:
+            log.info("strandbot serve has stopped; stopping the scheduler")
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        try:
+            report = tick(database, settings, poster)
+        except Exception:
+            log.exception("scheduler tick failed; trying again next tick")
+            return
+        for done in (report.run, report.retried):
+            if done is not None:
+                log.info(
+                    "%s run for %s: %d sent, %d failed, %d already delivered",
+                    done.trigger, done.period, done.count("sent"), done.count("failed"), done.count("already"),
+                )  # fmt: skip
+
+    scheduler = BlockingScheduler(timezone=settings.timezone)
+    scheduler.add_job(
+        safe_tick,
+        IntervalTrigger(seconds=tick_seconds, timezone=settings.timezone),
+        next_run_time=datetime.now(settings.timezone),
+        id="tick",
+        coalesce=True,
+        max_instances=1,
+    )
+    log.info("scheduler started: ticking every %d s", tick_seconds)
+    try:
+        scheduler.start()
+    finally:
+        database.dispose()
