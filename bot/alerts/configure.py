@@ -60,6 +60,11 @@ class Channel:
     name: str | None = None
     bot_is_member: bool = True
 
+    @property
+    def label(self) -> str:
+        """How a plain-text message names it: `#safeguarding`, or its ID if Slack did not say."""
+        return f"#{self.name}" if self.name else self.id
+
 
 class ChannelDirectory(Protocol):
     """Slack's view of a channel: its name, and whether the bot is in it (it can only post where it is)."""
@@ -225,7 +230,7 @@ def subscribe(
     channel = Channel(channel.id, seen.name or channel.name, seen.bot_is_member)
     if not channel.bot_is_member:
         raise InvalidRequest(
-            f"strandbot is not in <#{channel.id}>, so it can't post there. Invite it first: in the channel, "
+            f"strandbot is not in {channel.label}, so it can't post there. Invite it first: in the channel, "
             "type `/invite @strandbot`; then subscribe again."
         )
     with database.session() as session:
@@ -259,13 +264,13 @@ def unsubscribe(
         current = _channel_scopes(session, channel.id)
         if not current:
             raise InvalidRequest(
-                f"<#{channel.id}> is not subscribed to anything; `/strand-admin subscriptions` lists who is."
+                f"{channel.label} is not subscribed to anything; `/strand-admin subscriptions` lists who is."
             )
         if scopes == [DEFAULT_SCOPE]:
             removed, unchanged = current, []
         elif DEFAULT_SCOPE in current:
             raise InvalidRequest(
-                f"<#{channel.id}> hears about every strand. To narrow it, `unsubscribe <#{channel.id}> all`, "
+                f"{channel.label} hears about every strand. To narrow it, `unsubscribe {channel.label} all`, "
                 "then subscribe it to the strands it wants."
             )
         else:
@@ -273,7 +278,7 @@ def unsubscribe(
             unchanged = [s for s in scopes if s not in current]
             if not removed:
                 raise InvalidRequest(
-                    f"<#{channel.id}> is not subscribed to {', '.join(f'`{s}`' for s in unchanged)}; "
+                    f"{channel.label} is not subscribed to {', '.join(f'`{s}`' for s in unchanged)}; "
                     f"it follows {', '.join(f'`{s}`' for s in current)}."
                 )
         remove_subscriptions(session, channel.id, removed)

@@ -150,6 +150,6 @@ def preview(database: Database, settings: Settings, channel: str | None = None) 
     digests = weekly_digests(database, settings, as_of, period_of(next_run.date()), channel)
     if channel is not None and not digests:
         raise InvalidRequest(
-            f"<#{channel}> is not subscribed to anything; subscribe it first, e.g. `subscribe <#{channel}> all`."
+            f"{channel} is not subscribed to anything; subscribe it first, e.g. `/strand-admin subscribe #channel all`."
         )
     return Preview(next_run, tuple(digests), schedule.quiet_note)

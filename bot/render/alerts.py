@@ -82,9 +82,13 @@ def digest_sections(digest: Digest) -> list[str]:
             f":white_check_mark: No threshold breaches in {week} across the {followed} this channel follows{held}."
         ] + late
     count = sum(len(s.breaches) for s in digest.strands)
-    sections = [
-        f":rotating_light: *Weekly threshold breaches* for {week}: {count} in the {followed} this channel follows"
-    ]
+    if count:
+        found = f"{count} breach{'es' if count != 1 else ''} in {len(digest.strands)} of the {followed}"
+        sections = [f":rotating_light: *Weekly threshold breaches* for {week}: {found} this channel follows"]
+    else:
+        sections = [
+            f":white_check_mark: *Weekly threshold breaches* for {week}: none in the {followed} this channel follows"
+        ]
     sections += late
     sections += [f"*{s.name}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in digest.strands]
     if digest.resolved:
@@ -264,7 +268,8 @@ def _history_message(history: History, tz: ZoneInfo) -> Message:
         when = d.sent_at or d.claimed_at
         status = {"sent": "sent", "quiet": "quiet (not posted)", "sending": "sending"}.get(d.status, d.status)
         if d.status == "failed":
-            status = f"failed after {d.attempts} tries: {d.error or 'unknown error'}"
+            plural = "s" if d.attempts != 1 else ""
+            status = f"failed ({d.attempts} attempt{plural}, retried for a day): {d.error or 'unknown error'}"
         rows.append([d.period, f"#{d.channel}", local_time(when, tz), status])
     table = tabulate(rows, headers=["Week", "Channel", "When", "Delivery"], disable_numparse=True)
     header = SectionBlock(text=MarkdownTextObject(text=f"*Last digests{where}*, newest first"))

@@ -48,7 +48,7 @@ class SlackStandIn:
         # What Slack would say about channels: the bot is in every channel except these; these don't exist.
         self.channels_without_bot: set[str] = set()
         self.missing_channels: set[str] = set()
-        self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self._failures: dict[tuple[str, str | None], list[tuple[int, dict[str, str]]]] = {}
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,7 +57,7 @@ class SlackStandIn:
                 raw = self.rfile.read(length).decode("utf-8")
                 body = stand_in._parse(raw, self.headers.get("Content-Type", ""))
                 stand_in._record(Received(self.path, dict(self.headers.items()), body))
-                if failure := stand_in._next_failure(self.path):
+                if failure := stand_in._next_failure(self.path, body):
                     status, headers = failure
                     data = json.dumps({"ok": False, "error": "ratelimited"}).encode() if status == 429 else b""
                     self.send_response(status)
@@ -114,18 +114,29 @@ class SlackStandIn:
                     raise TimeoutError(f"nothing matching arrived at the Slack stand-in within {timeout} s")
                 self._changed.wait(remaining)
 
-    def fail_next(self, api_method: str, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        """Answer the next `times` calls of `api_method` with HTTP `status` (429 with e.g. Retry-After)."""
+    def fail_next(
+        self,
+        api_method: str,
+        status: int,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `api_method` (for `channel`, if given) with HTTP `status`: 500, or
+        429 with a Retry-After header, say."""
         with self._changed:
-            self._failures.setdefault(api_method, []).extend([(status, headers or {})] * times)
+            self._failures.setdefault((api_method, channel), []).extend([(status, headers or {})] * times)
 
-    def calls(self, api_method: str) -> list[Received]:
-        return [r for r in self.received if r.api_method == api_method]
+    def calls(self, api_method: str, channel: str | None = None) -> list[Received]:
+        return [r for r in self.received if r.api_method == api_method and channel in (None, r.body.get("channel"))]
 
-    def _next_failure(self, path: str) -> tuple[int, dict[str, str]] | None:
+    def _next_failure(self, path: str, body: dict) -> tuple[int, dict[str, str]] | None:
+        method = path.removeprefix("/api/")
         with self._changed:
-            queue = self._failures.get(path.removeprefix("/api/"))
-            return queue.pop(0) if queue else None
+            for key in ((method, body.get("channel")), (method, None)):
+                if queue := self._failures.get(key):
+                    return queue.pop(0)
+            return None
 
     def _record(self, request: Received) -> None:
         with self._changed:

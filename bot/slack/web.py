@@ -74,15 +74,17 @@ class SlackWeb:
         try:
             info = self.client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as error:
-            raise InvalidRequest(f"Slack could not tell me about <#{channel_id}>: {_explained(error)}.") from None
+            raise InvalidRequest(f"Slack could not tell me about {channel_id}: {_explained(error)}.") from None
         except (URLError, OSError) as error:
-            raise InvalidRequest(f"Slack could not be reached to check <#{channel_id}> ({error}); try again.") from None
+            raise InvalidRequest(f"Slack could not be reached to check {channel_id} ({error}); try again.") from None
         return Channel(channel_id, info.get("name"), bool(info.get("is_member")))
 
 
 def _explained(error: SlackApiError) -> str:
     response = error.response
     code = response.get("error") if isinstance(response.data, dict) else None
-    if code:
-        return f"{code}: {EXPLAINED[code]}" if code in EXPLAINED else code
-    return f"Slack answered HTTP {response.status_code}"
+    if code in EXPLAINED:
+        return f"{code}: {EXPLAINED[code]}"
+    if response.status_code != 200:  # a server error's body is not Slack's JSON, whatever slack_sdk makes of it
+        return f"Slack answered HTTP {response.status_code}"
+    return code or "Slack refused the message"

@@ -1,0 +1,237 @@
+"""End to end: admins set up the weekly alerts with signed `/strand-admin` requests to `strandbot serve`,
+the job runs from the command line, and the local Slack stand-in records every post (or fails it)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from conftest import all_text, local, settings_for, stocked_database
+from sqlalchemy import select
+
+from bot.audit import review
+from bot.db import Database
+from bot.models import AlertDelivery
+from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.web import SlackWeb, retrying_client
+from jobs.weekly_breaches import retry_failed
+
+SECRET = "5b0e2c9d1f8a47c6b3e2d1c0f9e8d7a6"
+ADMIN, OFFICER = "U0ADMIN", "U0OFFICER"
+
+
+def occurrences(slug: str, day: str, count: int) -> list[tuple]:
+    return [(slug, local(day, f"{10 + n % 10}:00")) for n in range(count)]
+
+
+# As of Sunday 16 November 2025 (FY 2025/26; baseline 2019/20), every comparison is June against June:
+# hate crime 60 against 30 (+100%, significant) and 60 at baseline (0%); mental health 12 against 10
+# (+20%, could be chance); domestic abuse 5 against 2 (under the minimum volume); stalking flat.
+ROWS = (
+    occurrences("hate-crime", "2025-06-01", 60)
+    + occurrences("hate-crime", "2024-06-01", 30)
+    + occurrences("hate-crime", "2019-06-01", 60)
+    + occurrences("mental-health", "2025-06-02", 12)
+    + occurrences("mental-health", "2024-06-02", 10)
+    + occurrences("mental-health", "2019-06-02", 12)
+    + occurrences("domestic-abuse", "2025-06-03", 5)
+    + occurrences("domestic-abuse", "2024-06-03", 2)
+    + occurrences("stalking-harassment", "2025-06-04", 40)
+    + occurrences("stalking-harassment", "2024-06-04", 40)
+    + occurrences("stalking-harassment", "2019-06-04", 40)
+)
+
+SAFEGUARDING_DIGEST = (
+    ":rotating_light: *Weekly threshold breaches* for the week to Sunday 16 November 2025: "
+    "4 breaches in 2 of the 3 strands this channel follows\n"
+    "*Hate crime*\n"
+    ":red_circle: ↑ FYTD 2025/26 vs last year: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
+    ":red_circle: ↑ Rolling 12 months vs the 12 before: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
+    "*Mental health*\n"
+    ":red_circle: ↑ FYTD 2025/26 vs last year: *12* vs 10 (+20%), past ±10% · "
+    ":warning: not significant (p = 0.83): could be chance\n"
+    ":red_circle: ↑ Rolling 12 months vs the 12 before: *12* vs 10 (+20%), past ±10% · "
+    ":warning: not significant (p = 0.83): could be chance"
+)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def served(request, slack):
+    with stocked_database(request, request.param, ROWS) as url:
+        app = ServedApp(
+            url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
+        )
+        yield app, url
+        app.stop()
+
+
+def fresh_channel() -> str:
+    """A channel no other test posts to: the stand-in is shared by both backends' servers."""
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+def admin(served, slack: SlackStandIn, text: str, user: str = ADMIN) -> str:
+    app, _ = served
+    status, answer = app.command(slack, text, user, command="/strand-admin")
+    assert status == 200, answer
+    assert answer["response_type"] == "ephemeral"
+    return all_text(answer)
+
+
+def run_job(run_cli, served, slack: SlackStandIn, as_of: str):
+    _, url = served
+    return run_cli(
+        "jobs", "run", "weekly-breaches", "--as-of", as_of,
+        DATABASE_URL=url.render_as_string(hide_password=False),
+        SLACK_BOT_TOKEN="xoxb-stand-in", SLACK_API_URL=slack.api_url,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def run_cli(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    return lambda *args, **env: CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def ledger(served, channel: str) -> list[AlertDelivery]:
+    database = Database(served[1])
+    try:
+        with database.session() as session:
+            return list(session.scalars(select(AlertDelivery).where(AlertDelivery.channel == channel)))
+    finally:
+        database.dispose()
+
+
+def test_the_job_posts_each_channel_its_digest_exactly_once(served, slack, run_cli):
+    safeguarding, quiet = fresh_channel(), fresh_channel()
+    reply = admin(served, slack, f"subscribe <#{safeguarding}|safeguarding> hate-crime, mental health, DA")
+    assert f"<#{safeguarding}> now also hears about `hate-crime`, `mental-health`, `domestic-abuse`" in reply
+    admin(served, slack, f"subscribe <#{quiet}|stalking-team> stalking")
+
+    first = run_job(run_cli, served, slack, "2025-11-16")
+    assert first.exit_code == 0, first.output
+    assert f"#{safeguarding}: sent" in first.output
+    [digest] = slack.calls("chat.postMessage", safeguarding)
+    assert digest.body["text"] == SAFEGUARDING_DIGEST
+    assert digest.body["blocks"][-1]["type"] == "context"  # where the thresholds are
+    [note] = slack.calls("chat.postMessage", quiet)
+    assert note.body["text"] == (
+        ":white_check_mark: No threshold breaches in the week to Sunday 16 November 2025 "
+        "across the 1 strand this channel follows."
+    )
+
+    again = run_job(run_cli, served, slack, "2025-11-16")
+    assert again.exit_code == 0
+    assert f"#{safeguarding}: already" in again.output
+    assert len(slack.calls("chat.postMessage", safeguarding)) == 1
+    assert len(slack.calls("chat.postMessage", quiet)) == 1
+
+    history = admin(served, slack, f"history <#{safeguarding}|safeguarding>")
+    assert "Last digests to" in history
+
+
+def test_a_strand_back_within_threshold_is_listed_as_resolved_next_week(served, slack, run_cli):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|da-team> domestic abuse, hate crime")
+    admin(served, slack, "threshold hate-crime 15% window=rolling12")
+    try:
+        assert run_job(run_cli, served, slack, "2025-11-09").exit_code == 0
+        [before] = slack.calls("chat.postMessage", channel)
+        assert "*Hate crime*" in before.body["text"]
+        admin(served, slack, "threshold hate-crime window=baseline")  # 60 against 60: within
+        assert run_job(run_cli, served, slack, "2025-11-16").exit_code == 0
+        after = slack.calls("chat.postMessage", channel)[-1].body["text"]
+        assert after == (
+            ":white_check_mark: *Weekly threshold breaches* for the week to Sunday 16 November 2025: "
+            "none in the 2 strands this channel follows\n"
+            ":white_check_mark: Back within threshold since the last digest: Hate crime"
+        )
+    finally:
+        admin(served, slack, "threshold reset hate-crime")
+
+
+def test_a_rate_limited_post_waits_as_slack_asks_then_goes_through(served, slack, run_cli):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|rate> hate-crime")
+    slack.fail_next("chat.postMessage", 429, headers={"Retry-After": "1"}, channel=channel)
+    started = time.monotonic()
+    result = run_job(run_cli, served, slack, "2025-11-02")
+    assert result.exit_code == 0, result.output
+    attempts = slack.calls("chat.postMessage", channel)
+    assert len(attempts) == 2
+    assert time.monotonic() - started >= 1.0  # Retry-After honoured
+    [row] = ledger(served, channel)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_a_post_that_keeps_failing_is_recorded_as_failed_then_delivered_on_the_next_tick(served, slack, run_cli):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|flaky> hate-crime")
+    slack.fail_next("chat.postMessage", 500, times=5, channel=channel)
+    result = run_job(run_cli, served, slack, "2025-10-26")
+    assert result.exit_code == 1
+    assert f"#{channel}: failed (Slack answered HTTP 500)" in result.output
+    assert len(slack.calls("chat.postMessage", channel)) == 3  # the first try and two retries
+    [row] = ledger(served, channel)
+    assert (row.status, row.error) == ("failed", "Slack answered HTTP 500")
+    history = admin(served, slack, f"history <#{channel}|flaky>")
+    assert "failed (1 attempt, retried for a day): Slack answered HTTP 500" in history
+
+    database = Database(served[1])
+    settings = settings_for(served[1], SLACK_BOT_TOKEN="xoxb-stand-in", SLACK_API_URL=slack.api_url)
+    retried = retry_failed(database, SlackWeb(retrying_client(settings)))
+    database.dispose()
+    assert [d.status for d in retried.deliveries if d.channel == channel] == ["sent"]
+    calls = slack.calls("chat.postMessage", channel)
+    assert len(calls) == 6  # two more 500s, then Slack took it
+    assert calls[-1].body["text"] == calls[0].body["text"]  # the message as first built
+    [row] = ledger(served, channel)
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+def test_only_admins_may_change_alerts_and_refusals_are_recorded(served, slack):
+    reply = admin(served, slack, "threshold hate-crime 20%", user=OFFICER)
+    assert "only admins can do that" in reply
+    database = Database(served[1])
+    row = review(database, settings_for(served[1]))[-1]
+    database.dispose()
+    assert (row.actor, row.action, row.outcome) == (OFFICER, "threshold.change", "refused")
+    assert "20%" not in admin(served, slack, "threshold show")
+
+
+def test_a_channel_the_bot_is_not_in_is_refused_with_how_to_invite_it(served, slack):
+    channel = fresh_channel()
+    slack.channels_without_bot.add(channel)
+    reply = admin(served, slack, f"subscribe <#{channel}|private-team> hate-crime")
+    assert f"strandbot is not in #{channel.lower()}" in reply  # the name Slack gives it
+    assert "/invite @strandbot" in reply
+    assert "not subscribed to anything" in admin(served, slack, f"unsubscribe <#{channel}> all")
+
+
+def test_a_preview_shows_the_admin_what_would_be_posted_and_posts_nothing(served, slack):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|preview-team> mental-health")
+    before = len(slack.calls("chat.postMessage"))
+    reply = admin(served, slack, f"preview <#{channel}>")
+    assert "Preview of the next weekly digest" in reply
+    assert len(slack.calls("chat.postMessage")) == before
+
+
+def test_every_alert_change_is_in_the_audit_log_with_who_and_what(served, slack):
+    admin(served, slack, "schedule weekly tue 07:30")
+    admin(served, slack, "schedule weekly mon 08:00")
+    database = Database(served[1])
+    rows = [r for r in review(database, settings_for(served[1])) if r.action == "schedule.change"]
+    database.dispose()
+    assert (rows[-2].actor, rows[-2].outcome, rows[-2].command) == (
+        ADMIN,
+        "changed",
+        "/strand-admin schedule weekly tue 07:30",
+    )
+    assert json.loads(rows[-2].parameters)["after"]["when"] == "weekly on Tuesday at 07:30"
