@@ -182,10 +182,6 @@ def _alert_action(
         case "thresholds":
             return threshold_list(database)
         case "subscribe":
-            if channels is None:
-                raise InvalidRequest(
-                    "Subscribing needs Slack, to check strandbot is in the channel: use /strand-admin."
-                )
             return subscribe(database, actor, command, channel, request.strands, channels)
         case "unsubscribe":
             return unsubscribe(database, actor, command, channel, request.strands)

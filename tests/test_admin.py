@@ -165,3 +165,52 @@ def test_bad_rule_changes_are_refused_and_change_nothing(database, settings, tex
         admin(database, settings, text)
     assert rules(database, settings)["hate-crime"] == (2, "12m", "hate-crime")
     assert [r for r in review(database, settings) if r.action == "repeats.rule"] == []
+
+
+# Weekly alerts: every change checked, with a reply that says what would do.
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("threshold hate-crme 15%", "Did you mean `hate-crime`?"),
+        ("threshold hate-crime 150%", "runs from 0.1% to 100%"),
+        ("threshold hate-crime -5%", "negative"),
+        ("threshold hate-crime min=x", "min=x is not a whole number"),
+        ("threshold hate-crime direction=sideways", "direction=sideways is not one of up, down, either"),
+        ("threshold hate-crime colour=red", "“colour=red” is not an option here"),
+        ("threshold hate-crime", "Say what to change"),
+        ("subscribe #safeguarding hate-crime", "type # and pick the channel from the list"),
+        ("subscribe <#C0SAFE|safeguarding>", "Which strands?"),
+        ("schedule weekly mon 8pm", "neither a day nor a time"),
+        ("quiet-weeks maybe", "`quiet-weeks on`"),
+        ("backtest default 15%", "one strand at a time"),
+    ],
+)
+def test_a_wrong_alert_setting_is_refused_with_what_would_do(database, settings, typed, message):
+    with pytest.raises((InvalidRequest, UnknownStrand), match=message):
+        admin(database, settings, typed)
+    assert all(row.outcome != "changed" for row in review(database, settings))
+
+
+def test_a_threshold_change_is_recorded_with_before_and_after_and_a_repeat_is_not(database, settings):
+    change = admin(database, settings, "threshold hate crime 15% direction=up")
+    assert (change.after.percent, change.after.direction) == (15.0, "up")
+    admin(database, settings, "threshold hate-crime 15%")  # already so
+    [row] = [r for r in review(database, settings) if r.action == "threshold.change"]
+    assert json.loads(row.parameters)["before"]["percent"] == 10.0
+    assert json.loads(row.parameters)["after"] == {
+        "percent": 15.0,
+        "comparisons": ["fytd", "baseline", "rolling12"],
+        "direction": "up",
+        "min_volume": 10,
+        "significance": "mark",
+    }
+
+
+def test_an_officer_is_refused_every_alert_command_and_each_refusal_recorded(database, settings):
+    officer = Actor("U0OFFICER")
+    for typed in ("subscriptions", "preview", "history", "threshold default 5%"):
+        with pytest.raises(NotAllowed):
+            admin(database, settings, typed, officer)
+    assert [r.outcome for r in review(database, settings, user="U0OFFICER")] == ["refused"] * 4

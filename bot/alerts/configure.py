@@ -221,11 +221,18 @@ def scope_name(scope: str) -> str:
 
 
 def subscribe(
-    database: Database, actor: Actor, command: str, channel: Channel, strands: str | None, directory: ChannelDirectory
+    database: Database,
+    actor: Actor,
+    command: str,
+    channel: Channel,
+    strands: str | None,
+    directory: ChannelDirectory | None,
 ) -> SubscriptionChange:
     """Have `channel` hear about `strands` (names, or `all`). The bot must be in the channel to post there."""
     with database.session() as session:
         scopes = checked_scopes(load_catalogue(session), strands, "subscribe")
+    if directory is None:
+        raise InvalidRequest("Subscribing needs Slack, to check strandbot is in the channel: use /strand-admin.")
     seen = directory.channel(channel.id)
     channel = Channel(channel.id, seen.name or channel.name, seen.bot_is_member)
     if not channel.bot_is_member:
