@@ -22,6 +22,7 @@ from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.models import AlertSchedule, JobRun
 from bot.repository import store_schedule
+from bot.slack.standin import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
 from jobs.scheduler import tick
 
@@ -170,3 +171,33 @@ def test_three_schedulers_against_one_database_post_once(postgres_url, slack):
     assert len(scheduled) == 1
     assert (scheduled[0].outcome, scheduled[0].sent) == ("ok", 2)
     database.dispose()
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` running `strandbot scheduler` (from /proc: Linux, like CI)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                    if parent == pid and b"\x00scheduler\x00" in cmdline.read():
+                        found.append(int(entry))
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def test_serve_runs_the_scheduler_beside_itself_and_stops_it_when_it_stops(sqlite_url, slack):
+    app = ServedApp(sqlite_url.render_as_string(), slack, "0" * 32, scheduler=True)
+    try:
+        deadline = time.monotonic() + 10
+        while not children(app.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [scheduler] = children(app.process.pid)
+    finally:
+        app.stop()
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{scheduler}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{scheduler}")

@@ -239,7 +239,9 @@ def signed_headers(signing_secret: str, body: str, timestamp: int | None = None)
 
 
 class ServedApp:
-    """`strandbot serve` as a real process on a free local port, talking to `slack` for its Web API."""
+    """`strandbot serve` as a real process on a free local port, talking to `slack` for its Web API.
+
+    Without its scheduler unless asked: a test runs jobs when it means to."""
 
     def __init__(
         self,
@@ -250,6 +252,7 @@ class ServedApp:
         threads: int = 4,
         timeout: float = 30.0,
         environment: dict[str, str] | None = None,
+        scheduler: bool = False,
     ):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -278,6 +281,7 @@ class ServedApp:
             str(workers),
             "--threads",
             str(threads),
+            "--scheduler" if scheduler else "--no-scheduler",
         ]
         self.process = subprocess.Popen(
             command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
