@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -250,6 +250,11 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     settings = settings_from(ctx)
     database = Database(settings.database_url)
     day = checked_as_of(settings, as_of.date() if as_of else None)
+    if not dry_run and day >= datetime.now(settings.timezone).date():
+        raise InvalidRequest(
+            "Today is not over yet: a digest of today's data would stand in for tomorrow's. "
+            "Give an earlier --as-of, or use --dry-run to look."
+        )
     if not dry_run:
         settings.require_slack(posting_only=True)
     poster = None if dry_run else SlackWeb(retrying_client(settings))
@@ -279,7 +284,7 @@ def jobs_status(ctx: click.Context, limit: int) -> None:
 
 
 def delivery_line(delivery: Delivery) -> str:
-    return f"#{delivery.channel}: {delivery.status}" + (f" ({delivery.error})" if delivery.error else "")
+    return f"{delivery.channel}: {delivery.status}" + (f" ({delivery.error})" if delivery.error else "")
 
 
 @main.command("import")

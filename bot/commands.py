@@ -8,6 +8,7 @@ from datetime import date
 from typing import Literal
 
 from bot.admin import AdminRequest
+from bot.alerts.thresholds import THRESHOLD_OPTIONS
 from bot.errors import InvalidRequest
 from bot.periods import MONTH_NAMES, is_period_text, iso_date
 from bot.repeat_contact import RepeatRequest
@@ -238,7 +239,6 @@ ALERT_VERBS = (
     "threshold", "thresholds", "subscribe", "unsubscribe", "subscriptions", "schedule",
     "pause", "resume", "quiet-weeks", "preview", "backtest", "history",
 )  # fmt: skip
-THRESHOLD_OPTIONS = ("window", "direction", "min", "significance")
 
 
 def _alert_request(full: str, verb: str, args: list[str]) -> AdminRequest:

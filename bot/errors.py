@@ -58,4 +58,9 @@ def _or_list(items: list[str]) -> str:
 
 
 class DeliveryFailed(StrandbotError):
-    """Slack did not take a message, after retrying what was worth retrying. The message says why."""
+    """Slack did not take a message, after retrying what was worth retrying. The message says why;
+    `retryable` whether a later try could succeed (a server error) or not (strandbot is not in the channel)."""
+
+    def __init__(self, reason: str, retryable: bool = True):
+        self.retryable = retryable
+        super().__init__(reason)

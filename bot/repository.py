@@ -602,9 +602,24 @@ def _insert_new(session: Session, model, values: dict, returning):
     return session.execute(statement).scalar()
 
 
-def claim_job_run(session: Session, run: dict) -> int | None:
-    """Record the start of a run; None if a scheduled run for the same time is already recorded."""
-    return _insert_new(session, JobRun, run, returning=JobRun.id)
+def claim_job_run(session: Session, run: dict, abandoned_before: datetime) -> int | None:
+    """Record the start of a run: its id, or None if a scheduled run for the same time is already recorded
+    and did not fail or get abandoned (still `running` since before `abandoned_before`). A failed or
+    abandoned scheduled run is taken over, so its channels still get their digest."""
+    run_id = _insert_new(session, JobRun, run, returning=JobRun.id)
+    if run_id is not None or run["scheduled_for"] is None:
+        return run_id
+    taken = session.execute(
+        update(JobRun)
+        .where(
+            JobRun.job == run["job"],
+            JobRun.scheduled_for == run["scheduled_for"],
+            or_(JobRun.outcome == "failed", and_(JobRun.outcome == "running", JobRun.started_at < abandoned_before)),
+        )
+        .values(host=run["host"], started_at=run["started_at"], outcome="running")
+        .returning(JobRun.id)
+    )
+    return taken.scalar()
 
 
 def finish_job_run(session: Session, run_id: int, **outcome) -> None:
@@ -628,15 +643,18 @@ def update_delivery(session: Session, delivery_id: int, **values) -> None:
     session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id).values(**values))
 
 
-def retryable_deliveries(session: Session, created_after: datetime, stale_before: datetime) -> list[AlertDelivery]:
-    """Failed posts, and posts whose sender vanished mid-send (claimed before `stale_before`), still in time."""
+def retryable_deliveries(
+    session: Session, created_after: datetime, failed_before: datetime, stale_before: datetime
+) -> list[AlertDelivery]:
+    """Posts that failed before `failed_before`, and posts whose sender vanished mid-send (claimed before
+    `stale_before`), created since `created_after`."""
     return list(
         session.scalars(
             select(AlertDelivery)
             .where(
                 AlertDelivery.created_at >= created_after,
                 or_(
-                    AlertDelivery.status == "failed",
+                    and_(AlertDelivery.status == "failed", AlertDelivery.claimed_at < failed_before),
                     and_(AlertDelivery.status == "sending", AlertDelivery.claimed_at < stale_before),
                 ),
             )

@@ -22,9 +22,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts.configure import current_schedule
 from bot.db import Database
-from bot.repository import claim_job_run, has_job_runs
+from bot.repository import has_job_runs
 from bot.settings import Settings
-from jobs.weekly_breaches import JOB, LATE_AFTER, Poster, RunReport, host_id, retry_failed, run_weekly_breaches
+from jobs.weekly_breaches import JOB, LATE_AFTER, Poster, RunReport, retry_failed, run_weekly_breaches, start_job_run
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,8 @@ def _record_missed(database: Database, due: datetime, now: datetime) -> None:
     strandbot has run jobs before: a new install has missed nothing)."""
     with database.session() as session:
         if has_job_runs(session, JOB):
-            claim_job_run(
-                session,
-                {
-                    "job": JOB, "trigger": "schedule", "scheduled_for": due, "period": None, "host": host_id(),
-                    "started_at": now, "finished_at": now, "outcome": "missed", "sent": 0, "failed": 0, "already": 0,
-                    "detail": f"strandbot was not running within {MISSED_RUN_GRACE} of the due time",
-                },
-            )  # fmt: skip
+            detail = f"strandbot was not running within {MISSED_RUN_GRACE} of the due time"
+            start_job_run(session, "schedule", now, due, None, finished_at=now, outcome="missed", detail=detail)
 
 
 def run_scheduler(

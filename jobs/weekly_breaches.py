@@ -94,32 +94,22 @@ def run_weekly_breaches(
 
     None when another process has already taken this scheduled run."""
     now = now or datetime.now(UTC)
-    if scheduled_for is not None:
-        run_day = scheduled_for.astimezone(settings.timezone).date()
-    elif as_of is not None:
-        run_day = as_of + timedelta(days=1)
-    else:
-        run_day = now.astimezone(settings.timezone).date()
-    report = RunReport(trigger, period_of(run_day), run_day - timedelta(days=1))
+    if as_of is None:
+        as_of = (scheduled_for or now).astimezone(settings.timezone).date() - timedelta(days=1)
+    report = RunReport(trigger, period_of(as_of), as_of)
     due = scheduled_for if trigger == "catch-up" else None
     if dry_run:
         digests = weekly_digests(database, settings, report.as_of, report.period, due=due)
         report.deliveries = [Delivery(d.channel, "dry-run", digest_message(d)) for d in digests]
         return report
     with database.session() as session:
-        report.run_id = claim_job_run(
-            session,
-            {
-                "job": JOB, "trigger": trigger, "scheduled_for": scheduled_for, "period": report.period,
-                "host": host_id(), "started_at": now, "outcome": "running", "sent": 0, "failed": 0, "already": 0,
-            },
-        )  # fmt: skip
+        report.run_id = start_job_run(session, trigger, now, scheduled_for, report.period)
     if report.run_id is None:
         return None
     try:
         quiet_note = current_schedule(database).quiet_note
         digests = weekly_digests(database, settings, report.as_of, report.period, due=due)
-        report.deliveries = [_deliver(database, poster, digest, report.run_id, quiet_note, now) for digest in digests]
+        report.deliveries = [_deliver(database, poster, digest, report.run_id, quiet_note) for digest in digests]
     except Exception as error:
         _finish(database, report, "failed", detail=str(error) or type(error).__name__)
         raise
@@ -127,12 +117,11 @@ def run_weekly_breaches(
     return report
 
 
-def _deliver(
-    database: Database, poster: Poster | None, digest: Digest, run_id: int, quiet_note: bool, now: datetime
-) -> Delivery:
+def _deliver(database: Database, poster: Poster | None, digest: Digest, run_id: int, quiet_note: bool) -> Delivery:
     message = digest_message(digest)
     stored = json.dumps({"text": message.text, "blocks": message.blocks})
     status = "quiet" if digest.quiet and not quiet_note else "sending"
+    now = datetime.now(UTC)  # when the row is written: the lease runs from here, however long the run took
     with database.session() as session:
         delivery_id = claim_delivery(
             session,
@@ -157,8 +146,10 @@ def _post(
             raise DeliveryFailed("no Slack connection: set SLACK_BOT_TOKEN")
         ts = poster.post(channel, message)
     except DeliveryFailed as failure:
+        # Slack's answer says whether trying again could help (a rate limit) or not (not in the channel).
+        status = "failed" if failure.retryable else "undeliverable"
         with database.session() as session:
-            update_delivery(session, delivery_id, status="failed", attempts=attempts + 1, error=str(failure))
+            update_delivery(session, delivery_id, status=status, attempts=attempts + 1, error=str(failure))
         return Delivery(channel, "failed", message, str(failure))
     with database.session() as session:
         update_delivery(
@@ -174,32 +165,37 @@ def _post(
 
 
 def retry_failed(database: Database, poster: Poster | None, now: datetime | None = None) -> RunReport | None:
-    """Post again what failed (or was left mid-send) in the last day: the message exactly as first built."""
+    """Post again what failed before this tick (or was left mid-send) in the last day, the message exactly
+    as first built. A run is recorded only if this process took something to retry."""
     now = now or datetime.now(UTC)
     with database.session() as session:
-        waiting = retryable_deliveries(session, now - RETRY_FOR, now - SENDING_LEASE)
-    if not waiting:
-        return None
-    report = RunReport("retry", max(d.period for d in waiting), max(d.as_of for d in waiting))
-    with database.session() as session:
-        report.run_id = claim_job_run(
-            session,
-            {
-                "job": JOB, "trigger": "retry", "scheduled_for": None, "period": report.period, "host": host_id(),
-                "started_at": now, "outcome": "running", "sent": 0, "failed": 0, "already": 0,
-            },
-        )  # fmt: skip
+        waiting = retryable_deliveries(session, now - RETRY_FOR, failed_before=now, stale_before=now - SENDING_LEASE)
+    taken = []
     for delivery in waiting:
         with database.session() as session:
-            taken = claim_retry(session, delivery, host_id(), now)
-        if not taken:
-            report.deliveries.append(Delivery(delivery.channel, "already"))
-            continue
+            if claim_retry(session, delivery, host_id(), datetime.now(UTC)):
+                taken.append(delivery)
+    if not taken:
+        return None
+    report = RunReport("retry", max(d.period for d in taken), max(d.as_of for d in taken))
+    with database.session() as session:
+        report.run_id = start_job_run(session, "retry", now, None, report.period)
+    for delivery in taken:
         stored = json.loads(delivery.message)
         message = Message(text=stored["text"], blocks=stored["blocks"])
         report.deliveries.append(_post(database, poster, delivery.id, delivery.channel, message, delivery.attempts))
     _finish(database, report, report.outcome)
     return report
+
+
+def start_job_run(
+    session, trigger: str, now: datetime, scheduled_for: datetime | None, period: str | None, **finished
+) -> int | None:
+    """Record a run's start (or, with `finished`, a run that did nothing); None if a scheduled run for the
+    same time is recorded and neither failed nor abandoned."""
+    run = {"job": JOB, "trigger": trigger, "scheduled_for": scheduled_for, "period": period, "host": host_id()}
+    run |= {"started_at": now, "outcome": "running", "sent": 0, "failed": 0, "already": 0} | finished
+    return claim_job_run(session, run, abandoned_before=now - SENDING_LEASE)
 
 
 def _finish(database: Database, report: RunReport, outcome: str, detail: str | None = None) -> None:

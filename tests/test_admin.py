@@ -214,3 +214,10 @@ def test_an_officer_is_refused_every_alert_command_and_each_refusal_recorded(dat
         with pytest.raises(NotAllowed):
             admin(database, settings, typed, officer)
     assert [r.outcome for r in review(database, settings, user="U0OFFICER")] == ["refused"] * 4
+
+
+def test_a_strand_pinned_at_the_default_value_keeps_it_when_the_default_changes(database, settings):
+    assert admin(database, settings, "threshold hate-crime 10%").changed
+    admin(database, settings, "threshold default 15%")
+    listed = {entry.slug: entry.threshold for entry in admin(database, settings, "threshold show").thresholds}
+    assert (listed["hate-crime"].percent, listed["mental-health"].percent) == (10.0, 15.0)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import datetime
 
 import pytest
-from conftest import all_text, local, settings_for, stocked_database
+from conftest import LONDON, all_text, local, settings_for, stocked_database
 from sqlalchemy import select
 
 from bot.audit import review
@@ -44,7 +45,7 @@ ROWS = (
 )
 
 SAFEGUARDING_DIGEST = (
-    ":rotating_light: *Weekly threshold breaches* for the week to Sunday 16 November 2025: "
+    ":rotating_light: *Weekly threshold breaches* for data to Sunday 16 November 2025: "
     "4 breaches in 2 of the 3 strands this channel follows\n"
     "*Hate crime*\n"
     ":red_circle: ↑ FYTD 2025/26 vs last year: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
@@ -116,19 +117,19 @@ def test_the_job_posts_each_channel_its_digest_exactly_once(served, slack, run_c
 
     first = run_job(run_cli, served, slack, "2025-11-16")
     assert first.exit_code == 0, first.output
-    assert f"#{safeguarding}: sent" in first.output
+    assert f"{safeguarding}: sent" in first.output
     [digest] = slack.calls("chat.postMessage", safeguarding)
     assert digest.body["text"] == SAFEGUARDING_DIGEST
     assert digest.body["blocks"][-1]["type"] == "context"  # where the thresholds are
     [note] = slack.calls("chat.postMessage", quiet)
     assert note.body["text"] == (
-        ":white_check_mark: No threshold breaches in the week to Sunday 16 November 2025 "
+        ":white_check_mark: No threshold breaches in data to Sunday 16 November 2025 "
         "across the 1 strand this channel follows."
     )
 
     again = run_job(run_cli, served, slack, "2025-11-16")
     assert again.exit_code == 0
-    assert f"#{safeguarding}: already" in again.output
+    assert f"{safeguarding}: already" in again.output
     assert len(slack.calls("chat.postMessage", safeguarding)) == 1
     assert len(slack.calls("chat.postMessage", quiet)) == 1
 
@@ -148,7 +149,7 @@ def test_a_strand_back_within_threshold_is_listed_as_resolved_next_week(served, 
         assert run_job(run_cli, served, slack, "2025-11-16").exit_code == 0
         after = slack.calls("chat.postMessage", channel)[-1].body["text"]
         assert after == (
-            ":white_check_mark: *Weekly threshold breaches* for the week to Sunday 16 November 2025: "
+            ":white_check_mark: *Weekly threshold breaches* for data to Sunday 16 November 2025: "
             "none in the 2 strands this channel follows\n"
             ":white_check_mark: Back within threshold since the last digest: Hate crime"
         )
@@ -176,7 +177,7 @@ def test_a_post_that_keeps_failing_is_recorded_as_failed_then_delivered_on_the_n
     slack.fail_next("chat.postMessage", 500, times=5, channel=channel)
     result = run_job(run_cli, served, slack, "2025-10-26")
     assert result.exit_code == 1
-    assert f"#{channel}: failed (Slack answered HTTP 500)" in result.output
+    assert f"{channel}: failed (Slack answered HTTP 500)" in result.output
     assert len(slack.calls("chat.postMessage", channel)) == 3  # the first try and two retries
     [row] = ledger(served, channel)
     assert (row.status, row.error) == ("failed", "Slack answered HTTP 500")
@@ -235,3 +236,26 @@ def test_every_alert_change_is_in_the_audit_log_with_who_and_what(served, slack)
         "/strand-admin schedule weekly tue 07:30",
     )
     assert json.loads(rows[-2].parameters)["after"]["when"] == "weekly on Tuesday at 07:30"
+
+
+def test_a_post_slack_will_never_take_is_marked_undeliverable_and_not_retried(served, slack, run_cli):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|left> hate-crime")
+    slack.channels_without_bot.add(channel)  # the bot was removed after subscribing
+    result = run_job(run_cli, served, slack, "2025-10-19")
+    assert result.exit_code == 1
+    [row] = ledger(served, channel)
+    assert row.status == "undeliverable"
+    assert "invite it there with `/invite @strandbot`" in row.error
+    settings = settings_for(served[1], SLACK_BOT_TOKEN="xoxb-stand-in", SLACK_API_URL=slack.api_url)
+    database = Database(served[1])
+    retry_failed(database, SlackWeb(retrying_client(settings)))
+    database.dispose()
+    assert len(slack.calls("chat.postMessage", channel)) == 1
+
+
+def test_a_digest_of_today_is_refused_since_the_day_is_not_over(served, slack, run_cli):
+    today = datetime.now(LONDON).date().isoformat()
+    result = run_job(run_cli, served, slack, today)
+    assert result.exit_code == 1
+    assert "Today is not over yet" in result.output

@@ -85,7 +85,7 @@ def test_the_tick_fires_at_eight_local_after_the_clocks_go_forward(database, ale
     on_time = tick(database, settings, poster, now=datetime(2026, 3, 30, 7, 0, 30, tzinfo=UTC))  # 08:00 BST
     assert (on_time.run.trigger, on_time.run.period, on_time.run.as_of.isoformat()) == (
         "schedule",
-        "2026-W14",
+        "2026-03-29",
         "2026-03-29",
     )
     assert [d.status for d in on_time.run.deliveries] == ["sent"]

@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
 from bot.alerts.thresholds import (
-    COMPARISONS,
     DEFAULT_SCOPE,
     DIRECTIONS,
     PARTS,
     SIGNIFICANCE,
+    THRESHOLD_OPTIONS,
     Threshold,
     checked_choice,
     checked_comparisons,
     checked_min_volume,
     checked_percent,
+    comparisons_of,
     threshold_for,
 )
 from bot.audit import Actor, record
@@ -44,12 +45,6 @@ from bot.repository import (
     subscriptions,
 )
 
-THRESHOLD_OPTIONS = {
-    "window": "comparisons",
-    "direction": "direction",
-    "min": "min_volume",
-    "significance": "significance",
-}
 EVERY_STRAND = ("all", "*", "every", "everything")
 HISTORY_ROWS = 15
 
@@ -77,6 +72,8 @@ class ThresholdChange:
     scope: str
     before: Threshold
     after: Threshold
+    changed: bool  # False when the strand already had exactly these settings of its own
+    reset: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,19 +130,14 @@ def change_threshold(
         scope = checked_scope(catalogue, strand, "threshold")
         stored = stored_thresholds(session)
         before = threshold_for(scope, catalogue, stored)
-        old = stored.get(scope)
-        row = BreachThreshold(
-            scope=scope,
-            **{part: getattr(old, part, None) for part in PARTS} | values,
-            changed_by=actor.user,
-            changed_at=datetime.now(UTC),
-        )
+        own = {part: getattr(stored.get(scope), part, None) for part in PARTS}
+        if own | values == own:
+            return ThresholdChange(scope, before, before, changed=False)  # nothing to change, nothing to record
+        row = BreachThreshold(scope=scope, **own | values, changed_by=actor.user, changed_at=datetime.now(UTC))
         after = threshold_for(scope, catalogue, {**stored, scope: row})
-        if after.settings() == before.settings():
-            return ThresholdChange(scope, before, before)  # nothing to change, nothing to record
         store_threshold(session, scope, row)
         _record_threshold(session, actor, command, scope, before, after)
-    return ThresholdChange(scope, before, after)
+    return ThresholdChange(scope, before, after, changed=True)
 
 
 def reset_threshold(database: Database, actor: Actor, command: str, strand: str | None) -> ThresholdChange:
@@ -159,7 +151,7 @@ def reset_threshold(database: Database, actor: Actor, command: str, strand: str 
         store_threshold(session, scope, None)
         after = threshold_for(scope, catalogue, {k: v for k, v in stored.items() if k != scope})
         _record_threshold(session, actor, command, scope, before, after)
-    return ThresholdChange(scope, before, after)
+    return ThresholdChange(scope, before, after, changed=True, reset=True)
 
 
 def threshold_list(database: Database) -> ThresholdList:
@@ -194,7 +186,7 @@ def checked_threshold_values(percent: str | None, options: dict[str, str]) -> di
 def with_values(threshold: Threshold, values: dict) -> Threshold:
     """`threshold` with typed values (as `checked_threshold_values` gives them) in place of its own."""
     if "comparisons" in values:
-        values = {**values, "comparisons": tuple(c for c in COMPARISONS if c in values["comparisons"].split(","))}
+        values = {**values, "comparisons": comparisons_of(values["comparisons"])}
     return replace(threshold, **values)
 
 
@@ -207,7 +199,8 @@ def _record_threshold(session, actor: Actor, command: str, scope: str, before: T
 
 def checked_scope(catalogue: Catalogue, strand: str | None, verb: str) -> str:
     if not strand:
-        raise InvalidRequest(f"Which strand? e.g. `{verb} hate-crime`, or `{verb} default` for the force-wide one.")
+        default = "" if verb == "backtest" else f", or `{verb} default` for the force-wide one"
+        raise InvalidRequest(f"Which strand? e.g. `{verb} hate-crime 15%`{default}.")
     if strand.lower() in ("default", "*"):
         return DEFAULT_SCOPE
     return catalogue.resolve(strand).slug
@@ -242,10 +235,11 @@ def subscribe(
         )
     with database.session() as session:
         current = _channel_scopes(session, channel.id)
+        replaced = []
         if DEFAULT_SCOPE in current:
             added, unchanged = [], scopes
         elif scopes == [DEFAULT_SCOPE]:
-            added, unchanged = scopes, []
+            added, unchanged, replaced = scopes, [], current
             remove_subscriptions(session, channel.id, current)  # "all" covers them
         else:
             added = [s for s in scopes if s not in current]
@@ -259,7 +253,8 @@ def subscribe(
             else sorted(set(current) | set(added))
         )
         if added:
-            record(session, actor, "subscription.change", "changed", command, {"channel": channel.id, "added": added})
+            change = {"channel": channel.id, "added": added} | ({"removed": replaced} if replaced else {})
+            record(session, actor, "subscription.change", "changed", command, change)
     return SubscriptionChange(channel, tuple(added), tuple(unchanged), tuple(after), subscribing=True)
 
 
@@ -319,6 +314,8 @@ def checked_scopes(catalogue: Catalogue, text: str | None, verb: str) -> list[st
             if len(text.split()) == 1:
                 raise
             names = text.split()  # several one-word names: `hate-crime DA msht`
+    if not names:
+        raise InvalidRequest(f"Which strands? e.g. `{verb} #safeguarding hate-crime, domestic abuse`, or `all`.")
     return list(dict.fromkeys(catalogue.resolve(name).slug for name in names))
 
 

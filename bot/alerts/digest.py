@@ -147,7 +147,8 @@ def preview(database: Database, settings: Settings, channel: str | None = None) 
     schedule = current_schedule(database)
     next_run = schedule.runs_after(datetime.now(settings.timezone), settings.timezone, 1)[0]
     as_of = datetime.now(settings.timezone).date() - timedelta(days=1)
-    digests = weekly_digests(database, settings, as_of, period_of(next_run.date()), channel)
+    next_as_of = next_run.date() - timedelta(days=1)
+    digests = weekly_digests(database, settings, as_of, period_of(next_as_of), channel)
     if channel is not None and not digests:
         raise InvalidRequest(
             f"{channel} is not subscribed to anything; subscribe it first, e.g. `/strand-admin subscribe #channel all`."

@@ -1,8 +1,8 @@
 """When the weekly digest runs: a day and a local time in the force's time zone.
 
 Fire times come from APScheduler's CronTrigger, which keeps 08:00 at 08:00 local across the clock
-changes (07:00 UTC in summer, 08:00 UTC in winter in Europe/London). A run is for the ISO week of its
-local date, and covers data up to the day before.
+changes (07:00 UTC in summer, 08:00 UTC in winter in Europe/London). A run covers data up to the day
+before its local date; that day is its period in the delivery ledger.
 """
 
 from __future__ import annotations
@@ -53,10 +53,11 @@ class WeeklySchedule:
 SHIPPED_SCHEDULE = WeeklySchedule(0, time(8, 0))
 
 
-def period_of(run_day: date) -> str:
-    """The ledger's period for a run on `run_day` (local): its ISO week, e.g. 2026-W47."""
-    year, week, _ = run_day.isocalendar()
-    return f"{year}-W{week:02d}"
+def period_of(as_of: date) -> str:
+    """The ledger's period for a digest of data to `as_of`: the date, e.g. 2026-11-15. Keyed on the data's
+    last day, not the calendar week, so moving the schedule to another weekday neither skips a digest nor
+    sends two for the same data."""
+    return as_of.isoformat()
 
 
 def checked_schedule(words: list[str], schedule: WeeklySchedule) -> WeeklySchedule:
@@ -64,7 +65,7 @@ def checked_schedule(words: list[str], schedule: WeeklySchedule) -> WeeklySchedu
     words = [w.lower() for w in words]
     if words and words[0] == "weekly":
         words = words[1:]
-    weekday, at = schedule.weekday, None
+    days, at = [], None
     for word in words:
         if found := CLOCK.match(word):
             hour, minute = int(found.group(1)), int(found.group(2))
@@ -72,11 +73,13 @@ def checked_schedule(words: list[str], schedule: WeeklySchedule) -> WeeklySchedu
                 raise InvalidRequest(f"{word} is not a time of day; use the 24-hour clock, e.g. `08:00` or `17:30`.")
             at = time(hour, minute)
         elif matches := [i for i, name in enumerate(WEEKDAYS) if len(word) >= 3 and name.startswith(word)]:
-            weekday = matches[0]
+            days.append(matches[0])
         else:
             raise InvalidRequest(
                 f"“{word}” is neither a day nor a time; e.g. `schedule weekly mon 08:00` (the force's local time)."
             )
+    if len(days) > 1:
+        raise InvalidRequest("One day a week: e.g. `schedule weekly mon 08:00`.")
     if at is None:
         raise InvalidRequest("Give a time as well, on the 24-hour clock: e.g. `schedule weekly mon 08:00`.")
-    return replace(schedule, weekday=weekday, at=at)
+    return replace(schedule, weekday=days[0] if days else schedule.weekday, at=at)

@@ -21,6 +21,8 @@ DEFAULT_SCOPE = "*"
 COMPARISONS = ("fytd", "baseline", "rolling12")
 DIRECTIONS = ("up", "down", "either")
 SIGNIFICANCE = ("post", "mark", "hold")
+# What admins type after a threshold, e.g. `threshold hate-crime 15% direction=up min=20`.
+THRESHOLD_OPTIONS = ("window", "direction", "min", "significance")
 PERCENT_RANGE = (0.1, 100)
 MIN_VOLUME_RANGE = (0, 100_000)
 
@@ -80,9 +82,14 @@ def threshold_for(scope: str, catalogue: Catalogue, stored: dict[str, BreachThre
     return Threshold(**values, own=frozenset(own))
 
 
+def comparisons_of(stored: str) -> tuple[str, ...]:
+    """'rolling12,fytd' as stored: the comparisons in dashboard order."""
+    return tuple(c for c in COMPARISONS if c in stored.split(","))
+
+
 def _from_stored(part: str, value):
     if part == "comparisons":
-        return tuple(c for c in COMPARISONS if c in value.split(","))
+        return comparisons_of(value)
     if part == "percent":
         return float(value)
     return value

@@ -17,6 +17,7 @@ from bot.alerts.configure import (
     SubscriptionList,
     ThresholdChange,
     ThresholdList,
+    scope_name,
 )
 from bot.alerts.digest import Digest, Preview
 from bot.alerts.thresholds import DEFAULT_SCOPE, Breach, Threshold
@@ -25,12 +26,14 @@ from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_secti
 from bot.render.text import ARROWS, pct_text
 
 BREACH_EMOJI = {"up": ":red_circle:", "down": ":large_green_circle:"}
-DIGEST_FOOTER = "Thresholds: `/strand-admin threshold show` · Figures: `/strand <strand>`"
+DIGEST_FOOTER = "Each strand's figures: `/strand <strand>` · Thresholds and subscriptions are set by strandbot's admins"
+# Slack allows 50 blocks in a message; a digest of more strands than this packs several into one section.
+MAX_DIGEST_BLOCKS = 45
 MAX_PREVIEW_DIGESTS = 4  # each digest is several blocks; Slack allows 50 in a message
 
 
-def comparison_label(comparison: str, digest_or_labels) -> str:
-    fy, baseline = digest_or_labels.fy_label, digest_or_labels.baseline_label
+def comparison_label(comparison: str, digest: Digest) -> str:
+    fy, baseline = digest.fy_label, digest.baseline_label
     return {
         "fytd": f"FYTD {fy} vs last year",
         "baseline": f"FYTD {fy} vs {baseline}",
@@ -56,11 +59,11 @@ def significance_text(breach: Breach) -> str:
     return f"not significant ({p_text(counts.p_value)})"
 
 
-def breach_line(breach: Breach, labels) -> str:
+def breach_line(breach: Breach, digest: Digest) -> str:
     """':red_circle: ↑ FYTD 2026/27 vs last year: *132* vs 100 (+32%), past ±10% · significant (p = 0.04)'."""
     counts = breach.counts
     return (
-        f"{BREACH_EMOJI[counts.direction]} {ARROWS[counts.direction]} {comparison_label(breach.comparison, labels)}: "
+        f"{BREACH_EMOJI[counts.direction]} {ARROWS[counts.direction]} {comparison_label(breach.comparison, digest)}: "
         f"*{counts.current:,}* vs {counts.previous:,} ({pct_text(counts)}), past {threshold_text(breach.threshold)} · "
         f"{significance_text(breach)}"
     )
@@ -68,7 +71,7 @@ def breach_line(breach: Breach, labels) -> str:
 
 def digest_sections(digest: Digest) -> list[str]:
     """The digest as mrkdwn sections: heading, late note, one per strand, resolved, held back."""
-    week = f"the week to {digest.as_of:%A} {digest.as_of.day} {digest.as_of:%B %Y}"
+    week = f"data to {digest.as_of:%A} {digest.as_of.day} {digest.as_of:%B %Y}"
     followed = f"{digest.followed} strand{'s' if digest.followed != 1 else ''}"
     late = []
     if digest.due is not None:
@@ -77,10 +80,10 @@ def digest_sections(digest: Digest) -> list[str]:
             "when strandbot was not running."
         ]
     if digest.quiet:
-        held = f" ({digest.held_back} not significant, held back)" if digest.held_back else ""
-        return [
-            f":white_check_mark: No threshold breaches in {week} across the {followed} this channel follows{held}."
-        ] + late
+        note = f":white_check_mark: No threshold breaches in {week} across the {followed} this channel follows"
+        if digest.held_back:
+            note += f", beyond {digest.held_back} that could be chance (held back)"
+        return [note + "."] + late
     count = sum(len(s.breaches) for s in digest.strands)
     if count:
         found = f"{count} breach{'es' if count != 1 else ''} in {len(digest.strands)} of the {followed}"
@@ -100,11 +103,24 @@ def digest_sections(digest: Digest) -> list[str]:
 
 
 def digest_message(digest: Digest) -> Message:
-    sections = [s[:SECTION_TEXT_LIMIT] for s in digest_sections(digest)]
+    sections = packed(digest_sections(digest), MAX_DIGEST_BLOCKS)
     blocks = [SectionBlock(text=MarkdownTextObject(text=s)) for s in sections]
     if not digest.quiet:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=DIGEST_FOOTER)]))
     return Message(text="\n".join(sections), blocks=as_blocks(*blocks))
+
+
+def packed(sections: list[str], most: int) -> list[str]:
+    """The sections as they are if there are at most `most`; otherwise joined into as few as fit."""
+    if len(sections) <= most:
+        return [s[:SECTION_TEXT_LIMIT] for s in sections]
+    joined: list[str] = []
+    for section in sections:
+        if joined and len(joined[-1]) + 1 + len(section) <= SECTION_TEXT_LIMIT:
+            joined[-1] += "\n" + section
+        else:
+            joined.append(section[:SECTION_TEXT_LIMIT])
+    return joined[:most]
 
 
 def channel_text(channel: Channel) -> str:
@@ -124,9 +140,14 @@ def threshold_summary(threshold: Threshold) -> str:
 
 def alert_message(result, tz: ZoneInfo) -> Message:
     if isinstance(result, ThresholdChange):
-        scope = "The force default" if result.scope == DEFAULT_SCOPE else f"`{result.scope}`"
-        if result.before.settings() == result.after.settings():
+        scope = scope_name(result.scope)
+        if not result.changed:
             return mrkdwn_message(f"{scope} already works to {threshold_summary(result.after)}; nothing changed.")
+        if result.reset:
+            return mrkdwn_message(
+                f"{scope} follows its parent strand and the force default again: {threshold_summary(result.after)}. "
+                "Recorded in the audit log."
+            )
         return mrkdwn_message(
             f"{scope} now works to {threshold_summary(result.after)} (was {threshold_summary(result.before)}). "
             "Recorded in the audit log."
@@ -203,7 +224,8 @@ def schedule_line(view: ScheduleView, tz: ZoneInfo) -> str:
     state = "*paused*: nothing is posted until `/strand-admin resume`" if schedule.paused else "running"
     quiet = "posts a one-line note" if schedule.quiet_note else "posts nothing"
     runs = ", ".join(local_time(run, tz) for run in view.next_runs)
-    return f"The digest runs {schedule.describe()} ({tz.key}); {state}. A quiet week {quiet}. Next runs: {runs}."
+    upcoming = "Next runs once resumed" if schedule.paused else "Next runs"
+    return f"The digest runs {schedule.describe()} ({tz.key}); {state}. A quiet week {quiet}. {upcoming}: {runs}."
 
 
 def _schedule_message(view: ScheduleView, tz: ZoneInfo) -> Message:
@@ -220,15 +242,19 @@ def _preview_message(preview: Preview, tz: ZoneInfo) -> Message:
     if not preview.digests:
         return mrkdwn_message(heading + "\nNo channel is subscribed, so it would post nothing.")
     blocks = [SectionBlock(text=MarkdownTextObject(text=heading))]
+    shown = 0
     for digest in preview.digests[:MAX_PREVIEW_DIGESTS]:
         if digest.quiet and not preview.quiet_note:
             sections = ["Nothing: a quiet week, and quiet-week notes are off."]
         else:
             sections = digest_sections(digest)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*To <#{digest.channel}>:*")))
-        blocks += [SectionBlock(text=MarkdownTextObject(text=s[:SECTION_TEXT_LIMIT])) for s in sections]
-    if len(preview.digests) > MAX_PREVIEW_DIGESTS:
-        more = len(preview.digests) - MAX_PREVIEW_DIGESTS
+        sections = [f"*To <#{digest.channel}>:*", *packed(sections, 10)]
+        if shown and len(blocks) + len(sections) > MAX_DIGEST_BLOCKS:
+            break
+        blocks += [SectionBlock(text=MarkdownTextObject(text=s)) for s in sections]
+        shown += 1
+    if len(preview.digests) > shown:
+        more = len(preview.digests) - shown
         blocks.append(
             ContextBlock(
                 elements=[
@@ -266,12 +292,12 @@ def _history_message(history: History, tz: ZoneInfo) -> Message:
     rows = []
     for d in history.deliveries:
         when = d.sent_at or d.claimed_at
-        status = {"sent": "sent", "quiet": "quiet (not posted)", "sending": "sending"}.get(d.status, d.status)
+        status = {"quiet": "quiet (not posted)", "undeliverable": f"undeliverable: {d.error}"}.get(d.status, d.status)
         if d.status == "failed":
             plural = "s" if d.attempts != 1 else ""
             status = f"failed ({d.attempts} attempt{plural}, retried for a day): {d.error or 'unknown error'}"
-        rows.append([d.period, f"#{d.channel}", local_time(when, tz), status])
-    table = tabulate(rows, headers=["Week", "Channel", "When", "Delivery"], disable_numparse=True)
+        rows.append([d.period, d.channel, local_time(when, tz), status])
+    table = tabulate(rows, headers=["Data to", "Channel", "When", "Delivery"], disable_numparse=True)
     header = SectionBlock(text=MarkdownTextObject(text=f"*Last digests{where}*, newest first"))
     return Message(text=f"Last digests{where}", blocks=as_blocks(header, *code_sections(table.splitlines())))
 

@@ -176,6 +176,8 @@ class SlackStandIn:
                 },
             }
         if method == "chat.postMessage":
+            if body.get("channel") in self.channels_without_bot:
+                return {"ok": False, "error": "not_in_channel"}
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}", "message": body}
         return {"ok": True}
 

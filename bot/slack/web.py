@@ -36,6 +36,13 @@ EXPLAINED = {
 }
 
 
+# Answers that trying again won't change: the ledger marks these undeliverable rather than retrying all day.
+PERMANENT = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "token_revoked", "missing_scope",
+     "invalid_blocks", "msg_too_long"}
+)  # fmt: skip
+
+
 def retrying_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
@@ -64,7 +71,8 @@ class SlackWeb:
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False, unfurl_media=False
             )
         except SlackApiError as error:
-            raise DeliveryFailed(_explained(error)) from None
+            code = error.response.get("error") if isinstance(error.response.data, dict) else None
+            raise DeliveryFailed(_explained(error), retryable=code not in PERMANENT) from None
         except (URLError, OSError) as error:
             raise DeliveryFailed(f"could not reach Slack ({error})") from None
         return str(response["ts"])
