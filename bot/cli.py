@@ -260,7 +260,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     poster = None if dry_run else SlackWeb(retrying_client(settings))
     report = run_weekly_breaches(database, settings, poster, as_of=day, dry_run=dry_run)
     assert report is not None  # only a scheduled run can find itself taken
-    click.echo(f"Weekly breaches for {report.period} (data to {report.as_of}):")
+    click.echo(f"Weekly breaches, data to {report.as_of}:")
     if not report.deliveries:
         click.echo("  no channel is subscribed: `/strand-admin subscribe #channel all` in Slack.")
     for delivery in report.deliveries:
