@@ -294,7 +294,7 @@ class AlertDelivery(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
-    period: Mapped[str] = mapped_column(String(16))  # the ISO week of the run, e.g. 2026-W47
+    period: Mapped[str] = mapped_column(String(16))  # the data's last day, e.g. 2026-11-15
     as_of: Mapped[date] = mapped_column(Date)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed | quiet

@@ -6,7 +6,8 @@ Exactly once, with any number of copies running against one database:
 - Each post is guarded by the unique key on alert_deliveries (channel, period): the row is written
   (status `sending`) and committed before the post, so a re-run, a manual run or a second replica finds
   it and posts nothing. The post then marks it `sent`, or `failed` with Slack's reason.
-- Nothing lost: failed posts, and posts whose sender died mid-send, are retried on later ticks for a day.
+- Nothing lost: failed posts, and posts whose sender died mid-send, are retried on later ticks for a day;
+  a scheduled run that failed or died is taken over by a later tick.
   The one gap left is a process dying after Slack took the message and before `sent` was written; it
   is then posted again after the lease, rather than never.
 """
