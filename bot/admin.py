@@ -29,12 +29,12 @@ from bot.alerts.configure import (
 )
 from bot.alerts.digest import Preview, preview
 from bot.audit import Actor, record
-from bot.catalogue import Catalogue
+from bot.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
 from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.models import StoredRepeatRule
 from bot.periods import ROLLING_TEXT, repeat_period
-from bot.repeat_contact import DEFAULT_SCOPE, RepeatRule, checked_min, rule_for, stored_rules
+from bot.repeat_contact import RepeatRule, checked_min, rule_for, stored_rules
 from bot.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
 from bot.settings import Settings
 
@@ -153,28 +153,22 @@ def perform(
 
     `channels` is Slack's view of channels: subscribing needs it, to check the bot can post there."""
     authorise(database, settings, actor, ADMINS, AUDITED_AS[request.action], request.command)
-    if request.action in ALERT_ACTIONS:
-        return _alert_action(database, settings, actor, request, channels)
-    if request.action == "invalid":
-        raise InvalidRequest(request.problem or "That is not something `/strand-admin` does; see `/strand-admin help`.")
-    if request.action == "role":
-        return _change_role(database, settings, actor, request)
-    if request.action == "roles":
-        return _role_holders(database, settings)
-    if request.action in ("rule", "rule-reset"):
-        return _change_repeat_rule(database, actor, request)
-    if request.action == "rules":
-        return _repeat_rules(database)
-    return None
-
-
-def _alert_action(
-    database: Database, settings: Settings, actor: Actor, request: AdminRequest, channels: ChannelDirectory | None
-) -> AdminResult:
-    """Thresholds, subscriptions, the schedule, and the views of them (see bot.alerts)."""
     command, tz = request.command, settings.timezone
     channel = None if request.channel is None else Channel(request.channel, request.channel_name)
     match request.action:
+        case "invalid":
+            raise InvalidRequest(
+                request.problem or "That is not something `/strand-admin` does; see `/strand-admin help`."
+            )
+        case "role":
+            return _change_role(database, settings, actor, request)
+        case "roles":
+            return _role_holders(database, settings)
+        case "rule" | "rule-reset":
+            return _change_repeat_rule(database, actor, request)
+        case "rules":
+            return _repeat_rules(database)
+        # The weekly alerts (bot.alerts): thresholds, subscriptions, the schedule, and the views of them.
         case "threshold":
             return change_threshold(database, actor, command, request.strand, request.percent, dict(request.options))
         case "threshold-reset":
@@ -201,13 +195,7 @@ def _alert_action(
             return backtest(database, settings, request.strand, request.percent, dict(request.options))
         case "history":
             return delivery_history(database, channel)
-    raise ValueError(f"not an alert action: {request.action}")
-
-
-ALERT_ACTIONS = frozenset(
-    {"threshold", "threshold-reset", "thresholds", "subscribe", "unsubscribe", "subscriptions", "schedule", "pause",
-     "resume", "quiet-weeks", "schedule-show", "preview", "backtest", "history"}
-)  # fmt: skip
+    return None  # help
 
 
 def _change_role(database: Database, settings: Settings, actor: Actor, request: AdminRequest) -> RoleChange:
@@ -253,12 +241,12 @@ def _change_repeat_rule(database: Database, actor: Actor, request: AdminRequest)
     """Set (or with action `rule-reset`, remove) a strand's or the force's default repeat-contact rule."""
     with database.session() as session:
         catalogue = load_catalogue(session)
-        scope = _scope(catalogue, request.strand)
+        scope = checked_scope(catalogue, request.strand, "repeats mental-health min=3", "repeats default min=2")
         stored = stored_rules(session)
         before = rule_for(scope, catalogue, stored)
         if request.action == "rule-reset":
             if scope not in stored:
-                raise InvalidRequest(f"{_scope_name(scope)} has no rule set by an admin; nothing to reset.")
+                raise InvalidRequest(f"{scope_name(scope)} has no rule set by an admin; nothing to reset.")
             store_repeat_rule(session, scope, None)
             stored.pop(scope)
         else:
@@ -308,18 +296,6 @@ def _repeat_rules(database: Database) -> RuleList:
     scopes = [(DEFAULT_SCOPE, 0)] + [(s.slug, catalogue.depth(s.slug)) for s in catalogue]
     rules = [StrandRule(scope, depth, rule_for(scope, catalogue, stored)) for scope, depth in scopes]
     return RuleList(tuple(rules))
-
-
-def _scope(catalogue: Catalogue, strand: str | None) -> str:
-    if not strand:
-        raise InvalidRequest("Which strand? e.g. `repeats mental-health min=3`, or `repeats default min=2`.")
-    if strand.lower() in ("default", "*"):
-        return DEFAULT_SCOPE
-    return catalogue.resolve(strand).slug
-
-
-def _scope_name(scope: str) -> str:
-    return "The force default" if scope == DEFAULT_SCOPE else f"`{scope}`"
 
 
 def _checked_rule_period(period: str) -> str:

@@ -21,6 +21,8 @@ MAX_CANDIDATES = 8
 # The schema's column sizes (bot/models.py): checked here so every database refuses the same files.
 MAX_SLUG_LENGTH = 64
 MAX_LABEL_LENGTH = 200
+# Settings (repeat-contact rules, breach thresholds) are kept per strand, or under this scope for the force.
+DEFAULT_SCOPE = "*"
 
 
 def normalise(text: str) -> str:
@@ -218,3 +220,19 @@ def write_catalogue_csv(catalogue: Catalogue) -> str:
     for strand in catalogue:
         writer.writerow([strand.slug, strand.name, strand.parent or "", "; ".join(strand.aliases)])
     return out.getvalue()
+
+
+def checked_scope(catalogue: Catalogue, text: str | None, example: str, default_example: str | None = None) -> str:
+    """The strand a setting is for, found loosely by name, or DEFAULT_SCOPE for `default`. `example` (and
+    `default_example`, where the force-wide setting can be named) show how, when no strand is given."""
+    if not text:
+        default = f", or `{default_example}` for the force-wide one" if default_example else ""
+        raise InvalidRequest(f"Which strand? e.g. `{example}`{default}.")
+    if text.lower() in ("default", "*"):
+        return DEFAULT_SCOPE
+    return catalogue.resolve(text).slug
+
+
+def scope_name(scope: str) -> str:
+    """How replies name a setting's scope: `hate-crime`, or the force default."""
+    return "The force default" if scope == DEFAULT_SCOPE else f"`{scope}`"

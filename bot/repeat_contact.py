@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import LIST_READERS, authorise
 from bot.audit import Actor, record
-from bot.catalogue import Catalogue
+from bot.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.db import Database
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.mapping import PERSON_ROLES
@@ -34,7 +34,6 @@ from bot.repository import (
 from bot.settings import Settings
 from bot.stats import Comparison, compare
 
-DEFAULT_SCOPE = "*"
 MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
 REASON_LENGTH = (8, 500)
 TREND_MONTHS = 24

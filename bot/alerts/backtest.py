@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.alerts.configure import checked_scope, checked_threshold_values, current_schedule, with_values
-from bot.alerts.thresholds import DEFAULT_SCOPE, Breach, Threshold, breaches, threshold_for
+from bot.alerts.configure import checked_threshold_values, current_schedule, with_values
+from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
+from bot.catalogue import DEFAULT_SCOPE, checked_scope
 from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.periods import dashboard_windows
@@ -53,7 +54,7 @@ def backtest(
     run_days = [last_run - timedelta(weeks=n) for n in reversed(range(WEEKS))]
     with database.session() as session:
         catalogue = load_catalogue(session)
-        scope = checked_scope(catalogue, strand, "backtest")
+        scope = checked_scope(catalogue, strand, "backtest hate-crime 15%")
         if scope == DEFAULT_SCOPE:
             raise InvalidRequest("Backtest one strand at a time, e.g. `backtest hate-crime 15%`.")
         current = threshold_for(scope, catalogue, stored_thresholds(session))

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
 from bot.alerts.thresholds import (
-    DEFAULT_SCOPE,
     DIRECTIONS,
     PARTS,
     SIGNIFICANCE,
@@ -28,7 +27,7 @@ from bot.alerts.thresholds import (
     threshold_for,
 )
 from bot.audit import Actor, record
-from bot.catalogue import Catalogue
+from bot.catalogue import DEFAULT_SCOPE, Catalogue, checked_scope, scope_name
 from bot.db import Database
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
@@ -127,7 +126,7 @@ def change_threshold(
         raise InvalidRequest("Say what to change: a percentage and/or window=, direction=, min=, significance=.")
     with database.session() as session:
         catalogue = load_catalogue(session)
-        scope = checked_scope(catalogue, strand, "threshold")
+        scope = checked_scope(catalogue, strand, "threshold hate-crime 15%", "threshold default 15%")
         stored = stored_thresholds(session)
         before = threshold_for(scope, catalogue, stored)
         own = {part: getattr(stored.get(scope), part, None) for part in PARTS}
@@ -143,7 +142,7 @@ def change_threshold(
 def reset_threshold(database: Database, actor: Actor, command: str, strand: str | None) -> ThresholdChange:
     with database.session() as session:
         catalogue = load_catalogue(session)
-        scope = checked_scope(catalogue, strand, "threshold reset")
+        scope = checked_scope(catalogue, strand, "threshold reset hate-crime", "threshold reset default")
         stored = stored_thresholds(session)
         if scope not in stored:
             raise InvalidRequest(f"{scope_name(scope)} has no threshold set by an admin; nothing to reset.")
@@ -195,19 +194,6 @@ def _record_threshold(session, actor: Actor, command: str, scope: str, before: T
         session, actor, "threshold.change", "changed", command,
         {"scope": scope, "before": before.settings(), "after": after.settings()},
     )  # fmt: skip
-
-
-def checked_scope(catalogue: Catalogue, strand: str | None, verb: str) -> str:
-    if not strand:
-        default = "" if verb == "backtest" else f", or `{verb} default` for the force-wide one"
-        raise InvalidRequest(f"Which strand? e.g. `{verb} hate-crime 15%`{default}.")
-    if strand.lower() in ("default", "*"):
-        return DEFAULT_SCOPE
-    return catalogue.resolve(strand).slug
-
-
-def scope_name(scope: str) -> str:
-    return "The force default" if scope == DEFAULT_SCOPE else f"`{scope}`"
 
 
 # Subscriptions

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 from bot.alerts.configure import current_schedule
 from bot.alerts.schedule import period_of
-from bot.alerts.thresholds import DEFAULT_SCOPE, Breach, Threshold, breaches, threshold_for
-from bot.catalogue import Catalogue
+from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
+from bot.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.dashboard import full_dashboard
 from bot.db import Database
 from bot.errors import InvalidRequest
@@ -59,7 +59,8 @@ def followed_strands(catalogue: Catalogue, scopes: set[str]) -> list[str]:
     """The strands a channel hears about, in catalogue order: each subscribed strand with its sub-strands."""
     if DEFAULT_SCOPE in scopes:
         return [s.slug for s in catalogue]
-    wanted = {slug for scope in scopes if scope in {s.slug for s in catalogue} for slug in catalogue.descendants(scope)}
+    known = {s.slug for s in catalogue}
+    wanted = {slug for scope in scopes if scope in known for slug in catalogue.descendants(scope)}
     return [s.slug for s in catalogue if s.slug in wanted]
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from fractions import Fraction
 
-from bot.catalogue import Catalogue
+from bot.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.errors import InvalidRequest
 from bot.models import BreachThreshold
 from bot.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, StrandStats, compare
 
-DEFAULT_SCOPE = "*"
 # The dashboard's three comparisons, by the names admins type (`window=fytd,rolling12`).
 COMPARISONS = ("fytd", "baseline", "rolling12")
 DIRECTIONS = ("up", "down", "either")

@@ -8,9 +8,10 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from tabulate import tabulate
 
 from bot.admin import AdminResult, RoleChange, RoleList, RuleChange, RuleList
+from bot.catalogue import DEFAULT_SCOPE, scope_name
 from bot.render.alerts import alert_message
 from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message, notice_message
-from bot.repeat_contact import DEFAULT_SCOPE, RepeatRule
+from bot.repeat_contact import RepeatRule
 
 ADMIN_HELP = (
     "*strandbot admin* — for admins only; every change is recorded in the audit log.\n"
@@ -55,7 +56,7 @@ def admin_message(result: AdminResult, tz: ZoneInfo) -> Message:
     if isinstance(result, RoleList):
         return _roles_message(result)
     if isinstance(result, RuleChange):
-        scope = "The force default" if result.scope == DEFAULT_SCOPE else f"`{result.scope}`"
+        scope = scope_name(result.scope)
         if result.before == result.after:
             return notice_message(f"{scope} already has that rule: {rule_line(result.after)}; nothing changed.")
         return notice_message(

@@ -17,10 +17,10 @@ from bot.alerts.configure import (
     SubscriptionList,
     ThresholdChange,
     ThresholdList,
-    scope_name,
 )
 from bot.alerts.digest import Digest, Preview
-from bot.alerts.thresholds import DEFAULT_SCOPE, Breach, Threshold
+from bot.alerts.thresholds import Breach, Threshold
+from bot.catalogue import DEFAULT_SCOPE, scope_name
 from bot.models import JobRun
 from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
 from bot.render.text import ARROWS, pct_text
