@@ -23,7 +23,15 @@ from bot.alerts.configure import job_runs, schedule_view
 from bot.audit import Actor, review
 from bot.catalogue import read_catalogue_csv, write_catalogue_csv
 from bot.commands import period_text
-from bot.dashboard import checked_as_of, full_dashboard, strand_catalogue, strand_report, update_catalogue
+from bot.dashboard import (
+    checked_as_of,
+    daily_counts_ready,
+    ensure_daily_counts,
+    full_dashboard,
+    strand_catalogue,
+    strand_report,
+    update_catalogue,
+)
 from bot.db import Database, current_revision, head_revision, upgrade
 from bot.demo import load_demo
 from bot.errors import InvalidRequest, StrandbotError
@@ -101,9 +109,13 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     upgrade_database(settings, revision)
     database = Database(settings.database_url)
     revision_now = current_revision(database.engine)
+    at_head = revision_now == head_revision(settings.database_url)
+    rebuilt = at_head and ensure_daily_counts(database, settings)
     database.dispose()
-    latest = " (the latest)" if revision_now == head_revision(settings.database_url) else ""
+    latest = " (the latest)" if at_head else ""
     click.echo(f"Database {settings.database_url.render_as_string()} is at revision {revision_now}{latest}.")
+    if rebuilt:
+        click.echo(f"Counted occurrences per strand and day ({settings.timezone.key}) for the dashboard.")
 
 
 def upgrade_database(settings: Settings, revision: str = "head") -> None:
@@ -213,6 +225,12 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         )
     elif current_revision(database.engine) != head_revision(settings.database_url):
         click.echo("strandbot: warning: the database schema is not up to date; run `strandbot db upgrade`.", err=True)
+    elif not daily_counts_ready(database, settings):
+        click.echo(
+            f"strandbot: warning: the daily counts are not for {settings.timezone.key}, so answers will be slow; "
+            "run `strandbot db upgrade`.",
+            err=True,
+        )
     database.dispose()
     if scheduler:
         beside = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler", "--parent", str(os.getpid())])

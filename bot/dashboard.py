@@ -9,7 +9,14 @@ from bot.catalogue import Catalogue, StrandDefinition
 from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.periods import dashboard_windows
-from bot.repository import CatalogueChange, load_catalogue, save_catalogue, window_counts
+from bot.repository import (
+    CatalogueChange,
+    daily_counts_zone,
+    load_catalogue,
+    rebuild_daily_counts,
+    save_catalogue,
+    window_counts,
+)
 from bot.settings import Settings
 from bot.stats import Dashboard, compute_dashboard
 
@@ -66,6 +73,21 @@ def _dashboard(database: Database, settings: Settings, as_of: date | None, stran
         family = None if strand_text is None else catalogue.descendants(catalogue.resolve(strand_text).slug)
         counts = window_counts(session, windows.all(), settings.timezone, family)
     return compute_dashboard(counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=family)
+
+
+def daily_counts_ready(database: Database, settings: Settings) -> bool:
+    """Whether the daily counts summary holds the force's days (else the dashboard counts the slow way)."""
+    with database.session() as session:
+        return daily_counts_zone(session) == settings.timezone.key
+
+
+def ensure_daily_counts(database: Database, settings: Settings) -> bool:
+    """Build the daily counts summary for the force's time zone unless it already is; True if it was built."""
+    if daily_counts_ready(database, settings):
+        return False
+    with database.session() as session:
+        rebuild_daily_counts(session, settings.timezone)
+    return True
 
 
 def strand_catalogue(database: Database) -> Catalogue:

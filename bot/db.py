@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -44,6 +46,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")  # SQLite ignores foreign keys unless asked, per connection
     cursor.execute("PRAGMA journal_mode = WAL")  # readers (the bot) don't block the writer (imports)
     cursor.close()
+    # The local date of a stored UTC time, for the daily counts summary: PostgreSQL has AT TIME ZONE,
+    # SQLite has no time zones.
+    dbapi_connection.create_function("local_date", 2, _local_date, deterministic=True)
+
+
+def _local_date(stored: str, zone: str) -> str:
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 class Database:

@@ -133,7 +133,7 @@ def load_demo(database: Database, settings: Settings, end: date, seed: int = 1, 
                 f"This database holds {real:,} occurrences from real sources; demo data would mix into their "
                 "statistics. Point DATABASE_URL at a separate database, or pass --force."
             )
-        stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed))
+        stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed), settings.timezone)
     return DemoLoad(stored, start, end)
 
 

@@ -170,7 +170,7 @@ def import_file(
                 rows_read += len(frame)
                 rejects.write(bad)
                 stage_rows(session, good)
-            counts = merge_staged(session, mapping.source)
+            counts = merge_staged(session, mapping.source, settings.timezone)
             end_staging(session)
             commit = not dry_run and not (strict and rejects.count)
             summary = ImportSummary(

@@ -112,6 +112,30 @@ class Occurrence(Base):
     category: Mapped[str | None] = mapped_column(String(500))
 
 
+class DailyCount(Base):
+    """Occurrences per strand (its own, not its sub-strands') per local day: the dashboard's windows are
+    whole local days, so every window count is a sum over at most a few hundred of these rows.
+
+    Kept current in the same transaction as every change to `occurrences` (import, demo, purge)."""
+
+    __tablename__ = "daily_counts"
+
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
+class DailyCountsZone(Base):
+    """The time zone whose days `daily_counts` holds (one row). Counts for another zone come from
+    `occurrences` directly until the summary is rebuilt for it."""
+
+    __tablename__ = "daily_counts_zone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    time_zone: Mapped[str] = mapped_column(String(64))
+    rebuilt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OccurrenceLink(Base):
     """A pseudonymous person or location reference linked to an occurrence, with the role it played.
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,11 +14,13 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Date,
     Integer,
     MetaData,
     String,
     Table,
     and_,
+    cast,
     delete,
     func,
     insert,
@@ -41,6 +44,8 @@ from bot.models import (
     AlertSubscription,
     AuditEntry,
     BreachThreshold,
+    DailyCount,
+    DailyCountsZone,
     ImportRecord,
     JobRun,
     Occurrence,
@@ -52,6 +57,8 @@ from bot.models import (
     UTCDateTime,
 )
 from bot.periods import Window
+
+log = logging.getLogger(__name__)
 
 # Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
 INSERT_BATCH_ROWS = 4000
@@ -113,10 +120,40 @@ def save_catalogue(session: Session, definitions: list[StrandDefinition]) -> Cat
 def window_counts(
     session: Session, windows: Mapping[str, Window], tz: ZoneInfo, slugs: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """Occurrences per strand (own, not rolled up) in each named window: slug index, one column per window."""
+    """Occurrences per strand (own, not rolled up) in each named window: slug index, one column per window.
+
+    Summed from `daily_counts` when it holds the days of `tz`; counted from `occurrences` otherwise."""
     strand_ids = None
     if slugs is not None:
         strand_ids = select(Strand.id).where(Strand.slug.in_(slugs)).scalar_subquery()
+    if daily_counts_zone(session) == tz.key:
+        counted = _summed_from_days(windows, strand_ids)
+    else:
+        log.warning("daily_counts is not for %s; counting occurrences directly (run `strandbot db upgrade`)", tz.key)
+        counted = _counted_from_occurrences(windows, tz, strand_ids)
+    rows = session.execute(
+        select(counted.c.window, Strand.slug, counted.c.n).join(Strand, Strand.id == counted.c.strand_id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
+    table = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
+    return table.reindex(columns=list(windows), fill_value=0).astype("int64")
+
+
+def _summed_from_days(windows: Mapping[str, Window], strand_ids):
+    parts = []
+    for name, window in windows.items():
+        query = (
+            select(literal(name).label("window"), DailyCount.strand_id, func.sum(DailyCount.occurrences).label("n"))
+            .where(DailyCount.day >= window.start, DailyCount.day <= window.end)
+            .group_by(DailyCount.strand_id)
+        )
+        if strand_ids is not None:
+            query = query.where(DailyCount.strand_id.in_(strand_ids))
+        parts.append(query)
+    return union_all(*parts).subquery()
+
+
+def _counted_from_occurrences(windows: Mapping[str, Window], tz: ZoneInfo, strand_ids):
     parts = []
     for name, window in windows.items():
         start, end = window.utc_bounds(tz)
@@ -128,13 +165,48 @@ def window_counts(
         if strand_ids is not None:
             query = query.where(Occurrence.strand_id.in_(strand_ids))
         parts.append(query)
-    counted = union_all(*parts).subquery()
-    rows = session.execute(
-        select(counted.c.window, Strand.slug, counted.c.n).join(Strand, Strand.id == counted.c.strand_id)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
-    table = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
-    return table.reindex(columns=list(windows), fill_value=0).astype("int64")
+    return union_all(*parts).subquery()
+
+
+# --- The daily counts summary: changed in the same transaction as the occurrences it counts. ---
+
+
+def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime) -> None:
+    """Bring `daily_counts` up to date for every strand on each local day from `first`'s to `last`'s.
+
+    Takes the summary's lock first, so concurrent imports recount one after the other, each seeing the
+    other's committed occurrences. A summary for another time zone is rebuilt whole."""
+    zone = session.scalars(select(DailyCountsZone).where(DailyCountsZone.id == 1).with_for_update()).first()
+    if zone is None or zone.time_zone != tz.key:
+        rebuild_daily_counts(session, tz)
+        return
+    days = Window(first.astimezone(tz).date(), last.astimezone(tz).date())
+    session.execute(delete(DailyCount.__table__).where(DailyCount.day >= days.start, DailyCount.day <= days.end))
+    _count_days(session, tz, days)
+
+
+def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
+    """Count every day again, for `tz`'s days."""
+    session.execute(delete(DailyCount.__table__))
+    _count_days(session, tz, None)
+    session.merge(DailyCountsZone(id=1, time_zone=tz.key, rebuilt_at=datetime.now(UTC)))
+
+
+def daily_counts_zone(session: Session) -> str | None:
+    """The time zone whose days the summary holds (None: never built)."""
+    return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1))
+
+
+def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
+    if session.connection().dialect.name == "postgresql":
+        local_day = cast(func.timezone(tz.key, Occurrence.occurred_at), Date)
+    else:
+        local_day = func.local_date(Occurrence.occurred_at, tz.key)  # registered on each connection (bot.db)
+    counted = select(Occurrence.strand_id, local_day, func.count()).group_by(Occurrence.strand_id, local_day)
+    if days is not None:
+        start, end = days.utc_bounds(tz)
+        counted = counted.where(Occurrence.occurred_at >= start, Occurrence.occurred_at < end)
+    session.execute(insert(DailyCount).from_select(["strand_id", "day", "occurrences"], counted))
 
 
 def strand_id_map(session: Session) -> dict[str, int]:
@@ -151,8 +223,10 @@ class NewOccurrence:
     links: tuple[tuple[str, str, str], ...] = ()  # (kind, ref, role)
 
 
-def replace_source(session: Session, source: str, occurrences: Iterable[NewOccurrence]) -> int:
-    """Replace all of `source`'s occurrences with `occurrences` (links cascade); returns how many were stored."""
+def replace_source(session: Session, source: str, occurrences: Iterable[NewOccurrence], tz: ZoneInfo) -> int:
+    """Replace all of `source`'s occurrences with `occurrences` (links cascade); returns how many were stored.
+
+    The daily counts are rebuilt for `tz` (the force's time zone)."""
     strand_ids = strand_id_map(session)
     session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.source == source))
     stored = 0
@@ -164,6 +238,7 @@ def replace_source(session: Session, source: str, occurrences: Iterable[NewOccur
             batch = []
     if batch:
         stored += _insert_batch(session, batch, strand_ids)
+    rebuild_daily_counts(session, tz)
     return stored
 
 
@@ -273,8 +348,9 @@ def stage_rows(session: Session, rows: list[tuple]) -> None:
         )
 
 
-def merge_staged(session: Session, source: str) -> MergeCounts:
-    """Upsert the staged occurrences of `source` and replace their links with the staged ones."""
+def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
+    """Upsert the staged occurrences of `source` and replace their links with the staged ones; recount
+    the days (local to `tz`, the force's time zone) that any occurrence moved from or to."""
     on_postgresql = session.connection().dialect.name == "postgresql"
     if on_postgresql:
         session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
@@ -296,6 +372,11 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
         session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored).where(_differs(LATEST.c))) or 0
     )
 
+    moved = union_all(
+        select(LATEST.c.occurred_at.label("at")), select(Occurrence.occurred_at.label("at")).join(LATEST, stored)
+    ).subquery()
+    first, last = session.execute(select(func.min(moved.c.at), func.max(moved.c.at))).one()
+
     dialect_insert = postgresql_insert if on_postgresql else sqlite_insert
     upsert = dialect_insert(Occurrence.__table__).from_select(
         ["source", "source_id", "occurred_at", "strand_id", "category"],
@@ -312,6 +393,8 @@ def merge_staged(session: Session, source: str) -> MergeCounts:
             where=_differs(excluded),
         )
     )
+    if first is not None:
+        recount_days(session, tz, first, last)
 
     # The links the file wants, then only the difference is applied: a nightly re-load of the
     # same export deletes and inserts nothing.
@@ -400,13 +483,16 @@ def purge_counts(session: Session, before: datetime, whole_occurrences: bool) ->
     return PurgeCounts(occurrences or 0, links or 0)
 
 
-def purge(session: Session, before: datetime, whole_occurrences: bool) -> PurgeCounts:
+def purge(session: Session, before: datetime, whole_occurrences: bool, tz: ZoneInfo) -> PurgeCounts:
     counts = purge_counts(session, before, whole_occurrences)
     old = select(Occurrence.id).where(Occurrence.occurred_at < before)
     # Core tables, not ORM entities: an ORM delete would fetch every deleted row into memory.
     session.execute(delete(OccurrenceLink.__table__).where(OccurrenceLink.__table__.c.occurrence_id.in_(old)))
     if whole_occurrences:
+        earliest = session.scalar(select(func.min(Occurrence.occurred_at)))
         session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.occurred_at < before))
+        if earliest is not None and earliest < before:
+            recount_days(session, tz, earliest, before - timedelta(microseconds=1))
     return counts
 
 

@@ -20,7 +20,7 @@ def planned_purge(database: Database, settings: Settings, before: date, whole_oc
 def run_purge(database: Database, settings: Settings, before: date, whole_occurrences: bool, by: str) -> PurgeCounts:
     """Remove person and location links (and, if asked, whole occurrences) from before `before`, and record it."""
     with database.session() as session:
-        done = purge(session, local_midnight_utc(before, settings.timezone), whole_occurrences)
+        done = purge(session, local_midnight_utc(before, settings.timezone), whole_occurrences, settings.timezone)
         session.add(
             PurgeRecord(
                 purged_by=by[:100],

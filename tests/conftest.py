@@ -47,8 +47,9 @@ def local(day: str, clock: str = "12:00", tz: ZoneInfo = LONDON) -> datetime:
     return datetime.combine(datetime.fromisoformat(day).date(), time.fromisoformat(clock), tzinfo=tz)
 
 
-def store(database: Database, rows: list[tuple], source: str = "test") -> None:
-    """Store occurrences given as (strand slug, aware datetime[, links]), replacing any earlier from `source`.
+def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneInfo = LONDON) -> None:
+    """Store occurrences given as (strand slug, aware datetime[, links]), replacing any earlier from `source`;
+    the daily counts are for `tz` (the settings' time zone).
 
     Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim")."""
     occurrences = [
@@ -56,7 +57,7 @@ def store(database: Database, rows: list[tuple], source: str = "test") -> None:
         for i, row in enumerate(rows)
     ]
     with database.session() as session:
-        replace_source(session, source, occurrences)
+        replace_source(session, source, occurrences, tz)
 
 
 @pytest.fixture(scope="session")
