@@ -189,6 +189,8 @@ def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
     """Count every day again, for `tz`'s days."""
     session.execute(delete(DailyCount.__table__))
     _count_days(session, tz, None)
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("ANALYZE daily_counts"))  # its statistics would otherwise describe the old rows
     session.merge(DailyCountsZone(id=1, time_zone=tz.key, rebuilt_at=datetime.now(UTC)))
 
 

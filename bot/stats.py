@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from scipy.special import bdtr, bdtrc
 
@@ -123,10 +124,14 @@ def rolled_up(counts: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Counts per strand with each parent's row the sum of its own and all its sub-strands' rows.
 
     `counts` is indexed by slug (missing strands count 0), one column per window."""
-    own = counts.reindex([s.slug for s in catalogue], fill_value=0).fillna(0).astype("int64")
-    return pd.DataFrame({slug: own.loc[catalogue.descendants(slug)].sum() for slug in own.index}).T.reindex(
-        columns=own.columns
-    )
+    slugs = [s.slug for s in catalogue]
+    own = counts.reindex(slugs, fill_value=0).fillna(0).astype("int64")
+    position = {slug: i for i, slug in enumerate(slugs)}
+    # family[i, j] is 1 when strand j is strand i or one of its sub-strands: one matrix product sums them all.
+    family = np.zeros((len(slugs), len(slugs)), dtype="int64")
+    for i, slug in enumerate(slugs):
+        family[i, [position[d] for d in catalogue.descendants(slug)]] = 1
+    return pd.DataFrame(family @ own.to_numpy(), index=slugs, columns=own.columns)
 
 
 def compute_dashboard(
@@ -141,22 +146,22 @@ def compute_dashboard(
     """The dashboard for `slugs` (default: every strand), from per-strand counts in each window.
 
     `counts` has one column per window name of `DashboardWindows.all()`, indexed by strand slug."""
-    totals = rolled_up(counts.reindex(columns=list(windows.all()), fill_value=0), catalogue)
+    totals = rolled_up(counts.reindex(columns=list(windows.all()), fill_value=0), catalogue).to_dict("index")
     wanted = set(slugs) if slugs is not None else None
     rows = []
     for strand in catalogue:
         if wanted is not None and strand.slug not in wanted:
             continue
-        row = totals.loc[strand.slug]
+        row = totals[strand.slug]
         rows.append(
             StrandStats(
                 slug=strand.slug,
                 name=strand.name,
                 parent=strand.parent,
                 depth=catalogue.depth(strand.slug),
-                fytd=compare(int(row.current_fytd), int(row.previous_fytd), threshold_percent),
-                baseline=compare(int(row.current_fytd), int(row.baseline_fytd), threshold_percent),
-                rolling12=compare(int(row.current_rolling12), int(row.previous_rolling12), threshold_percent),
+                fytd=compare(int(row["current_fytd"]), int(row["previous_fytd"]), threshold_percent),
+                baseline=compare(int(row["current_fytd"]), int(row["baseline_fytd"]), threshold_percent),
+                rolling12=compare(int(row["current_rolling12"]), int(row["previous_rolling12"]), threshold_percent),
             )
         )
     return Dashboard(

@@ -28,6 +28,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("strand_id", "day", name="pk_daily_counts"),
     )
+    op.create_index("ix_daily_counts_day_strand_id_occurrences", "daily_counts", ["day", "strand_id", "occurrences"])
     op.create_table(
         "daily_counts_zone",
         sa.Column("id", sa.Integer(), nullable=False),
