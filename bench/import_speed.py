@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-
-from bench.slash_latency import fresh_database
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 STRANDS = ["domestic-abuse", "Hate crime", "MH", "stalking-harassment", "rape", "missing-children", "CSE", "AAR"]
 ROLES = ["victim", "offender", "subject", "witness", "other"]
@@ -55,6 +55,17 @@ def write_rows(path: Path, rows: int, seed: int = 7) -> None:
                     f"L{rng.zipf(1.5) % 50000:05d}",
                 ]
             )
+
+
+def fresh_database(backend: str, directory: Path, postgres_url: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'bench.db'}"
+    admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text('DROP DATABASE IF EXISTS "strandbot_bench" WITH (FORCE)'))
+        connection.execute(text('CREATE DATABASE "strandbot_bench"'))
+    admin.dispose()
+    return make_url(postgres_url).set(database="strandbot_bench").render_as_string(hide_password=False)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
     python -m bench.repeats_speed [--occurrences 10000000] [--runs 20] [--postgres-url URL]
 
-Uses (building if need be) the `bench.scale_data` database. Each case runs once to warm the cache,
+Uses (building if need be) the `bench.scale` database of that size. Each case runs once to warm the cache,
 then --runs times; prints p50, p95 and the slowest, and how many references each list holds.
 Not part of the test suite.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
-from bench.scale_data import scale_database
+from bench.scale import scale_database
 from bot.audit import Actor
 from bot.db import Database
 from bot.render.repeats import PAGE_SIZE
@@ -43,7 +44,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
-    url = scale_database(args.postgres_url, args.occurrences)
+    url = scale_database("postgres", args.occurrences, Path(".bench"), args.postgres_url, rebuild=False)
     settings = load_settings({"DATABASE_URL": url.render_as_string(hide_password=False)}, dotenv_path=None)
     database = Database(settings.database_url)
     actor = Actor("bench", via="cli")

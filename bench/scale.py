@@ -9,7 +9,7 @@ The database (`strandbot_<size>` next to --postgres-url, or <workdir>/scale-<siz
   the answer is deferred): p50, p95, p99 with 1 and with 8 concurrent clients;
 - the floor: the same counts by the most direct SQL aggregate over `occurrences`, and the ratio;
 - `/repeats mental-health last-month` over signed HTTP (an admin, audited like anyone's);
-- the weekly breach job for 50 channels, posting to the stand-in;
+- the weekly breach job for 50 channels, posting to the stand-in, and a 52-week backtest of hate crime;
 - the import that built the database (from its `imports` record) and the server's peak memory.
 Prints a Markdown table. Not part of the test suite.
 """
@@ -30,12 +30,22 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text, update
 from sqlalchemy.engine import URL, make_url
 
 from bench.generate import write_export
+from bot.alerts.backtest import backtest
 from bot.db import Database
-from bot.models import AlertDelivery, AlertSubscription, ImportRecord, JobRun, Occurrence, Strand
+from bot.models import (
+    AlertDelivery,
+    AlertSubscription,
+    DailyCount,
+    DailyCountsZone,
+    ImportRecord,
+    JobRun,
+    Occurrence,
+    Strand,
+)
 from bot.periods import dashboard_windows
 from bot.repository import add_subscriptions, load_catalogue
 from bot.settings import Settings, load_settings
@@ -72,7 +82,7 @@ def scale_database(backend: str, occurrences: int, workdir: Path, postgres_url: 
             if not exists:
                 connection.execute(text(f'CREATE DATABASE "{url.database}"'))
         admin.dispose()
-    environment = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
+    environment = _environment(url)
     strandbot = [sys.executable, "-m", "bot.cli"]
     subprocess.run([*strandbot, "db", "upgrade"], env=environment, check=True, capture_output=True)
     if exists and _held(url) == occurrences:
@@ -84,6 +94,19 @@ def scale_database(backend: str, occurrences: int, workdir: Path, postgres_url: 
     print(f"Importing {export} into {url.render_as_string()} ...", flush=True)
     subprocess.run([*strandbot, "import", str(export)], env=environment, check=True)
     return url
+
+
+def _environment(url: URL) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
+
+
+def set_summary_aside(url: URL) -> None:
+    """Forget which time zone the daily counts are for: until `strandbot db upgrade`, counts come from
+    occurrences (the way every count was made before the summary)."""
+    database = Database(url)
+    with database.session() as session:
+        session.execute(update(DailyCountsZone).values(time_zone=""))
+    database.dispose()
 
 
 def _held(url: URL) -> int:
@@ -129,19 +152,23 @@ def slash(server: ServedApp, slack: SlackStandIn, command: str, text_: str) -> C
     return call
 
 
-def floor_query(url: URL, settings: Settings, slugs: list[str] | None) -> Callable[[], None]:
-    """The dashboard's counts by the most direct aggregate: one pass over `occurrences`, a FILTER per window."""
+def floor_query(url: URL, settings: Settings, slugs: list[str] | None, source: str) -> Callable[[], None]:
+    """The dashboard's counts by the most direct SQL, one pass with a FILTER per window: over `occurrences`
+    (counting them, as anyone would without a summary) or over `daily_counts` (summing the summary)."""
     yesterday = datetime.now(settings.timezone).date() - timedelta(days=1)
-    windows = dashboard_windows(yesterday, settings.fy_start_month, settings.baseline_fy).all()
-    bounds = [w.utc_bounds(settings.timezone) for w in windows.values()]
-    at = Occurrence.occurred_at
-    query = (
-        select(Occurrence.strand_id, *[func.count().filter(at >= start, at < end) for start, end in bounds])
-        .where(at >= min(b[0] for b in bounds), at < max(b[1] for b in bounds))
-        .group_by(Occurrence.strand_id)
-    )
+    windows = dashboard_windows(yesterday, settings.fy_start_month, settings.baseline_fy).all().values()
+    if source == "occurrences":
+        at, strand_id, count = Occurrence.occurred_at, Occurrence.strand_id, func.count()
+        bounds = [w.utc_bounds(settings.timezone) for w in windows]
+        columns = [count.filter(at >= start, at < end) for start, end in bounds]
+        span = [at >= min(b[0] for b in bounds), at < max(b[1] for b in bounds)]
+    else:
+        day, strand_id = DailyCount.day, DailyCount.strand_id
+        columns = [func.sum(DailyCount.occurrences).filter(day >= w.start, day <= w.end) for w in windows]
+        span = [day >= min(w.start for w in windows), day <= max(w.end for w in windows)]
+    query = select(strand_id, *columns).where(*span).group_by(strand_id)
     if slugs is not None:
-        query = query.where(Occurrence.strand_id.in_(select(Strand.id).where(Strand.slug.in_(slugs))))
+        query = query.where(strand_id.in_(select(Strand.id).where(Strand.slug.in_(slugs))))
     engine = create_engine(url)
 
     def call() -> None:
@@ -153,14 +180,7 @@ def floor_query(url: URL, settings: Settings, slugs: list[str] | None) -> Callab
 
 def weekly_job_seconds(url: URL, slack: SlackStandIn, channels: int, runs: int) -> list[float]:
     """Seconds per run of the weekly job for `channels` channels, each run a different week."""
-    settings = load_settings(
-        {
-            "DATABASE_URL": url.render_as_string(hide_password=False),
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_API_URL": slack.api_url,
-        },
-        dotenv_path=None,
-    )
+    settings = load_settings({**_environment(url), "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": slack.api_url})
     database = Database(settings.database_url)
     _clear_alerts(database)
     with database.session() as session:
@@ -180,6 +200,18 @@ def weekly_job_seconds(url: URL, slack: SlackStandIn, channels: int, runs: int) 
         if report.count("sent") != channels:
             raise RuntimeError(f"the weekly job posted {report.count('sent')} of {channels} digests")
     _clear_alerts(database)
+    database.dispose()
+    return seconds
+
+
+def backtest_seconds(settings: Settings, runs: int) -> list[float]:
+    """Seconds per `/strand-admin backtest hate-crime 15%` (52 weekly runs replayed)."""
+    database = Database(settings.database_url)
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        backtest(database, settings, "hate-crime", "15%", {})
+        seconds.append(time.perf_counter() - started)
     database.dispose()
     return seconds
 
@@ -220,7 +252,10 @@ class MemoryWatch:
     def _sum(self, file: str, field: str) -> float:
         total_kb = 0
         for pid in [self.root_pid, *_children(self.root_pid)]:
-            lines = Path(f"/proc/{pid}/{file}").read_text().splitlines()
+            try:
+                lines = Path(f"/proc/{pid}/{file}").read_text().splitlines()
+            except (FileNotFoundError, ProcessLookupError):  # a worker restarted between listing and reading
+                continue
             total_kb += int(next(line.split()[1] for line in lines if line.startswith(field)))
         return total_kb / 1024
 
@@ -253,19 +288,26 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(".bench"), help="exports and SQLite files")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rebuild", action="store_true", help="build the database again, timing the import")
+    parser.add_argument(
+        "--without-summary",
+        action="store_true",
+        help="set the daily counts aside, so the dashboard counts occurrences as it did before (restored after)",
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
 
     url = scale_database(args.backend, args.occurrences, args.workdir, args.postgres_url, args.rebuild)
-    settings = load_settings({"DATABASE_URL": url.render_as_string(hide_password=False)}, dotenv_path=None)
+    settings = load_settings(_environment(url))  # as the server reads them: the environment, then .env
+    if args.without_summary:
+        set_summary_aside(url)
     rows: list[tuple[str, str]] = []
 
-    def row(what: str, ms: list[float], floor: list[float] | None = None) -> None:
+    def row(what: str, ms: list[float], floors: dict[str, list[float]] | None = None) -> None:
         p50, p95, p99 = percentiles(ms)
         figures = f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f} ms"
-        if floor:
-            f50, f95, _ = percentiles(floor)
-            figures += f" (floor {f50:,.0f} / {f95:,.0f} ms; p95 {p95 / f95:.1f}x)"
+        for source, floor in (floors or {}).items():
+            f50, f95, f99 = percentiles(floor)
+            figures += f"; SQL over {source} {f50:,.1f} / {f95:,.1f} / {f99:,.1f} ms, p95 ratio {p95 / f95:.2f}"
         rows.append((what, figures))
         print(f"  {what}: {figures}", flush=True)
 
@@ -282,25 +324,32 @@ def main() -> None:
         try:
             for name, slugs in (("hate-crime", ["hate-crime"]), ("all", None)):
                 for clients in (1, 8):
-                    floor = timed_requests(floor_query(url, settings, slugs), args.requests, clients)
+                    floors = {
+                        source: timed_requests(floor_query(url, settings, slugs, source), args.requests, clients)
+                        for source in ("occurrences", "daily_counts")
+                    }
                     ms = timed_requests(slash(server, slack, "/strand", name), args.requests, clients)
-                    row(f"`/strand {name}`, {clients} client{'s' if clients > 1 else ''}", ms, floor)
+                    row(f"`/strand {name}`, {clients} client{'s' if clients > 1 else ''}", ms, floors)
             repeats = "/repeats", 'mental-health last-month reason:"benchmark run"'
             row("`/repeats mental-health last-month`, 1 client", timed_requests(slash(server, slack, *repeats), 20, 1))
             pss, rss = memory.stop()
         finally:
             server.stop()
         weekly = weekly_job_seconds(url, slack, args.channels, runs=3)
-    rows.append(
-        (
-            f"weekly job, {args.channels} channels",
-            f"median {statistics.median(weekly):.2f} s, slowest {max(weekly):.2f} s",
-        )
-    )
+    for what, seconds in (
+        (f"weekly job, {args.channels} channels", weekly),
+        ("backtest hate-crime 15%, 52 weeks", backtest_seconds(settings, runs=3)),
+    ):
+        rows.append((what, f"median {statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s"))
+    if args.without_summary:
+        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=_environment(url), check=True)
     record = import_record(url)
     took = (record.finished_at - record.started_at).total_seconds()
     rows.append(
-        ("import of the export", f"{record.rows_read:,} rows in {took:,.0f} s ({record.rows_read / took:,.0f} rows/s)")
+        (
+            f"import of the export (loaded {record.finished_at:%Y-%m-%d %H:%M} UTC)",
+            f"{record.rows_read:,} rows in {took:,.0f} s ({record.rows_read / took:,.0f} rows/s)",
+        )
     )
     rows.append(
         (
@@ -309,8 +358,9 @@ def main() -> None:
         )
     )
 
+    counted = " counted from occurrences (no daily counts)" if args.without_summary else ""
     print(
-        f"\n{args.backend}, {args.occurrences:,} occurrences; {platform.node()}, {os.cpu_count()} cores, "
+        f"\n{args.backend}, {args.occurrences:,} occurrences{counted}; {platform.node()}, {os.cpu_count()} cores, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {args.requests} requests per line (p50 / p95 / p99)\n"
     )
     print("| measure | result |\n|---|---|")

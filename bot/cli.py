@@ -102,15 +102,20 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
+@click.option(
+    "--recount",
+    is_flag=True,
+    help="Count the daily summary again from the occurrences (after changing them outside strandbot).",
+)
 @click.pass_context
-def db_upgrade(ctx: click.Context, revision: str) -> None:
-    """Bring the database's schema up to date (safe to run any time)."""
+def db_upgrade(ctx: click.Context, revision: str, recount: bool) -> None:
+    """Bring the database's schema, and the daily counts the dashboard sums, up to date (safe to run any time)."""
     settings = settings_from(ctx)
     upgrade_database(settings, revision)
     database = Database(settings.database_url)
     revision_now = current_revision(database.engine)
     at_head = revision_now == head_revision(settings.database_url)
-    rebuilt = at_head and ensure_daily_counts(database, settings)
+    rebuilt = at_head and ensure_daily_counts(database, settings, recount)
     database.dispose()
     latest = " (the latest)" if at_head else ""
     click.echo(f"Database {settings.database_url.render_as_string()} is at revision {revision_now}{latest}.")

@@ -81,9 +81,10 @@ def daily_counts_ready(database: Database, settings: Settings) -> bool:
         return daily_counts_zone(session) == settings.timezone.key
 
 
-def ensure_daily_counts(database: Database, settings: Settings) -> bool:
-    """Build the daily counts summary for the force's time zone unless it already is; True if it was built."""
-    if daily_counts_ready(database, settings):
+def ensure_daily_counts(database: Database, settings: Settings, recount: bool = False) -> bool:
+    """Build the daily counts summary for the force's time zone unless it already is (or `recount`: build it
+    anyway, after occurrences were changed outside strandbot); True if it was built."""
+    if not recount and daily_counts_ready(database, settings):
         return False
     with database.session() as session:
         rebuild_daily_counts(session, settings.timezone)

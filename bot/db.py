@@ -52,7 +52,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _local_date(stored: str, zone: str) -> str:
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+    moment = datetime.fromisoformat(stored)  # strandbot stores naive UTC; another writer may add an offset
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 class Database:

@@ -128,14 +128,15 @@ class DailyCount(Base):
 
 
 class DailyCountsZone(Base):
-    """The time zone whose days `daily_counts` holds (one row). Counts for another zone come from
-    `occurrences` directly until the summary is rebuilt for it."""
+    """The time zone whose days `daily_counts` holds ("" until first built), in the one row (id 1) that
+    every writer of occurrences locks first. Counts for another zone come from `occurrences` directly
+    until the summary is rebuilt for it."""
 
     __tablename__ = "daily_counts_zone"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     time_zone: Mapped[str] = mapped_column(String(64))
-    rebuilt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OccurrenceLink(Base):

@@ -122,7 +122,8 @@ def window_counts(
 ) -> pd.DataFrame:
     """Occurrences per strand (own, not rolled up) in each named window: slug index, one column per window.
 
-    Summed from `daily_counts` when it holds the days of `tz`; counted from `occurrences` otherwise."""
+    Summed from `daily_counts` when it holds the days of `tz`; counted from `occurrences` otherwise (slowly,
+    but right), which is also how the summary itself counts."""
     strand_ids = None
     if slugs is not None:
         strand_ids = select(Strand.id).where(Strand.slug.in_(slugs)).scalar_subquery()
@@ -171,13 +172,20 @@ def _counted_from_occurrences(windows: Mapping[str, Window], tz: ZoneInfo, stran
 # --- The daily counts summary: changed in the same transaction as the occurrences it counts. ---
 
 
+def lock_daily_counts(session: Session) -> str:
+    """Take the daily counts' lock, held to the end of the transaction, and return the time zone whose
+    days they hold ("" if never built).
+
+    Every writer of occurrences takes it before reading them, so writers (imports, purges, rebuilds) go
+    one at a time and each recounts what the one before it committed."""
+    return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1).with_for_update()) or ""
+
+
 def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime) -> None:
     """Bring `daily_counts` up to date for every strand on each local day from `first`'s to `last`'s.
 
-    Takes the summary's lock first, so concurrent imports recount one after the other, each seeing the
-    other's committed occurrences. A summary for another time zone is rebuilt whole."""
-    zone = session.scalars(select(DailyCountsZone).where(DailyCountsZone.id == 1).with_for_update()).first()
-    if zone is None or zone.time_zone != tz.key:
+    A summary for another time zone (or none) is rebuilt whole."""
+    if lock_daily_counts(session) != tz.key:
         rebuild_daily_counts(session, tz)
         return
     days = Window(first.astimezone(tz).date(), last.astimezone(tz).date())
@@ -187,6 +195,7 @@ def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime
 
 def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
     """Count every day again, for `tz`'s days."""
+    lock_daily_counts(session)
     session.execute(delete(DailyCount.__table__))
     _count_days(session, tz, None)
     if session.connection().dialect.name == "postgresql":
@@ -194,20 +203,27 @@ def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
     session.merge(DailyCountsZone(id=1, time_zone=tz.key, rebuilt_at=datetime.now(UTC)))
 
 
-def daily_counts_zone(session: Session) -> str | None:
-    """The time zone whose days the summary holds (None: never built)."""
-    return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1))
+def daily_counts_zone(session: Session) -> str:
+    """The time zone whose days the summary holds ("" if never built)."""
+    return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1)) or ""
 
 
 def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
     if session.connection().dialect.name == "postgresql":
         local_day = cast(func.timezone(tz.key, Occurrence.occurred_at), Date)
     else:
-        local_day = func.local_date(Occurrence.occurred_at, tz.key)  # registered on each connection (bot.db)
+        local_day = func.local_date(Occurrence.occurred_at, tz.key, type_=Date)  # registered by bot.db
     counted = select(Occurrence.strand_id, local_day, func.count()).group_by(Occurrence.strand_id, local_day)
     if days is not None:
         start, end = days.utc_bounds(tz)
-        counted = counted.where(Occurrence.occurred_at >= start, Occurrence.occurred_at < end)
+        # Python's and the database's time zone rules may be releases apart: look a day either side and
+        # let the database's own local day, the one stored, decide.
+        counted = counted.where(
+            Occurrence.occurred_at >= start - timedelta(days=1),
+            Occurrence.occurred_at < end + timedelta(days=1),
+            local_day >= days.start,
+            local_day <= days.end,
+        )
     session.execute(insert(DailyCount).from_select(["strand_id", "day", "occurrences"], counted))
 
 
@@ -229,6 +245,7 @@ def replace_source(session: Session, source: str, occurrences: Iterable[NewOccur
     """Replace all of `source`'s occurrences with `occurrences` (links cascade); returns how many were stored.
 
     The daily counts are rebuilt for `tz` (the force's time zone)."""
+    lock_daily_counts(session)
     strand_ids = strand_id_map(session)
     session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.source == source))
     stored = 0
@@ -352,7 +369,8 @@ def stage_rows(session: Session, rows: list[tuple]) -> None:
 
 def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     """Upsert the staged occurrences of `source` and replace their links with the staged ones; recount
-    the days (local to `tz`, the force's time zone) that any occurrence moved from or to."""
+    the days (local to `tz`, the force's time zone) from the earliest to the latest that an occurrence was
+    added to, moved from or moved to."""
     on_postgresql = session.connection().dialect.name == "postgresql"
     if on_postgresql:
         session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
@@ -374,8 +392,13 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
         session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored).where(_differs(LATEST.c))) or 0
     )
 
+    # Before anything changes: the times of occurrences that are new or will change, old and new.
+    lock_daily_counts(session)
     moved = union_all(
-        select(LATEST.c.occurred_at.label("at")), select(Occurrence.occurred_at.label("at")).join(LATEST, stored)
+        select(LATEST.c.occurred_at.label("at"))
+        .outerjoin(Occurrence, stored)
+        .where(or_(Occurrence.id.is_(None), _differs(LATEST.c))),
+        select(Occurrence.occurred_at.label("at")).join(LATEST, stored).where(_differs(LATEST.c)),
     ).subquery()
     first, last = session.execute(select(func.min(moved.c.at), func.max(moved.c.at))).one()
 
@@ -491,6 +514,7 @@ def purge(session: Session, before: datetime, whole_occurrences: bool, tz: ZoneI
     # Core tables, not ORM entities: an ORM delete would fetch every deleted row into memory.
     session.execute(delete(OccurrenceLink.__table__).where(OccurrenceLink.__table__.c.occurrence_id.in_(old)))
     if whole_occurrences:
+        lock_daily_counts(session)
         earliest = session.scalar(select(func.min(Occurrence.occurred_at)))
         session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.occurred_at < before))
         if earliest is not None and earliest < before:

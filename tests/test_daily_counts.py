@@ -6,7 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import LONDON, local, settings_for, store, utc
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.dashboard import strand_report
 from bot.models import DailyCount, DailyCountsZone, Strand
@@ -43,7 +43,7 @@ def summary(database) -> dict[tuple[str, str], int]:
 def forget_summary(database) -> None:
     with database.session() as session:
         session.execute(delete(DailyCount))
-        session.execute(delete(DailyCountsZone))
+        session.execute(update(DailyCountsZone).values(time_zone=""))
 
 
 def test_days_are_local_days_across_the_clock_changes(database):
@@ -69,15 +69,21 @@ def test_days_are_local_days_across_the_clock_changes(database):
     }
 
 
-def test_the_summary_and_the_occurrences_agree(database):
-    store(database, [("mental-health", local("2026-01-01", "00:00")), ("mental-health", local("2025-12-31", "23:59"))])
-    windows = {
-        "december": Window(date(2025, 12, 1), date(2025, 12, 31)),
-        "2026": Window(date(2026, 1, 1), date(2026, 12, 31)),
-    }
+def test_the_summary_and_the_occurrences_agree_on_summer_days(database):
+    # 00:00 and 23:59 BST are 23:00 and 22:59 UTC the day before: UTC days would file both under June.
+    store(database, [("mental-health", local("2026-07-01", "00:00")), ("mental-health", local("2026-06-30", "23:59"))])
+    windows = {"june": Window(date(2026, 6, 1), date(2026, 6, 30)), "july": Window(date(2026, 7, 1), date(2026, 7, 31))}
     summed = counts(database, windows)
+    assert summary(database) == {("mental-health", "2026-06-30"): 1, ("mental-health", "2026-07-01"): 1}
     forget_summary(database)
-    assert counts(database, windows) == summed == {"mental-health": {"december": 1, "2026": 1}}
+    assert counts(database, windows) == summed == {"mental-health": {"june": 1, "july": 1}}
+
+
+def test_the_dashboard_reads_the_summary(database, settings):
+    store(database, [("hate-crime", local("2026-05-01"))])
+    with database.session() as session:
+        session.execute(update(DailyCount).values(occurrences=7))
+    assert strand_report(database, settings, "hate-crime", date(2026, 5, 31)).strand.fytd.current == 7
 
 
 def test_a_corrected_time_moves_the_count_to_its_new_day(run, database, tmp_path):
@@ -89,6 +95,18 @@ def test_a_corrected_time_moves_the_count_to_its_new_day(run, database, tmp_path
     run("import", str(csv_file(tmp_path / "b.csv", "H1,2025-06-01 10:00,hate-crime,,,,")))
     assert fytd(run, "hate-crime", "2026-06-30") == (1, 1)
     assert summary(database) == {("hate-crime", "2025-06-01"): 1, ("hate-crime", "2026-05-01"): 1}
+
+
+def test_a_correction_near_summer_midnight_recounts_only_the_days_it_touches(run, database, tmp_path):
+    run("import", str(csv_file(tmp_path / "a.csv", "A,2026-06-01 00:30,DA,,,,", "B,2026-06-03 12:00,DA,,,,")))
+    run("import", str(csv_file(tmp_path / "b.csv", "A,2026-06-02 00:30,DA,,,,")))
+    assert summary(database) == {("domestic-abuse", "2026-06-02"): 1, ("domestic-abuse", "2026-06-03"): 1}
+
+
+def test_a_dry_run_leaves_the_counts_as_they_were(run, database, tmp_path):
+    run("import", str(csv_file(tmp_path / "a.csv", "A,2026-06-01,DA,,,,")))
+    run("import", str(csv_file(tmp_path / "b.csv", "A,2025-06-01,DA,,,,", "B,2026-06-02,DA,,,,")), "--dry-run")
+    assert summary(database) == {("domestic-abuse", "2026-06-01"): 1}
 
 
 def test_a_corrected_strand_moves_the_count_to_its_new_strand(run, database, tmp_path):
@@ -117,6 +135,10 @@ def test_db_upgrade_builds_a_missing_summary_once(run, database):
     assert "Counted occurrences per strand and day (Europe/London)" in first.output
     assert summary(database) == {("rape", "2026-05-01"): 1}
     assert "Counted" not in run("db", "upgrade").output
+    with database.session() as session:
+        session.execute(update(DailyCount).values(occurrences=7))
+    assert "Counted" in run("db", "upgrade", "--recount").output
+    assert summary(database) == {("rape", "2026-05-01"): 1}
     assert fytd(run, "rape", "2026-06-30") == (1, 0)
 
 

@@ -288,6 +288,10 @@ class ServedApp:
         self.process = subprocess.Popen(
             command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
+        # Read its output as it comes: a full pipe (gunicorn logs every request) would stall the server.
+        self._output: list[str] = []
+        self._reader = threading.Thread(target=lambda: self._output.extend(self.process.stdout), daemon=True)
+        self._reader.start()
         self._wait_until_answering(timeout)
 
     def _wait_until_answering(self, timeout: float) -> None:
@@ -340,7 +344,8 @@ class ServedApp:
     def log(self) -> str:
         """Everything the server printed (stops it first)."""
         self.stop()
-        return self.process.stdout.read()
+        self._reader.join(timeout=10)
+        return "".join(self._output)
 
     def stop(self) -> None:
         if self.process.poll() is None:

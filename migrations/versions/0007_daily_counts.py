@@ -33,9 +33,11 @@ def upgrade() -> None:
         "daily_counts_zone",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("time_zone", sa.String(64), nullable=False),
-        sa.Column("rebuilt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rebuilt_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_daily_counts_zone"),
     )
+    # The row every writer locks; "" until `strandbot db upgrade` or the first import builds the summary.
+    op.execute("INSERT INTO daily_counts_zone (id, time_zone) VALUES (1, '')")
 
 
 def downgrade() -> None:
