@@ -449,6 +449,10 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
         dialect_insert(links).from_select(LINK_COLUMNS, select(WANTED_LINKS).where(true())).on_conflict_do_nothing()
     )
     link_counts = dict(session.execute(select(WANTED_LINKS.c.kind, func.count()).group_by(WANTED_LINKS.c.kind)).all())
+    # Fresh planner statistics for what just changed. SQLite never gathers them itself: without them a
+    # repeat-contact list on a million freshly loaded occurrences took 10 s instead of 60 ms.
+    for table in ("occurrences", "occurrence_links", "daily_counts"):
+        session.execute(text(f"ANALYZE {table}"))
     return MergeCounts(
         inserted=total - existing,
         updated=updated,

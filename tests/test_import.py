@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.models import ImportRecord, Occurrence, OccurrenceLink, PurgeRecord
 
@@ -271,6 +271,18 @@ def test_purge_removes_old_links_then_occurrences_and_records_it(run, database, 
         (False, 0, 2),
         (True, 1, 0),
     ]
+
+
+def test_an_import_leaves_fresh_planner_statistics(run, database, tmp_path):
+    run("import", str(excel_csv(tmp_path / "a.csv", EXCEL_ROWS)))
+    with database.session() as session:
+        if session.connection().dialect.name == "sqlite":
+            analysed = session.scalars(text("SELECT tbl FROM sqlite_stat1")).all()
+        else:
+            analysed = session.scalars(
+                text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+            ).all()
+    assert {"occurrences", "occurrence_links", "daily_counts"} <= set(analysed)
 
 
 def test_imports_lists_each_load(run, tmp_path):
