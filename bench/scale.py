@@ -18,6 +18,7 @@ Prints a Markdown table. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -126,19 +127,25 @@ def _held(url: URL) -> int:
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    cuts = statistics.quantiles([v for v in values if not math.isnan(v)], n=100, method="inclusive")
     return cuts[49], cuts[94], cuts[98]
 
 
 def timed_requests(call: Callable[[], None], requests: int, clients: int) -> list[float]:
-    """Milliseconds for each of `requests` calls made by `clients` concurrent clients (after a warm-up)."""
-    for _ in range(2 * WORKERS * THREADS):
-        call()
+    """Milliseconds for each of `requests` calls made by `clients` concurrent clients (after a warm-up);
+    NaN for a call that failed."""
 
     def one(_: int) -> float:
         started = time.perf_counter()
-        call()
+        try:
+            call()
+        except RuntimeError as error:
+            print(f"  error: {error}", flush=True)
+            return math.nan
         return (time.perf_counter() - started) * 1000
+
+    for _ in range(2 * WORKERS * THREADS):
+        one(0)
 
     with ThreadPoolExecutor(clients) as pool:
         return list(pool.map(one, range(requests)))
@@ -311,7 +318,7 @@ def main() -> None:
 
     def row(what: str, ms: list[float], floors: dict[str, list[float]] | None = None) -> None:
         p50, p95, p99 = percentiles(ms)
-        figures = f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f} ms"
+        figures = f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f} ms, {sum(math.isnan(v) for v in ms)} errors"
         for source, floor in (floors or {}).items():
             f50, f95, f99 = percentiles(floor)
             figures += f"; SQL over {source} {f50:,.1f} / {f95:,.1f} / {f99:,.1f} ms, p95 ratio {p95 / f95:.2f}"
