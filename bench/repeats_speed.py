@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
-from bench.scale import scale_database
+from bench.scale import WORKDIR, scale_database
 from bot.audit import Actor
 from bot.db import Database
 from bot.render.repeats import PAGE_SIZE
@@ -44,7 +43,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
-    url = scale_database("postgres", args.occurrences, Path(".bench"), args.postgres_url, rebuild=False)
+    url = scale_database("postgres", args.occurrences, WORKDIR, args.postgres_url, rebuild=False)
     settings = load_settings({"DATABASE_URL": url.render_as_string(hide_password=False)}, dotenv_path=None)
     database = Database(settings.database_url)
     actor = Actor("bench", via="cli")

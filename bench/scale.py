@@ -58,6 +58,7 @@ from jobs.weekly_breaches import run_weekly_breaches
 SECRET = "benchmark-signing-secret"
 ADMIN = "U0BENCHADMIN"
 WORKERS, THREADS = 2, 4
+WORKDIR = Path(".bench")  # exports and SQLite files, kept between runs (git ignores it)
 FLOOR_RUNS = 50  # a scan of 10 million occurrences takes about a second: 50 give steady percentiles
 
 
@@ -300,7 +301,7 @@ def main() -> None:
     parser.add_argument("--occurrences", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="per command and number of clients")
     parser.add_argument("--channels", type=int, default=50)
-    parser.add_argument("--workdir", type=Path, default=Path(".bench"), help="exports and SQLite files")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR, help="exports and SQLite files")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rebuild", action="store_true", help="build the database again, timing the import")
     parser.add_argument(

@@ -124,49 +124,32 @@ def window_counts(
 
     Summed from `daily_counts` when it holds the days of `tz`; counted from `occurrences` otherwise (slowly,
     but right), which is also how the summary itself counts."""
-    strand_ids = None
-    if slugs is not None:
-        strand_ids = select(Strand.id).where(Strand.slug.in_(slugs)).scalar_subquery()
     if daily_counts_zone(session) == tz.key:
-        counted = _summed_from_days(windows, strand_ids)
+        strand_id, amount = DailyCount.strand_id, func.sum(DailyCount.occurrences)
+
+        def within(window: Window) -> list[ColumnElement[bool]]:
+            return [DailyCount.day >= window.start, DailyCount.day <= window.end]
     else:
         log.warning("daily_counts is not for %s; counting occurrences directly (run `strandbot db upgrade`)", tz.key)
-        counted = _counted_from_occurrences(windows, tz, strand_ids)
+        strand_id, amount = Occurrence.strand_id, func.count()
+
+        def within(window: Window) -> list[ColumnElement[bool]]:
+            start, end = window.utc_bounds(tz)
+            return [Occurrence.occurred_at >= start, Occurrence.occurred_at < end]
+
+    parts = []
+    for name, window in windows.items():
+        query = select(literal(name).label("window"), strand_id, amount.label("n")).where(*within(window))
+        if slugs is not None:
+            query = query.where(strand_id.in_(select(Strand.id).where(Strand.slug.in_(slugs))))
+        parts.append(query.group_by(strand_id))
+    counted = union_all(*parts).subquery()
     rows = session.execute(
         select(counted.c.window, Strand.slug, counted.c.n).join(Strand, Strand.id == counted.c.strand_id)
     ).all()
     frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
     table = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
     return table.reindex(columns=list(windows), fill_value=0).astype("int64")
-
-
-def _summed_from_days(windows: Mapping[str, Window], strand_ids):
-    parts = []
-    for name, window in windows.items():
-        query = (
-            select(literal(name).label("window"), DailyCount.strand_id, func.sum(DailyCount.occurrences).label("n"))
-            .where(DailyCount.day >= window.start, DailyCount.day <= window.end)
-            .group_by(DailyCount.strand_id)
-        )
-        if strand_ids is not None:
-            query = query.where(DailyCount.strand_id.in_(strand_ids))
-        parts.append(query)
-    return union_all(*parts).subquery()
-
-
-def _counted_from_occurrences(windows: Mapping[str, Window], tz: ZoneInfo, strand_ids):
-    parts = []
-    for name, window in windows.items():
-        start, end = window.utc_bounds(tz)
-        query = (
-            select(literal(name).label("window"), Occurrence.strand_id, func.count().label("n"))
-            .where(Occurrence.occurred_at >= start, Occurrence.occurred_at < end)
-            .group_by(Occurrence.strand_id)
-        )
-        if strand_ids is not None:
-            query = query.where(Occurrence.strand_id.in_(strand_ids))
-        parts.append(query)
-    return union_all(*parts).subquery()
 
 
 # --- The daily counts summary: changed in the same transaction as the occurrences it counts. ---
