@@ -38,6 +38,7 @@ from bot.errors import InvalidRequest, StrandbotError
 from bot.importer import import_file
 from bot.render.alerts import job_status_text
 from bot.render.blocks import message_as_text
+from bot.render.charts import render_chart
 from bot.render.repeats import (
     repeat_list_csv,
     repeat_list_json,
@@ -55,6 +56,7 @@ from bot.slack.answer import HOLDING_NOTE
 from bot.slack.app import Services, check_slack_connection, create_app
 from bot.slack.standin import SlackStandIn, signed_command
 from bot.slack.web import SlackWeb, retrying_client
+from bot.trends import CHART_KINDS, FORECAST_YEARS, ChartKind, ChartRequest, chart_view
 from jobs.scheduler import TICK_SECONDS, run_scheduler
 from jobs.weekly_breaches import JOB, Delivery, run_weekly_breaches
 
@@ -168,6 +170,40 @@ def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
     else:
         click.echo(f"As of {dashboard.as_of} (FY {dashboard.fy_label}; baseline FY {dashboard.baseline_label})\n")
         click.echo(dashboard_table(dashboard))
+
+
+@main.command()
+@click.argument("strand")
+@click.option("--kind", type=click.Choice(CHART_KINDS), default="trend", show_default=True)
+@click.option("--period", help="trend: 24m (default), 36m, 5y…; heatmap: 12m (default), 90d, 2024-10, last-month…")
+@click.option("--years", type=click.IntRange(*FORECAST_YEARS), help="forecast: years ahead (default: 2).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Data to this date (default: yesterday).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG file to write (default: STRAND-KIND-ASOF.png here).",
+)
+@click.pass_context
+def chart(
+    ctx: click.Context, strand: str, kind: ChartKind, period: str | None, years: int | None, as_of, out: Path | None
+) -> None:
+    """Draw STRAND's trend, day-and-hour heat map or forecast as a PNG, the image `/strand` sends to Slack."""
+    if period is not None and kind == "forecast":
+        raise InvalidRequest("--period is for trends and heat maps; a forecast takes --years.")
+    if years is not None and kind != "forecast":
+        raise InvalidRequest("--years is for --kind forecast; trends and heat maps take --period.")
+    option = f"years={years}" if years is not None else period and period_text(period)
+    settings = settings_from(ctx)
+    request = ChartRequest(kind, strand, option, as_of.date() if as_of else None)
+    drawn = render_chart(chart_view(Database(settings.database_url), settings, request))
+    out = out or Path(drawn.filename)
+    try:
+        out.write_bytes(drawn.png)
+    except OSError as error:
+        raise InvalidRequest(f"Can't write {out}: {error.strerror or error}.") from None
+    click.echo(f"Wrote {out} ({len(drawn.png) / 1024:,.0f} kB): {drawn.title}")
+    for line in drawn.summary:
+        click.echo(f"  {line}")
 
 
 @main.command()

@@ -13,6 +13,7 @@ from bot.errors import InvalidRequest
 from bot.periods import MONTH_NAMES, is_period_text, iso_date
 from bot.repeat_contact import RepeatRequest
 from bot.settings import SLACK_USER_ID
+from bot.trends import ChartKind, ChartRequest
 
 # Longer than any strand name plus a date; anything beyond is a paste gone wrong.
 MAX_COMMAND_LENGTH = 200
@@ -20,15 +21,25 @@ ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 OTHER_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 
 
+# What people type for each chart; `heat map` is two words.
+CHART_WORDS: dict[str, ChartKind] = {
+    "trend": "trend", "trends": "trend", "chart": "trend",
+    "heatmap": "heatmap", "heat-map": "heatmap",
+    "forecast": "forecast", "forecasts": "forecast", "projection": "forecast",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class StrandCommand:
-    action: Literal["help", "all", "list", "strand"]
+    action: Literal["help", "all", "list", "strand", "chart"]
     strand: str | None = None
     as_of: date | None = None
+    chart: ChartRequest | None = None
 
 
 def parse_strand_command(text: str | None) -> StrandCommand:
-    """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `help` or nothing."""
+    """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `help` or nothing;
+    or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too."""
     text = (text or "").strip()
     if len(text) > MAX_COMMAND_LENGTH:
         raise InvalidRequest(
@@ -46,8 +57,17 @@ def parse_strand_command(text: str | None) -> StrandCommand:
         as_of = iso_date(words.pop())
         if [w.lower() for w in words[-2:]] == ["as", "of"]:
             del words[-2:]
+    kind, option = _take_chart(words)
     rest = " ".join(words)
     keyword = rest.lower()
+    if kind is not None:
+        if keyword in ("", "all", "list", "help"):
+            raise InvalidRequest(
+                f"Charts are drawn for one strand at a time; say which, e.g. `/strand hate-crime {kind}`."
+            )
+        if kind == "heatmap" and option:
+            option = period_text(option)  # `October 2024` as `2024-10`
+        return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of))
     if keyword in ("help", "?", "-h", "--help"):
         return StrandCommand("help")
     if keyword == "list":
@@ -55,6 +75,21 @@ def parse_strand_command(text: str | None) -> StrandCommand:
     if keyword in ("", "all"):
         return StrandCommand("all", as_of=as_of)
     return StrandCommand("strand", strand=rest, as_of=as_of)
+
+
+def _take_chart(words: list[str]) -> tuple[ChartKind | None, str | None]:
+    """Pop a chart and what follows it off the end of `words`: `trend`, `trend 36m`, `heat map October 2024`."""
+    lowered = [w.lower() for w in words]
+    for at in range(len(words) - 1, max(len(words) - 5, -1), -1):  # a kind, then at most two words
+        if lowered[at : at + 2] == ["heat", "map"]:
+            kind, option = CHART_WORDS["heatmap"], words[at + 2 :]
+        elif lowered[at] in CHART_WORDS:
+            kind, option = CHART_WORDS[lowered[at]], words[at + 1 :]
+        else:
+            continue
+        del words[at:]
+        return kind, " ".join(option) or None
+    return None, None
 
 
 # `/repeats`: a strand, a period, options as key=value, and a reason at the end.

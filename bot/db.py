@@ -49,11 +49,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # The local date of a stored UTC time, for the daily counts summary: PostgreSQL has AT TIME ZONE,
     # SQLite has no time zones.
     dbapi_connection.create_function("local_date", 2, _local_date, deterministic=True)
+    dbapi_connection.create_function("local_hour_of_week", 2, _local_hour_of_week, deterministic=True)
+
+
+def _local_time(stored: str, zone: str) -> datetime:
+    moment = datetime.fromisoformat(stored)  # strandbot stores naive UTC; another writer may add an offset
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone))
 
 
 def _local_date(stored: str, zone: str) -> str:
-    moment = datetime.fromisoformat(stored)  # strandbot stores naive UTC; another writer may add an offset
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone)).date().isoformat()
+    return _local_time(stored, zone).date().isoformat()
+
+
+def _local_hour_of_week(stored: str, zone: str) -> int:
+    """0 for Monday 00:00-00:59 local time, up to 167 for Sunday 23:00-23:59."""
+    local = _local_time(stored, zone)
+    return local.weekday() * 24 + local.hour
 
 
 class Database:

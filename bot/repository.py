@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -191,23 +191,84 @@ def daily_counts_zone(session: Session) -> str:
     return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1)) or ""
 
 
-def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
+def _local_day(session: Session, tz: ZoneInfo) -> ColumnElement:
+    """An occurrence's local date in the database's own time zone rules (the summary's days are these)."""
     if session.connection().dialect.name == "postgresql":
-        local_day = cast(func.timezone(tz.key, Occurrence.occurred_at), Date)
-    else:
-        local_day = func.local_date(Occurrence.occurred_at, tz.key, type_=Date)  # registered by bot.db
+        return cast(func.timezone(tz.key, Occurrence.occurred_at), Date)
+    return func.local_date(Occurrence.occurred_at, tz.key, type_=Date)  # registered by bot.db
+
+
+def _on_local_days(query, local_day: ColumnElement, days: Window, tz: ZoneInfo):
+    """`query` limited to occurrences on `days`, by the database's local day.
+
+    Python's and the database's time zone rules may be releases apart: look a day either side of the
+    window's UTC bounds (so the index narrows the scan) and let the database's local day decide."""
+    start, end = days.utc_bounds(tz)
+    return query.where(
+        Occurrence.occurred_at >= start - timedelta(days=1),
+        Occurrence.occurred_at < end + timedelta(days=1),
+        local_day >= days.start,
+        local_day <= days.end,
+    )
+
+
+def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
+    local_day = _local_day(session, tz)
     counted = select(Occurrence.strand_id, local_day, func.count()).group_by(Occurrence.strand_id, local_day)
     if days is not None:
-        start, end = days.utc_bounds(tz)
-        # Python's and the database's time zone rules may be releases apart: look a day either side and
-        # let the database's own local day, the one stored, decide.
-        counted = counted.where(
-            Occurrence.occurred_at >= start - timedelta(days=1),
-            Occurrence.occurred_at < end + timedelta(days=1),
-            local_day >= days.start,
-            local_day <= days.end,
-        )
+        counted = _on_local_days(counted, local_day, days, tz)
     session.execute(insert(DailyCount).from_select(["strand_id", "day", "occurrences"], counted))
+
+
+# --- Series for charts and forecasts: one strand family's counts, summed in the database. ---
+
+
+def _family_ids(slugs: Sequence[str]):
+    return select(Strand.id).where(Strand.slug.in_(slugs))
+
+
+def daily_totals(session: Session, days: Window, tz: ZoneInfo, slugs: Sequence[str]) -> pd.Series:
+    """Occurrences of the strands `slugs` together on each local day of `days` that had any, by date.
+
+    From the daily counts summary when it holds `tz`'s days, else counted from occurrences the same way."""
+    if daily_counts_zone(session) == tz.key:
+        day, amount = DailyCount.day, func.sum(DailyCount.occurrences)
+        query = select(day, amount).where(
+            DailyCount.day >= days.start, DailyCount.day <= days.end, DailyCount.strand_id.in_(_family_ids(slugs))
+        )
+    else:
+        day = _local_day(session, tz)
+        query = _on_local_days(select(day, func.count()), day, days, tz)
+        query = query.where(Occurrence.strand_id.in_(_family_ids(slugs)))
+    rows = session.execute(query.group_by(day)).all()
+    return pd.Series({row[0]: int(row[1]) for row in rows}, dtype="int64")
+
+
+def first_occurrence_day(session: Session, tz: ZoneInfo) -> date | None:
+    """The local date of the earliest occurrence held (of any strand): where the data begins."""
+    earliest = session.scalar(select(func.min(Occurrence.occurred_at)))
+    return None if earliest is None else earliest.astimezone(tz).date()
+
+
+def hour_of_week_counts(session: Session, days: Window, tz: ZoneInfo, slugs: Sequence[str]) -> pd.Series:
+    """Occurrences of the strands `slugs` in `days` by local hour of the week: 0 is Monday 00:00-00:59,
+    167 Sunday 23:00-23:59. Hours without any are left out."""
+    if session.connection().dialect.name == "postgresql":
+        local = func.timezone(tz.key, Occurrence.occurred_at)
+        hour = (func.extract("isodow", local) - 1) * 24 + func.extract("hour", local)
+    else:
+        hour = func.local_hour_of_week(Occurrence.occurred_at, tz.key, type_=Integer)  # registered by bot.db
+    start, end = days.utc_bounds(tz)
+    query = (
+        select(hour, func.count())
+        .where(
+            Occurrence.occurred_at >= start,
+            Occurrence.occurred_at < end,
+            Occurrence.strand_id.in_(_family_ids(slugs)),
+        )
+        .group_by(hour)
+    )
+    return pd.Series({int(row[0]): int(row[1]) for row in session.execute(query)}, dtype="int64")
 
 
 def strand_id_map(session: Session) -> dict[str, int]:

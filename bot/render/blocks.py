@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -14,7 +16,9 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.catalogue import Catalogue
@@ -22,8 +26,17 @@ from bot.dashboard import StrandReport
 from bot.periods import Window
 from bot.render.text import ARROWS, RAG_LEGEND, compact_table, pct_text, short_date, signed
 from bot.stats import Comparison, Dashboard
+from bot.trends import CHART_KINDS, ChartKind, ChartRequest
+
+if TYPE_CHECKING:
+    from bot.render.charts import Chart
 
 SHARE_ACTION_ID = "share_strand"
+SHARE_CHART_ACTION_ID = "share_chart"
+OPEN_STRAND_ACTION_ID = "open_strand"
+CHART_ACTION_IDS: dict[ChartKind, str] = {kind: f"chart_{kind}" for kind in CHART_KINDS}
+CHART_BUTTON_TEXT: dict[ChartKind, str] = {"trend": "Trend", "heatmap": "Heat map", "forecast": "Forecast"}
+MAX_SELECT_OPTIONS = 100  # Slack's limit for a select menu
 RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": ":large_green_circle:"}
 # Slack allows 3,000 characters in a section's text (leave room for the code fences) and 50 blocks.
 SECTION_TEXT_LIMIT = 2900
@@ -97,11 +110,22 @@ def code_sections(lines: list[str]) -> list[SectionBlock]:
     return [SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(c) + "```")) for c in sections]
 
 
-def share_button(slug: str, report: StrandReport) -> ActionsBlock:
-    value = json.dumps({"strand": slug, "as_of": report.dashboard.as_of.isoformat()})
-    return ActionsBlock(
-        elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION_ID, value=value, style="primary")]
-    )
+def chart_buttons(slug: str, as_of: date, leave_out: ChartKind | None = None) -> list[ButtonElement]:
+    """A button for each chart of the strand (but `leave_out`), drawn for the same as-of date."""
+    value = json.dumps({"strand": slug, "as_of": as_of.isoformat()})
+    return [
+        ButtonElement(text=CHART_BUTTON_TEXT[kind], action_id=CHART_ACTION_IDS[kind], value=value)
+        for kind in CHART_KINDS
+        if kind != leave_out
+    ]
+
+
+def strand_actions(slug: str, report: StrandReport, shareable: bool) -> ActionsBlock:
+    """Share (on the private answer only) and the strand's charts."""
+    as_of = report.dashboard.as_of
+    share = json.dumps({"strand": slug, "as_of": as_of.isoformat()})
+    buttons = [ButtonElement(text="Share in channel", action_id=SHARE_ACTION_ID, value=share, style="primary")]
+    return ActionsBlock(elements=(buttons if shareable else []) + chart_buttons(slug, as_of))
 
 
 def strand_message(report: StrandReport, shared_by: str | None = None) -> Message:
@@ -136,8 +160,7 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
         blocks += code_sections(compact_table(dashboard, report.sub_strands))
     footer = RAG_LEGEND if shared_by is None else f"Shared by <@{shared_by}> · {RAG_LEGEND}"
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    if shared_by is None:
-        blocks.append(share_button(strand.slug, report))
+    blocks.append(strand_actions(strand.slug, report, shareable=shared_by is None))
     text = (
         f"{strand.name} as of {dashboard.as_of.isoformat()}: {strand.fytd.current:,} "
         "this financial year to date, "
@@ -160,8 +183,41 @@ def dashboard_message(dashboard: Dashboard) -> Message:
         ),
         *code_sections(compact_table(dashboard)),
         ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · `/strand hate-crime` for one strand")]),
+        ActionsBlock(
+            elements=[
+                StaticSelectElement(
+                    placeholder="One strand, with its charts…",
+                    action_id=OPEN_STRAND_ACTION_ID,
+                    options=[
+                        Option(
+                            value=json.dumps({"strand": s.slug, "as_of": dashboard.as_of.isoformat()}), text=s.name[:75]
+                        )
+                        for s in dashboard.strands[:MAX_SELECT_OPTIONS]
+                    ],
+                )
+            ]
+        ),
     ]
     return Message(text=f"Vulnerability dashboard as of {dashboard.as_of.isoformat()}", blocks=as_blocks(*blocks))
+
+
+def chart_message(chart: Chart, request: ChartRequest, where: str, shareable: bool) -> Message:
+    """The private answer to a chart request (its strand a slug, its as-of date set): what the chart shows
+    in words, where the image is (`where`, mrkdwn), and buttons to share it and open the other charts."""
+    assert request.as_of is not None
+    summary = "\n".join(f"• {escape(line)}" for line in chart.summary)
+    share = json.dumps(
+        {"kind": request.kind, "strand": request.strand, "option": request.option, "as_of": request.as_of.isoformat()}
+    )
+    buttons = [ButtonElement(text="Share in channel", action_id=SHARE_CHART_ACTION_ID, value=share, style="primary")]
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=f"*{escape(chart.title)}*\n{summary}"[:SECTION_TEXT_LIMIT])),
+        ContextBlock(elements=[MarkdownTextObject(text=where)]),
+        ActionsBlock(
+            elements=(buttons if shareable else []) + chart_buttons(request.strand, request.as_of, request.kind)
+        ),
+    ]
+    return Message(text=f"{chart.title}: {chart.summary[0]}", blocks=as_blocks(*blocks))
 
 
 def catalogue_message(catalogue: Catalogue) -> Message:
@@ -198,6 +254,9 @@ HELP_TEXT = (
     "• `/strand hate-crime` — one strand and its sub-strands\n"
     "• `/strand domestic abuse 2025-03-31` — as of a date (default: yesterday)\n"
     "• `/strand` or `/strand all` — the whole dashboard\n"
+    "• `/strand hate-crime trend` — monthly counts as a chart (`24m`, `36m` or `5y`), with a forecast\n"
+    "• `/strand sexual offences heatmap` — by day of week and hour (`12m`, `90d` or a month)\n"
+    "• `/strand domestic abuse forecast years=3` — three methods, back-tested, with 95% ranges\n"
     "• `/strand list` — every strand and the names it answers to\n"
     "• `/strand help` — this message\n"
     "Names match loosely: `DA`, `msht`, `Hate Crime` and `modern slavery & human trafficking` all work."

@@ -33,6 +33,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: dict
+    content: bytes = b""  # the raw bytes of a file upload (its body is empty)
 
     @property
     def api_method(self) -> str | None:
@@ -54,9 +55,13 @@ class SlackStandIn:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
-                body = stand_in._parse(raw, self.headers.get("Content-Type", ""))
-                stand_in._record(Received(self.path, dict(self.headers.items()), body))
+                raw = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # a file's bytes, as sent to the URL Slack handed out
+                    received = Received(self.path, dict(self.headers.items()), {}, raw)
+                else:
+                    body = stand_in._parse(raw.decode("utf-8"), self.headers.get("Content-Type", ""))
+                    received = Received(self.path, dict(self.headers.items()), body)
+                stand_in._record(received)
                 if failure := stand_in._next_failure(self.path, body):
                     status, headers = failure
                     data = json.dumps({"ok": False, "error": "ratelimited"}).encode() if status == 429 else b""
@@ -149,9 +154,18 @@ class SlackStandIn:
             return json.loads(raw or "{}")
         return {k: v[0] for k, v in parse_qs(raw).items()}
 
+    def uploaded(self) -> list[tuple[dict, bytes]]:
+        """Each file uploaded and shared (files_upload_v2): the files.completeUploadExternal call's form, with
+        the file's bytes."""
+        sent = {r.path.removeprefix("/upload/"): r.content for r in self.received if r.path.startswith("/upload/")}
+        return [
+            (call.body, sent.get(json.loads(call.body["files"])[0]["id"], b""))
+            for call in self.calls("files.completeUploadExternal")
+        ]
+
     def _reply(self, path: str, body: dict) -> dict | None:
-        if path.startswith("/response/"):
-            return None  # Slack answers response URLs with a plain "ok"
+        if path.startswith(("/response/", "/upload/")):
+            return None  # Slack answers response URLs and uploads with a plain "ok"
         method = path.removeprefix("/api/")
         if method == "auth.test":
             return {
@@ -175,6 +189,20 @@ class SlackStandIn:
                     "is_member": channel not in self.channels_without_bot,
                 },
             }
+        if method == "conversations.open":  # the direct-message conversation with each user
+            return {"ok": True, "channel": {"id": "D" + body.get("users", "").split(",")[0].removeprefix("U")}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.calls(method)):06d}"
+            return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            channel = body.get("channel_id")
+            if channel in self.channels_without_bot:
+                return {"ok": False, "error": "not_in_channel"}
+            files = [
+                {**f, "permalink": f"https://standin.slack.com/files/{BOT_USER_ID}/{f['id']}", "channels": [channel]}
+                for f in json.loads(body.get("files", "[]"))
+            ]
+            return {"ok": True, "files": files}
         if method == "chat.postMessage":
             if body.get("channel") in self.channels_without_bot:
                 return {"ok": False, "error": "not_in_channel"}

@@ -6,10 +6,11 @@ and 429 after waiting as long as Slack's Retry-After header says.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -21,6 +22,9 @@ from bot.alerts.configure import Channel
 from bot.errors import DeliveryFailed, InvalidRequest
 from bot.render.blocks import Message
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.render.charts import Chart
 
 # Three tries for a server error (0.5 s, then 1 s apart, with jitter); four for rate limiting.
 SERVER_ERROR_RETRIES = 2
@@ -66,16 +70,43 @@ class SlackWeb:
 
     def post(self, channel: str, message: Message) -> str:
         """Post into `channel`; Slack's timestamp of the message, or DeliveryFailed saying why not."""
+        response = self._call(
+            self.client.chat_postMessage,
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    def direct_conversation(self, user: str) -> str:
+        """The ID of strandbot's direct-message conversation with `user` (opened if need be)."""
+        return str(self._call(self.client.conversations_open, users=user)["channel"]["id"])
+
+    def upload(self, channel: str, chart: Chart, comment: str) -> str:
+        """Upload `chart` into `channel` with `comment` (files_upload_v2); the file's permalink."""
+        response = self._call(
+            self.client.files_upload_v2,
+            channel=channel,
+            file=chart.png,
+            filename=chart.filename,
+            title=chart.title,
+            alt_txt=chart.alt_text,
+            initial_comment=comment,
+        )
+        return str(response["file"].get("permalink", ""))
+
+    @staticmethod
+    def _call(method, **arguments):
+        """Call a Web API method; DeliveryFailed in a user's words if Slack refuses or can't be reached."""
         try:
-            response = self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False, unfurl_media=False
-            )
+            return method(**arguments)
         except SlackApiError as error:
             code = error.response.get("error") if isinstance(error.response.data, dict) else None
             raise DeliveryFailed(_explained(error), retryable=code not in PERMANENT) from None
-        except (URLError, OSError) as error:
+        except (SlackRequestError, URLError, OSError) as error:
             raise DeliveryFailed(f"could not reach Slack ({error})") from None
-        return str(response["ts"])
 
     def channel(self, channel_id: str) -> Channel:
         """The channel's name and whether strandbot is in it (InvalidRequest if Slack won't say)."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.slack.listeners.actions import repeats_page, share
+from bot.slack.listeners.actions import charts, repeats_page, share
 from bot.slack.listeners.commands import repeats, strand, strand_admin
 
 if TYPE_CHECKING:
@@ -19,3 +19,4 @@ def register_listeners(app: App, services: Services) -> None:
     strand_admin.register(app, services)
     share.register(app, services)
     repeats_page.register(app, services)
+    charts.register(app, services)

@@ -1,10 +1,11 @@
-"""`/strand`: one strand's statistics, the whole dashboard, the catalogue, or help."""
+"""`/strand`: one strand's statistics or charts, the whole dashboard, the catalogue, or help."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.commands import parse_strand_command
 from bot.dashboard import full_dashboard, strand_catalogue, strand_report
@@ -17,6 +18,8 @@ from bot.render.blocks import (
     strand_message,
 )
 from bot.slack.answer import answer_privately
+from bot.slack.charts import deliver_chart
+from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
@@ -24,12 +27,12 @@ if TYPE_CHECKING:
 
 def register(app: App, services: Services) -> None:
     @app.command("/strand")
-    def strand_command(ack: Ack, respond: Respond, command: dict) -> None:
-        answer_privately(ack, respond, services.executor, lambda: answer(services, command.get("text", "")))
+    def strand_command(ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
+        answer_privately(ack, respond, services.executor, lambda: answer(services, command, SlackWeb(client)))
 
 
-def answer(services: Services, text: str) -> Message:
-    request = parse_strand_command(text)
+def answer(services: Services, command: dict, web: SlackWeb) -> Message:
+    request = parse_strand_command(command.get("text", ""))
     settings, database = services.settings, services.database
     if request.action == "help":
         return notice_message(HELP_TEXT)
@@ -37,4 +40,7 @@ def answer(services: Services, text: str) -> Message:
         return catalogue_message(strand_catalogue(database))
     if request.action == "all":
         return dashboard_message(full_dashboard(database, settings, request.as_of))
+    if request.action == "chart":
+        assert request.chart is not None
+        return deliver_chart(services, web, request.chart, command["user_id"], command.get("channel_id"))
     return strand_message(strand_report(database, settings, request.strand, request.as_of))

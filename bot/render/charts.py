@@ -1,0 +1,355 @@
+"""Charts as PNG images, each with alt text and a few lines of summary for Slack and the terminal.
+
+Drawn with matplotlib's object API (a `Figure` per chart, never pyplot's global state), so charts can be
+drawn in worker threads. Colours come from the Okabe-Ito palette and cividis, both readable with any
+colour vision, and lines also differ in style so they can be told apart in grey.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass
+from datetime import date
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.dates import ConciseDateFormatter, MonthLocator
+from matplotlib.figure import Figure
+
+from bot.forecast import Forecast, MethodForecast, fy_in_progress_total
+from bot.periods import fy_label
+from bot.render.text import short_date
+from bot.stats import percent_change
+from bot.trends import ChartStrand, ChartView, ForecastView, HeatmapView, TrendView
+
+matplotlib.use("Agg")  # no display: images only
+
+OKABE_ITO = {
+    "black": "#000000",
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "grey": "#6E6E6E",
+}
+HEATMAP_COLOURS = "cividis"
+METHOD_STYLES = {
+    "five-year-trend": (OKABE_ITO["blue"], "--"),
+    "current-year-trend": (OKABE_ITO["green"], ":"),
+    "holt-winters": (OKABE_ITO["vermillion"], "-."),
+}
+DPI = 120
+ALT_TEXT_LIMIT = 1000  # Slack's limit for an image's alt text
+FORECAST_HISTORY_SHOWN = 36
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart: the PNG, its title, alt text for screen readers, and summary lines (plain text)."""
+
+    filename: str
+    title: str
+    png: bytes
+    alt_text: str
+    summary: tuple[str, ...]
+
+
+def render_chart(view: ChartView) -> Chart:
+    if isinstance(view, TrendView):
+        return trend_chart(view)
+    if isinstance(view, HeatmapView):
+        return heatmap_chart(view)
+    return forecast_chart(view)
+
+
+def number(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def month_label(month: pd.Period) -> str:
+    return f"{month:%b %Y}"
+
+
+def subtitle(strand: ChartStrand, as_of: date, time_zone: str) -> str:
+    parts = [f"As of {short_date(as_of)}", f"{time_zone} time"]
+    if strand.sub_strands:
+        parts.append("including " + ", ".join(strand.sub_strands))
+    return " · ".join(parts)
+
+
+def _figure(title: str, sub: str, size: tuple[float, float]) -> Figure:
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+    figure.suptitle(title + "\n", fontsize=14, fontweight="bold")
+    figure.text(0.5, 0.925, sub, ha="center", va="center", fontsize=9, color=OKABE_ITO["grey"])
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": "strandbot"})
+    return buffer.getvalue()
+
+
+def _note(axes, text: str) -> None:
+    """A message across the middle of the plot: no data, no forecast."""
+    axes.text(
+        0.5,
+        0.55,
+        "\n".join(textwrap.wrap(text, 70)),
+        transform=axes.transAxes,
+        ha="center",
+        va="center",
+        fontsize=11,
+        bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": OKABE_ITO["grey"]},
+    )
+
+
+def _fy_boundaries(axes, first: pd.Period, last: pd.Period, fy_start_month: int) -> None:
+    """A dotted line at the start of each financial year between `first` and `last`, labelled."""
+    top = axes.get_ylim()[1]
+    for month in pd.period_range(first + 1, last, freq="M"):
+        if month.month == fy_start_month:
+            at = month.start_time - pd.Timedelta(days=15)  # between the months' points
+            axes.axvline(at, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
+            axes.text(at, top, f" FY {fy_label(month.year, fy_start_month)}", va="top", fontsize=8, color="#444")
+
+
+def _date_axis(axes) -> None:
+    locator = MonthLocator(bymonth=(1, 4, 7, 10))
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.grid(axis="y", color="#DDDDDD")
+    axes.spines[["top", "right"]].set_visible(False)
+
+
+def _legend(figure: Figure, axes) -> None:
+    """Below the plot, where it can't hide a line."""
+    handles, labels = axes.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3), fontsize=8, frameon=False)
+
+
+def _projection_line(axes, history: pd.Series, method: MethodForecast, best: bool) -> None:
+    colour, style = METHOD_STYLES[method.key]
+    frame = method.frame
+    # Start the line at the last actual month so it reads as a continuation.
+    x = [history.index[-1].start_time, *frame.index.to_timestamp()]
+    label = method.label + (" (best in back-test)" if best else "")
+    axes.plot(x, [history.iloc[-1], *frame["expected"]], color=colour, linestyle=style, linewidth=2.4 if best else 1.6,
+              label=label)  # fmt: skip
+    axes.fill_between(
+        frame.index.to_timestamp(), frame["lower"], frame["upper"], color=colour, alpha=0.18 if best else 0.1,
+        linewidth=0, label=f"{method.label}: 95% prediction interval",
+    )  # fmt: skip
+
+
+# --- Trend ---
+
+
+def trend_chart(view: TrendView) -> Chart:
+    months, earlier = view.months, view.year_earlier
+    first, last = months.index[0], months.index[-1]
+    title = f"{view.strand.name}: occurrences a month, {month_label(first)} – {month_label(last)}"
+    figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
+    axes = figure.add_subplot()
+    x = months.index.to_timestamp()
+    axes.plot(x, months, color=OKABE_ITO["blue"], marker="o", markersize=4, linewidth=2.2, label="Occurrences")
+    axes.plot(x, earlier, color=OKABE_ITO["orange"], linestyle="--", linewidth=1.6, label="Same month a year earlier")
+    chosen = view.forecast.chosen
+    end = last
+    if chosen is not None and not np.isnan(months.iloc[-1]):
+        _projection_line(axes, months, chosen, best=True)
+        end = chosen.frame.index[-1]
+    peak = np.nanmax([months.max(), earlier.max(), *(chosen.frame["upper"] if chosen else [])] + [0])
+    axes.set_ylim(0, max(peak * 1.15, 5))
+    axes.set_ylabel("Occurrences a month")
+    axes.set_xlabel("Complete months only · dotted lines: start of each financial year")
+    _date_axis(axes)
+    _fy_boundaries(axes, first, end, view.fy_start_month)
+    if months.isna().all():
+        _note(axes, "No data for these months yet.")
+    elif months.sum() == 0:
+        _note(axes, f"No {view.strand.name} occurrences in these months.")
+    _legend(figure, axes)
+    summary = trend_summary(view)
+    return Chart(
+        f"{view.strand.slug}-trend-{view.as_of.isoformat()}.png",
+        title,
+        _png(figure),
+        _alt_text(f"Line chart. {title}. ", summary),
+        summary,
+    )
+
+
+def trend_summary(view: TrendView) -> tuple[str, ...]:
+    months, earlier = view.months.dropna(), view.year_earlier
+    if months.empty:
+        return ("No data for these months yet.",)
+    last = months.index[-1]
+    lines = [f"{month_label(last)}: {number(months.iloc[-1])}{_against(months.iloc[-1], earlier.get(last))}"]
+    if len(months) >= 12 and not earlier.iloc[-12:].isna().any():
+        now, before = months.iloc[-12:].sum(), earlier.iloc[-12:].sum()
+        lines.append(f"Last 12 months: {number(now)}{_against(now, before, 'the 12 before')}")
+    highest, lowest = months.idxmax(), months.idxmin()
+    lines.append(
+        f"Highest {month_label(highest)} ({number(months[highest])}), lowest {month_label(lowest)} "
+        f"({number(months[lowest])})"
+    )
+    lines.append(_forecast_line(view.forecast))
+    return tuple(lines)
+
+
+def _against(current: float, previous: float | None, name: str = "a year earlier") -> str:
+    if previous is None or np.isnan(previous):
+        return ""
+    change = percent_change(int(current), int(previous))
+    pct = "new" if change is None else f"{change:+d}%" if change else "0%"
+    return f" ({pct} on {number(previous)} {name})"
+
+
+def _forecast_line(projected: Forecast) -> str:
+    chosen = projected.chosen
+    if projected.not_enough:
+        return f"No forecast. {projected.not_enough}"
+    if chosen is None:
+        return f"No forecast drawn: the back-test could not run ({projected.backtest})."
+    frame = chosen.frame
+    return (
+        f"Forecast ({chosen.label}, best in back-test): {number(frame['expected'].iloc[:12].sum())} over the next "
+        f"12 months, {number(frame['expected'].iloc[0])} in {month_label(frame.index[0])} "
+        f"(95% range {number(frame['lower'].iloc[0])}–{number(frame['upper'].iloc[0])})"
+    )
+
+
+# --- Heat map ---
+
+
+def heatmap_chart(view: HeatmapView) -> Chart:
+    counts = view.counts
+    title = f"{view.strand.name}: occurrences by day and hour, {view.period.label}"
+    figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (12, 5.4))
+    axes = figure.add_subplot()
+    values = counts.to_numpy()
+    highest = max(int(values.max()), 1)
+    image = axes.imshow(values, cmap=HEATMAP_COLOURS, aspect="auto", vmin=0, vmax=highest)
+    axes.set_xticks(range(24), [f"{hour:02d}" for hour in range(24)])
+    axes.set_yticks(range(7), list(counts.index))
+    axes.set_xlabel(f"Hour of day, local time ({view.time_zone}): 00 is midnight to 00:59")
+    axes.set_ylabel("Day of week")
+    # White gaps between cells keep rows and columns easy to follow.
+    axes.set_xticks(np.arange(-0.5, 24), minor=True)
+    axes.set_yticks(np.arange(-0.5, 7), minor=True)
+    axes.grid(which="minor", color="white", linewidth=1.5)
+    axes.tick_params(which="minor", length=0)
+    small = 6.5 if highest >= 1000 else 7.5
+    for (row, column), value in np.ndenumerate(values):
+        # cividis runs dark blue to yellow: light text on the darker half, dark text on the lighter.
+        colour = "white" if value < 0.55 * highest else "black"
+        axes.text(column, row, _cell(value), ha="center", va="center", fontsize=small, color=colour)
+    figure.colorbar(image, ax=axes, label="Occurrences", fraction=0.03, pad=0.01)
+    if values.sum() == 0:
+        _note(axes, f"No {view.strand.name} occurrences in {view.period.label}.")
+    summary = heatmap_summary(view)
+    return Chart(
+        f"{view.strand.slug}-heatmap-{view.as_of.isoformat()}.png",
+        title,
+        _png(figure),
+        _alt_text(f"Heat map, days of the week by hours of the day. {title}. ", summary),
+        summary,
+    )
+
+
+def _cell(value: int) -> str:
+    return f"{value / 1000:.1f}k" if value >= 10_000 else str(value)
+
+
+def heatmap_summary(view: HeatmapView) -> tuple[str, ...]:
+    counts = view.counts
+    total = int(counts.to_numpy().sum())
+    lines = [f"{number(total)} occurrences in {view.period.label}"]
+    if view.data_from is not None:
+        lines.append(f"Data begins on {short_date(view.data_from)}, after the period starts")
+    if total == 0:
+        return tuple(lines)
+    stacked = counts.stack().sort_values(ascending=False, kind="stable")
+    busiest = ", ".join(
+        f"{day} {hour:02d}:00–{hour:02d}:59 ({number(n)})" for (day, hour), n in stacked.iloc[:3].items()
+    )
+    lines.append(f"Busiest hours: {busiest}")
+    by_day, by_hour = counts.sum(axis="columns"), counts.sum(axis="index")
+    lines.append(
+        f"Busiest day {by_day.idxmax()} ({number(by_day.max())}), quietest {by_day.idxmin()} ({number(by_day.min())}); "
+        f"busiest hour of the day {by_hour.idxmax():02d}:00 ({number(by_hour.max())})"
+    )
+    return tuple(lines)
+
+
+# --- Forecast ---
+
+
+def forecast_chart(view: ForecastView) -> Chart:
+    projected = view.forecast
+    history = projected.history.iloc[-FORECAST_HISTORY_SHOWN:]
+    years = f"{view.years} year{'s' * (view.years != 1)}"
+    title = f"{view.strand.name}: forecast for the next {years}"
+    figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
+    axes = figure.add_subplot()
+    peak = 5.0
+    if len(history):
+        axes.plot(history.index.to_timestamp(), history, color=OKABE_ITO["black"], marker="o", markersize=3,
+                  linewidth=1.8, label="Occurrences (complete months)")  # fmt: skip
+        peak = max(peak, float(history.max()))
+    for method in projected.available:
+        best = method.key == projected.best
+        _projection_line(axes, history, method, best)
+        if best or projected.best is None:
+            peak = max(peak, float(method.frame["upper"].max()))
+    # Scaled to the history and the best method: a wide interval of a worse method runs off the top.
+    axes.set_ylim(0, peak * 1.15)
+    axes.set_ylabel("Occurrences a month")
+    axes.set_xlabel("Shaded: 95% prediction interval, the range one month should fall in")
+    _date_axis(axes)
+    if len(history):
+        end = projected.available[0].frame.index[-1] if projected.available else history.index[-1]
+        _fy_boundaries(axes, history.index[0], end, view.fy_start_month)
+        _legend(figure, axes)
+    if projected.not_enough:
+        _note(axes, projected.not_enough)
+    summary = forecast_summary(view)
+    return Chart(
+        f"{view.strand.slug}-forecast-{view.as_of.isoformat()}.png",
+        title,
+        _png(figure),
+        _alt_text(f"Line chart of monthly occurrences and forecasts. {title}. ", summary),
+        summary,
+    )
+
+
+def forecast_summary(view: ForecastView) -> tuple[str, ...]:
+    projected = view.forecast
+    if projected.not_enough:
+        return (projected.not_enough,)
+    lines = []
+    for method in projected.methods:
+        if method.fit is None:
+            lines.append(f"{method.label}: no forecast ({method.unavailable})")
+            continue
+        frame = method.frame
+        end = frame.index[-1]
+        fy_start, fy_total = fy_in_progress_total(projected.history, frame, view.fy_start_month)
+        best = " ★ best in back-test" if method.key == projected.best else ""
+        error = "" if method.backtest_error is None else f"; back-test error {method.backtest_error:.1f} a month"
+        lines.append(
+            f"{method.label}{best}: {number(frame['expected'].iloc[-1])} in {month_label(end)} "
+            f"(95% range {number(frame['lower'].iloc[-1])}–{number(frame['upper'].iloc[-1])}); "
+            f"FY {fy_label(fy_start, view.fy_start_month)} projected {number(fy_total)}{error}; "
+            f"fitted to {method.fit.basis}"
+        )
+    lines.append(f"Back-test: {projected.backtest}")
+    return tuple(lines)
+
+
+def _alt_text(opening: str, summary: tuple[str, ...]) -> str:
+    text = opening + ". ".join(line.rstrip(".") for line in summary) + "."
+    return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"

@@ -1,0 +1,208 @@
+"""The chart service: one strand's monthly trend, its day-and-hour pattern and its forecast, from the
+database to small frozen results that `bot.render.charts` draws. No Slack, no drawing.
+
+A parent strand counts its sub-strands, as `/strand` does, and months are the force's local months.
+Only complete months are charted or forecast: the month in progress would look like a fall.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import pandas as pd
+
+from bot.catalogue import Catalogue, StrandDefinition
+from bot.dashboard import checked_as_of
+from bot.db import Database
+from bot.errors import InvalidRequest
+from bot.forecast import Forecast, forecast
+from bot.periods import ROLLING_TEXT, Period, Window, repeat_period
+from bot.repository import daily_totals, first_occurrence_day, hour_of_week_counts, load_catalogue
+from bot.settings import Settings
+
+ChartKind = Literal["trend", "heatmap", "forecast"]
+CHART_KINDS: tuple[ChartKind, ...] = ("trend", "heatmap", "forecast")
+DEFAULT_OPTION = {"trend": "24m", "heatmap": "12m", "forecast": "years=2"}
+SPAN = re.compile(r"^(\d{1,3})\s*(m|months?|y|years?)$")
+YEARS = re.compile(r"^(?:years?\s*=\s*)?(\d{1,2})\s*(?:y|years?)?$")
+TREND_MONTHS = (12, 120)
+FORECAST_YEARS = (1, 5)
+# Enough history for every method and its back-test: 60 months to fit, 24 to replay, a year to spare.
+FORECAST_HISTORY_MONTHS = 96
+TREND_FORECAST_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """A chart as asked for: `kind`, the strand as typed, the kind's option as typed (`36m`, `12m`,
+    `years=3`; None for the default) and the as-of date (None for yesterday)."""
+
+    kind: ChartKind
+    strand: str
+    option: str | None = None
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class ChartStrand:
+    slug: str
+    name: str
+    sub_strands: tuple[str, ...]  # names of the sub-strands counted in, if any
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """Monthly counts for `months` (NaN before the data begins), the same months a year earlier, and the
+    best back-tested forecast of the next 12 months."""
+
+    strand: ChartStrand
+    as_of: date
+    time_zone: str
+    fy_start_month: int
+    months: pd.Series
+    year_earlier: pd.Series
+    forecast: Forecast
+
+
+@dataclass(frozen=True)
+class HeatmapView:
+    """Occurrences by local day of week (rows, Monday first) and hour (columns 0-23) over `period`."""
+
+    strand: ChartStrand
+    as_of: date
+    time_zone: str
+    period: Period
+    counts: pd.DataFrame
+    data_from: date | None  # the first day of data, when the period starts before it
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    strand: ChartStrand
+    as_of: date
+    time_zone: str
+    fy_start_month: int
+    years: int
+    forecast: Forecast
+
+
+ChartView = TrendView | HeatmapView | ForecastView
+
+
+def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
+    """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
+    as_of = checked_as_of(settings, request.as_of)
+    if request.kind == "trend":
+        return _trend(database, settings, request, as_of)
+    if request.kind == "heatmap":
+        return _heatmap(database, settings, request, as_of)
+    return _forecast(database, settings, request, as_of)
+
+
+def last_complete_month(as_of: date) -> pd.Period:
+    month = pd.Period(as_of, freq="M")
+    return month if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1] else month - 1
+
+
+def trend_months(text: str | None) -> int:
+    """`24m`, `36 months`, `5y` as a number of months (12 to 120)."""
+    typed = (text or DEFAULT_OPTION["trend"]).strip().lower()
+    found = SPAN.match(typed)
+    months = None if found is None else int(found.group(1)) * (12 if found.group(2).startswith("y") else 1)
+    low, high = TREND_MONTHS
+    if months is None or not low <= months <= high:
+        raise InvalidRequest(
+            f"“{typed}” is not a span for a trend; give months or years from {low}m to {high // 12}y, "
+            "e.g. `24m`, `36m` or `5y`."
+        )
+    return months
+
+
+def forecast_years(text: str | None) -> int:
+    """`years=3`, `3y` or `3` as a number of years (1 to 5)."""
+    typed = (text or DEFAULT_OPTION["forecast"]).strip().lower()
+    found = YEARS.match(typed)
+    low, high = FORECAST_YEARS
+    if found is None or not low <= int(found.group(1)) <= high:
+        raise InvalidRequest(
+            f"“{typed}” is not a forecast length; give `years=N` with N from {low} to {high}, e.g. `years=3`."
+        )
+    return int(found.group(1))
+
+
+def _strand_and_history(
+    database: Database, settings: Settings, strand_text: str, first: pd.Period, last: pd.Period
+) -> tuple[ChartStrand, pd.Series, date | None]:
+    """The strand asked for, its family's counts for each month `first` to `last` (NaN for months before
+    the data begins), and the first day of data."""
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        definition: StrandDefinition = catalogue.resolve(strand_text)
+        family = catalogue.descendants(definition.slug)
+        window = Window(first.start_time.date(), last.end_time.date())
+        days = daily_totals(session, window, settings.timezone, family)
+        data_from = first_occurrence_day(session, settings.timezone)
+    strand = _chart_strand(catalogue, definition, family)
+    months = pd.period_range(first, last, freq="M")
+    by_month = days.groupby(pd.PeriodIndex(pd.to_datetime(days.index), freq="M")).sum() if len(days) else days
+    counts = by_month.reindex(months, fill_value=0).astype("float64")
+    # Months before the data begins (or only partly covered by it) are unknown, not zero.
+    counts[months < _first_complete_month(data_from)] = float("nan")
+    return strand, counts, data_from
+
+
+def _chart_strand(catalogue: Catalogue, definition: StrandDefinition, family: list[str]) -> ChartStrand:
+    return ChartStrand(
+        definition.slug, definition.name, tuple(catalogue.get(s).name for s in family if s != definition.slug)
+    )
+
+
+def _first_complete_month(data_from: date | None) -> pd.Period:
+    if data_from is None:
+        return pd.Period(datetime.max.date(), freq="M")
+    month = pd.Period(data_from, freq="M")
+    return month if data_from.day == 1 else month + 1
+
+
+def _trend(database: Database, settings: Settings, request: ChartRequest, as_of: date) -> TrendView:
+    shown = trend_months(request.option)
+    last = last_complete_month(as_of)
+    fetched = max(shown + 12, FORECAST_HISTORY_MONTHS)
+    strand, counts, _ = _strand_and_history(database, settings, request.strand, last - (fetched - 1), last)
+    months = counts.iloc[-shown:]
+    year_earlier = counts.shift(12).iloc[-shown:]
+    projected = forecast(counts.dropna(), settings.fy_start_month, TREND_FORECAST_MONTHS)
+    tz = settings.timezone.key
+    return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected)
+
+
+def _forecast(database: Database, settings: Settings, request: ChartRequest, as_of: date) -> ForecastView:
+    years = forecast_years(request.option)
+    last = last_complete_month(as_of)
+    first = last - (FORECAST_HISTORY_MONTHS - 1)
+    strand, counts, _ = _strand_and_history(database, settings, request.strand, first, last)
+    projected = forecast(counts.dropna(), settings.fy_start_month, 12 * years)
+    return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected)
+
+
+def _heatmap(database: Database, settings: Settings, request: ChartRequest, as_of: date) -> HeatmapView:
+    text = request.option or DEFAULT_OPTION["heatmap"]
+    # Seen from the day after the as-of date (today, by default): a rolling window (`12m`, `90d`) ends on
+    # the as-of date, and `last-month` or `oct` mean the same months whenever a shared chart is redrawn.
+    rolling = bool(ROLLING_TEXT.match(text.strip().lower()))
+    period = repeat_period(text, as_of + timedelta(days=1), as_of if rolling else None)
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        definition = catalogue.resolve(request.strand)
+        family = catalogue.descendants(definition.slug)
+        by_hour = hour_of_week_counts(session, period.window, settings.timezone, family)
+        data_from = first_occurrence_day(session, settings.timezone)
+    grid = by_hour.reindex(range(7 * 24), fill_value=0).to_numpy().reshape(7, 24)
+    counts = pd.DataFrame(grid, index=list(calendar.day_name), columns=range(24))
+    strand = _chart_strand(catalogue, definition, family)
+    starts_before_data = data_from is not None and data_from > period.window.start
+    return HeatmapView(strand, as_of, settings.timezone.key, period, counts, data_from if starts_before_data else None)

@@ -1,0 +1,116 @@
+"""Forecasts against numbers worked out by hand, and the back-test's choice on series whose right method
+is known: a straight line (a trend), and a pure seasonal pattern (Holt-Winters)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bot.forecast import forecast, fy_in_progress_total, fy_trend
+
+APRIL = 4
+
+
+def monthly(values, last: str = "2026-10") -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=float), index=pd.period_range(end=last, periods=len(values), freq="M"))
+
+
+STRAIGHT_LINE = monthly(100 + 2 * np.arange(72))  # 100, 102, … 242 in Oct 2026
+PATTERN = [40, 42, 45, 50, 55, 60, 58, 54, 50, 46, 43, 41]  # November to October
+SEASONAL = monthly(np.tile(PATTERN, 6))
+
+
+@pytest.mark.parametrize("method", ["five-year-trend", "current-year-trend"])
+def test_a_straight_line_is_continued_exactly_by_both_trends(method):
+    projected = forecast(STRAIGHT_LINE, APRIL, 24).method(method).frame
+    assert projected.index[0] == pd.Period("2026-11", freq="M")
+    assert projected["expected"].tolist() == pytest.approx([244 + 2 * k for k in range(24)], abs=1e-6)
+    # A perfect fit leaves no doubt: the prediction interval closes on the line.
+    assert (projected["upper"] - projected["lower"]).max() == pytest.approx(0, abs=1e-6)
+
+
+def test_the_back_test_picks_a_trend_for_a_straight_line():
+    projected = forecast(STRAIGHT_LINE, APRIL, 12)
+    assert projected.best == "five-year-trend"
+    assert projected.method("five-year-trend").backtest_error == pytest.approx(0, abs=1e-6)
+    assert projected.method("holt-winters").backtest_error > 0.1
+
+
+def test_holt_winters_repeats_a_pure_seasonal_pattern():
+    projected = forecast(SEASONAL, APRIL, 24).method("holt-winters").frame
+    assert projected["expected"].tolist() == pytest.approx(PATTERN * 2, abs=0.01)
+    assert (projected["upper"] - projected["lower"]).max() < 0.1
+
+
+def test_the_back_test_picks_holt_winters_for_a_pure_seasonal_pattern():
+    projected = forecast(SEASONAL, APRIL, 12)
+    assert projected.best == "holt-winters"
+    assert projected.method("holt-winters").backtest_error < 0.01
+    assert projected.method("five-year-trend").backtest_error > 3
+
+
+def test_the_five_year_trend_is_the_least_squares_line_through_the_last_60_months():
+    recent = SEASONAL.to_numpy()[-60:]
+    slope, intercept = np.polyfit(np.arange(60), recent, 1)
+    projected = forecast(SEASONAL, APRIL, 3).method("five-year-trend").frame
+    assert projected["expected"].tolist() == pytest.approx([intercept + slope * x for x in (60, 61, 62)])
+
+
+def test_the_current_year_trend_and_its_interval_match_the_textbook_formula():
+    # Apr-Jul: 10, 12, 11, 15. Slope 7/5 = 1.4, intercept 12 - 1.4 * 1.5 = 9.9, so August is 9.9 + 1.4 * 4 = 15.5.
+    # Residuals 0.1, 0.7, -1.7, 0.9: s² = 4.2 / 2 = 2.1; the standard error of a new month is
+    # sqrt(2.1 * (1 + 1/4 + 2.5² / 5)) = sqrt(5.25), and t(0.975, 2 df) = 4.302653.
+    fitted = fy_trend(monthly([10, 12, 11, 15], last="2026-07"), APRIL, 1)
+    august = fitted.frame.loc[pd.Period("2026-08", freq="M")]
+    half_width = 4.302653 * np.sqrt(5.25)
+    assert august["expected"] == pytest.approx(15.5)
+    assert (august["lower"], august["upper"]) == pytest.approx((15.5 - half_width, 15.5 + half_width), abs=1e-5)
+    assert fitted.basis == "Apr 2026 – Jul 2026 (4 months of FY 2026/27)"
+
+
+def test_the_current_year_trend_needs_three_months_of_the_year():
+    projected = forecast(monthly(100 + 2 * np.arange(62), last="2026-05"), APRIL, 12)
+    trend = projected.method("current-year-trend")
+    assert trend.fit is None
+    assert trend.unavailable == "FY 2026/27 has 2 complete months so far; a trend needs 3"
+    assert projected.method("five-year-trend").fit is not None
+
+
+def test_forecasts_are_never_negative():
+    falling = forecast(monthly(200 - 3 * np.arange(60)), APRIL, 60).method("five-year-trend").frame
+    assert falling["expected"].iloc[-1] == 0
+    assert (falling[["expected", "lower", "upper"]] >= 0).all().all()
+
+
+@pytest.mark.parametrize(
+    ("series", "reason"),
+    [
+        (monthly([0] * 40), "there were no occurrences in the last 24 months"),
+        (monthly([2, 3, 1, 2] * 10), "it averaged 2.0 a month over the last 24 months"),
+        (monthly([0, 0, 30, 40] * 10), "12 of the last 24 months had no occurrences"),
+        (monthly([]), "there is no complete month of data yet"),
+    ],
+)
+def test_too_little_data_gets_no_line_and_says_why(series, reason):
+    projected = forecast(series, APRIL, 12)
+    assert projected.not_enough.startswith("Not enough data to forecast")
+    assert reason in projected.not_enough
+    assert projected.available == ()
+    assert projected.best is None
+
+
+def test_a_short_series_is_forecast_only_by_the_methods_it_is_long_enough_for():
+    projected = forecast(monthly([20, 24, 22, 26, 25, 27, 30], last="2026-10"), APRIL, 12)
+    assert [m.key for m in projected.available] == ["current-year-trend"]
+    assert projected.method("holt-winters").unavailable == "7 months of data; seasons need two full years (24)"
+    assert projected.best is None  # nothing to back-test against: no method is called best
+    assert projected.backtest == "needs more than 24 months of data"
+
+
+def test_the_financial_year_in_progress_adds_its_complete_months_to_the_forecast_rest():
+    history = monthly([10] * 7, last="2026-10")  # April to October 2026
+    projected = forecast(monthly(100 + 2 * np.arange(72)), APRIL, 12).method("five-year-trend").frame
+    start, total = fy_in_progress_total(history, projected, APRIL)
+    assert start == 2026
+    assert total == pytest.approx(70 + sum(244 + 2 * k for k in range(5)))  # Nov 2026 to Mar 2027 forecast
