@@ -197,13 +197,17 @@ def chart(
     request = ChartRequest(kind, strand, option, as_of.date() if as_of else None)
     drawn = render_chart(chart_view(Database(settings.database_url), settings, request))
     out = out or Path(drawn.filename)
-    try:
-        out.write_bytes(drawn.png)
-    except OSError as error:
-        raise InvalidRequest(f"Can't write {out}: {error.strerror or error}.") from None
+    write_file(out, drawn.png)
     click.echo(f"Wrote {out} ({len(drawn.png) / 1024:,.0f} kB): {drawn.title}")
     for line in drawn.summary:
         click.echo(f"  {line}")
+
+
+def write_file(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise InvalidRequest(f"Can't write {path}: {error.strerror or error}.") from None
 
 
 @main.command()
@@ -236,6 +240,9 @@ def ask(ctx: click.Context, slash_command: str, user: str) -> None:
             click.echo(message_as_text(acknowledged))
             acknowledged = slack.wait_for(lambda r: r.path.startswith("/response/"), timeout=120).body
         click.echo(message_as_text(acknowledged))
+        for upload in slack.uploads():  # a chart: kept here, as Slack would keep it in the direct messages
+            write_file(Path(upload.filename), upload.content)
+            click.echo(f"(The image is saved as {upload.filename}.)")
 
 
 @main.command()

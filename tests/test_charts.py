@@ -77,7 +77,9 @@ def test_heatmap_takes_a_month(database, settings):
 def test_the_summary_and_the_occurrences_give_the_same_months(database, settings):
     store(
         database,
-        monthly_rows("hate-crime", {"2026-08": 3, "2026-09": 1}) + [("hate-crime", local("2026-10-31", "23:59"))],
+        # From 1 August, so August is a complete month of data; 23:59 on 31 October is still October.
+        monthly_rows("hate-crime", {"2026-08": 3, "2026-09": 1}, day=1)
+        + [("hate-crime", local("2026-10-31", "23:59"))],
     )
     with_summary = chart_view(database, settings, ChartRequest("trend", "hate-crime", "12m", AS_OF)).months
     with database.session() as session:  # as if the summary were for another zone: counted the slow way
@@ -169,3 +171,12 @@ def test_strandbot_chart_refuses_what_it_cannot_do_in_one_line(run, arguments, m
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_strandbot_ask_keeps_the_uploaded_chart_as_a_file(run, database, tmp_path):
+    store(database, monthly_rows("hate-crime", {"2026-09": 3, "2026-10": 4}))
+    result = run("ask", "/strand hate crime heatmap 2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert "Hate crime: occurrences by day and hour, 12 months to 20 Nov 2026" in result.output
+    assert "(The image is saved as hate-crime-heatmap-2026-11-20.png.)" in result.output
+    assert decoded((tmp_path / "hate-crime-heatmap-2026-11-20.png").read_bytes()).format == "PNG"

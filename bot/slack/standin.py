@@ -40,6 +40,18 @@ class Received:
         return self.path.removeprefix("/api/") if self.path.startswith("/api/") else None
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file as files_upload_v2 sent it: where it went, with what, and its bytes."""
+
+    file_id: str
+    filename: str
+    alt_text: str
+    channel: str
+    comment: str
+    content: bytes
+
+
 class SlackStandIn:
     """Start with `with SlackStandIn() as slack:`; every request it gets is kept in `slack.received`."""
 
@@ -57,11 +69,10 @@ class SlackStandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if self.path.startswith("/upload/"):  # a file's bytes, as sent to the URL Slack handed out
-                    received = Received(self.path, dict(self.headers.items()), {}, raw)
+                    body, content = {}, raw
                 else:
-                    body = stand_in._parse(raw.decode("utf-8"), self.headers.get("Content-Type", ""))
-                    received = Received(self.path, dict(self.headers.items()), body)
-                stand_in._record(received)
+                    body, content = stand_in._parse(raw.decode("utf-8"), self.headers.get("Content-Type", "")), b""
+                stand_in._record(Received(self.path, dict(self.headers.items()), body, content))
                 if failure := stand_in._next_failure(self.path, body):
                     status, headers = failure
                     data = json.dumps({"ok": False, "error": "ratelimited"}).encode() if status == 429 else b""
@@ -154,14 +165,35 @@ class SlackStandIn:
             return json.loads(raw or "{}")
         return {k: v[0] for k, v in parse_qs(raw).items()}
 
-    def uploaded(self) -> list[tuple[dict, bytes]]:
-        """Each file uploaded and shared (files_upload_v2): the files.completeUploadExternal call's form, with
-        the file's bytes."""
+    def uploads(self) -> list[Upload]:
+        """Every file uploaded with files_upload_v2 and shared, oldest first."""
+        asked = [call.body for call in self.calls("files.getUploadURLExternal")]
         sent = {r.path.removeprefix("/upload/"): r.content for r in self.received if r.path.startswith("/upload/")}
-        return [
-            (call.body, sent.get(json.loads(call.body["files"])[0]["id"], b""))
-            for call in self.calls("files.completeUploadExternal")
-        ]
+        uploads = []
+        for call in self.calls("files.completeUploadExternal"):
+            file_id = json.loads(call.body["files"])[0]["id"]
+            request = asked[int(file_id.removeprefix("F")) - 1]  # IDs count the getUploadURLExternal calls
+            uploads.append(
+                Upload(
+                    file_id,
+                    request["filename"],
+                    request.get("alt_txt", ""),
+                    call.body.get("channel_id", ""),
+                    call.body.get("initial_comment", ""),
+                    sent.get(file_id, b""),
+                )
+            )
+        return uploads
+
+    def wait_for_upload(self, filename: str, timeout: float = 30.0) -> Upload:
+        """The upload of `filename` once it is complete, waiting up to `timeout` seconds for it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if done := [u for u in self.uploads() if u.filename == filename]:
+                return done[-1]
+            with self._changed:
+                self._changed.wait(0.1)
+        raise TimeoutError(f"{filename} was not uploaded to the Slack stand-in within {timeout} s")
 
     def _reply(self, path: str, body: dict) -> dict | None:
         if path.startswith(("/response/", "/upload/")):
@@ -240,9 +272,15 @@ def signed_command(
 
 
 def signed_action(
-    signing_secret: str, action_id: str, value: str, user_id: str, response_url: str
+    signing_secret: str, action_id: str, value: str, user_id: str, response_url: str, menu: bool = False
 ) -> tuple[str, dict[str, str]]:
-    """A button press under an ephemeral message, as Slack sends it: the form body and its signed headers."""
+    """A button press (or, with `menu`, a choice from a select menu whose option's value is `value`) under an
+    ephemeral message, as Slack sends it: the form body and its signed headers."""
+    action = (
+        {"type": "static_select", "action_id": action_id, "selected_option": {"value": value}}
+        if menu
+        else {"type": "button", "action_id": action_id, "value": value}
+    )
     payload = {
         "type": "block_actions",
         "user": {"id": user_id, "team_id": TEAM_ID},
@@ -252,7 +290,7 @@ def signed_action(
         "channel": {"id": "C0STANDIN"},
         "response_url": response_url,
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+        "actions": [{**action, "block_id": "b", "action_ts": "1"}],
     }
     body = urlencode({"payload": json.dumps(payload)})
     return body, signed_headers(signing_secret, body)
@@ -367,6 +405,14 @@ class ServedApp:
     def press(self, slack: SlackStandIn, button: dict, user: str, response_url: str) -> tuple[int, dict | str]:
         """Press a button (a block element from an earlier answer), as Slack would when `user` clicks it."""
         body, headers = signed_action(self.signing_secret, button["action_id"], button["value"], user, response_url)
+        return self.post(body, headers)
+
+    def choose(
+        self, slack: SlackStandIn, menu: dict, option: int, user: str, response_url: str
+    ) -> tuple[int, dict | str]:
+        """Choose the `option`-th entry of a select menu (a block element from an earlier answer)."""
+        value = menu["options"][option]["value"]
+        body, headers = signed_action(self.signing_secret, menu["action_id"], value, user, response_url, menu=True)
         return self.post(body, headers)
 
     def log(self) -> str:
