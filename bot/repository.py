@@ -117,6 +117,11 @@ def save_catalogue(session: Session, definitions: list[StrandDefinition]) -> Cat
     return CatalogueChange(added, updated, kept)
 
 
+def _family_ids(slugs: Sequence[str]):
+    """The IDs of the strands `slugs`, as a subquery."""
+    return select(Strand.id).where(Strand.slug.in_(slugs))
+
+
 def window_counts(
     session: Session, windows: Mapping[str, Window], tz: ZoneInfo, slugs: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -141,7 +146,7 @@ def window_counts(
     for name, window in windows.items():
         query = select(literal(name).label("window"), strand_id, amount.label("n")).where(*within(window))
         if slugs is not None:
-            query = query.where(strand_id.in_(select(Strand.id).where(Strand.slug.in_(slugs))))
+            query = query.where(strand_id.in_(_family_ids(slugs)))
         parts.append(query.group_by(strand_id))
     counted = union_all(*parts).subquery()
     rows = session.execute(
@@ -221,10 +226,6 @@ def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
 
 
 # --- Series for charts and forecasts: one strand family's counts, summed in the database. ---
-
-
-def _family_ids(slugs: Sequence[str]):
-    return select(Strand.id).where(Strand.slug.in_(slugs))
 
 
 def daily_totals(session: Session, days: Window, tz: ZoneInfo, slugs: Sequence[str]) -> pd.Series:

@@ -123,7 +123,8 @@ def test_a_strand_with_no_occurrences_is_drawn_and_says_so(database, settings, k
     image = decoded(chart.png)
     assert image.format == "PNG" and image.width >= 1000
     (tmp_path / chart.filename).write_bytes(chart.png)  # kept with the test's files, to look at
-    assert chart.filename == f"fgm-{kind}-2026-11-20.png"
+    option = {"trend": "24m", "heatmap": "12m", "forecast": "2y"}[kind]
+    assert chart.filename == f"fgm-{kind}-{option}-2026-11-20.png"
     assert chart.title.startswith("FGM: ")
     expected = {
         "trend": "No forecast. Not enough data to forecast: there were no occurrences in the last 24 months.",
@@ -178,5 +179,5 @@ def test_strandbot_ask_keeps_the_uploaded_chart_as_a_file(run, database, tmp_pat
     result = run("ask", "/strand hate crime heatmap 2026-11-20")
     assert result.exit_code == 0, result.output
     assert "Hate crime: occurrences by day and hour, 12 months to 20 Nov 2026" in result.output
-    assert "(The image is saved as hate-crime-heatmap-2026-11-20.png.)" in result.output
-    assert decoded((tmp_path / "hate-crime-heatmap-2026-11-20.png").read_bytes()).format == "PNG"
+    assert "(The image is saved as hate-crime-heatmap-12m-2026-11-20.png.)" in result.output
+    assert decoded((tmp_path / "hate-crime-heatmap-12m-2026-11-20.png").read_bytes()).format == "PNG"

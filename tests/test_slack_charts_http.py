@@ -58,7 +58,7 @@ def png(content: bytes) -> Image.Image:
 
 def test_a_trend_is_uploaded_to_the_requesters_direct_messages_as_a_png(server, slack):
     answer = answered(server, slack, f"hate crime trend 36m {AS_OF}")
-    upload = slack.wait_for_upload(f"hate-crime-trend-{AS_OF}.png")
+    upload = slack.wait_for_upload(f"hate-crime-trend-36m-{AS_OF}.png")
     image = png(upload.content)
     assert image.format == "PNG" and image.size[0] >= 1000
     asked = next(c.body for c in slack.calls("files.getUploadURLExternal") if c.body["filename"] == upload.filename)
@@ -84,7 +84,7 @@ def test_every_strand_answer_has_buttons_that_open_its_charts(server, slack):
     name = uuid.uuid4().hex[:8]
     status, _ = server.press(slack, buttons["chart_heatmap"], OFFICER, slack.response_url(name))
     assert status == 200
-    upload = slack.wait_for_upload(f"hate-crime-heatmap-{AS_OF}.png")
+    upload = slack.wait_for_upload(f"hate-crime-heatmap-12m-{AS_OF}.png")
     assert png(upload.content).format == "PNG"
     assert upload.channel == DIRECT
     reply = slack.wait_for(lambda r: r.path == f"/response/{name}", timeout=30).body
@@ -94,7 +94,7 @@ def test_every_strand_answer_has_buttons_that_open_its_charts(server, slack):
 
 def test_sharing_a_chart_uploads_it_into_the_channel_for_everyone(server, slack):
     answer = answered(server, slack, f"hate crime forecast years=1 {AS_OF}")
-    assert slack.wait_for_upload(f"hate-crime-forecast-{AS_OF}.png").channel == DIRECT
+    assert slack.wait_for_upload(f"hate-crime-forecast-1y-{AS_OF}.png").channel == DIRECT
     assert "★ best in back-test" in all_text(answer)
     share = next(e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert share["action_id"] == "share_chart"

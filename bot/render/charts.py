@@ -15,8 +15,9 @@ from datetime import date
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.dates import ConciseDateFormatter, MonthLocator
+from matplotlib.dates import DateFormatter, MonthLocator
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.forecast import Forecast, MethodForecast, fy_in_progress_total
 from bot.periods import fy_label
@@ -111,15 +112,15 @@ def _fy_boundaries(axes, first: pd.Period, last: pd.Period, fy_start_month: int)
     top = axes.get_ylim()[1]
     for month in pd.period_range(first + 1, last, freq="M"):
         if month.month == fy_start_month:
-            at = month.start_time - pd.Timedelta(days=15)  # between the months' points
+            at = month.start_time
             axes.axvline(at, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
             axes.text(at, top, f" FY {fy_label(month.year, fy_start_month)}", va="top", fontsize=8, color="#444")
 
 
-def _date_axis(axes) -> None:
-    locator = MonthLocator(bymonth=(1, 4, 7, 10))
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+def _date_axis(axes, months: int) -> None:
+    """A tick every quarter (every April over more than four years), each with its month and year."""
+    axes.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10) if months <= 48 else (4,)))
+    axes.xaxis.set_major_formatter(DateFormatter("%b\n%Y"))
     axes.grid(axis="y", color="#DDDDDD")
     axes.spines[["top", "right"]].set_visible(False)
 
@@ -135,13 +136,14 @@ def _projection_line(axes, history: pd.Series, method: MethodForecast, best: boo
     frame = method.frame
     # Start the line at the last actual month so it reads as a continuation.
     x = [history.index[-1].start_time, *frame.index.to_timestamp()]
-    label = method.label + (" (best in back-test)" if best else "")
+    label = method.label + (" — best in back-test" if best else "")
     axes.plot(x, [history.iloc[-1], *frame["expected"]], color=colour, linestyle=style, linewidth=2.4 if best else 1.6,
               label=label)  # fmt: skip
-    axes.fill_between(
-        frame.index.to_timestamp(), frame["lower"], frame["upper"], color=colour, alpha=0.18 if best else 0.1,
-        linewidth=0, label=f"{method.label}: 95% prediction interval",
-    )  # fmt: skip
+    if best:  # one shaded range keeps the chart readable; every method's range is in the summary
+        axes.fill_between(
+            frame.index.to_timestamp(), frame["lower"], frame["upper"], color=colour, alpha=0.2, linewidth=0,
+            label=f"{method.label}: 95% prediction interval",
+        )  # fmt: skip
 
 
 # --- Trend ---
@@ -154,7 +156,8 @@ def trend_chart(view: TrendView) -> Chart:
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
     axes = figure.add_subplot()
     x = months.index.to_timestamp()
-    axes.plot(x, months, color=OKABE_ITO["blue"], marker="o", markersize=4, linewidth=2.2, label="Occurrences")
+    axes.plot(x, months, color=OKABE_ITO["blue"], marker="o", markersize=4, linewidth=2.2, label="Occurrences",
+              clip_on=False)  # fmt: skip
     axes.plot(x, earlier, color=OKABE_ITO["orange"], linestyle="--", linewidth=1.6, label="Same month a year earlier")
     chosen = view.forecast.chosen
     end = last
@@ -164,8 +167,9 @@ def trend_chart(view: TrendView) -> Chart:
     peak = np.nanmax([months.max(), earlier.max(), *(chosen.frame["upper"] if chosen else [])] + [0])
     axes.set_ylim(0, max(peak * 1.15, 5))
     axes.set_ylabel("Occurrences a month")
-    axes.set_xlabel("Complete months only · dotted lines: start of each financial year")
-    _date_axis(axes)
+    note = "" if chosen is not None else "\n" + "\n".join(textwrap.wrap(_forecast_line(view.forecast), 120))
+    axes.set_xlabel("Complete months only · dotted lines: start of each financial year" + note)
+    _date_axis(axes, len(months) + 12)
     _fy_boundaries(axes, first, end, view.fy_start_month)
     if months.isna().all():
         _note(axes, "No data for these months yet.")
@@ -174,7 +178,7 @@ def trend_chart(view: TrendView) -> Chart:
     _legend(figure, axes)
     summary = trend_summary(view)
     return Chart(
-        f"{view.strand.slug}-trend-{view.as_of.isoformat()}.png",
+        f"{view.strand.slug}-trend-{len(months)}m-{view.as_of.isoformat()}.png",
         title,
         _png(figure),
         _alt_text(f"Line chart. {title}. ", summary),
@@ -190,7 +194,7 @@ def trend_summary(view: TrendView) -> tuple[str, ...]:
     lines = [f"{month_label(last)}: {number(months.iloc[-1])}{_against(months.iloc[-1], earlier.get(last))}"]
     if len(months) >= 12 and not earlier.iloc[-12:].isna().any():
         now, before = months.iloc[-12:].sum(), earlier.iloc[-12:].sum()
-        lines.append(f"Last 12 months: {number(now)}{_against(now, before, 'the 12 before')}")
+        lines.append(f"Last 12 complete months: {number(now)}{_against(now, before, 'the 12 before')}")
     highest, lowest = months.idxmax(), months.idxmin()
     lines.append(
         f"Highest {month_label(highest)} ({number(months[highest])}), lowest {month_label(lowest)} "
@@ -247,12 +251,12 @@ def heatmap_chart(view: HeatmapView) -> Chart:
         # cividis runs dark blue to yellow: light text on the darker half, dark text on the lighter.
         colour = "white" if value < 0.55 * highest else "black"
         axes.text(column, row, _cell(value), ha="center", va="center", fontsize=small, color=colour)
-    figure.colorbar(image, ax=axes, label="Occurrences", fraction=0.03, pad=0.01)
+    figure.colorbar(image, ax=axes, label="Occurrences", fraction=0.03, pad=0.01, ticks=MaxNLocator(integer=True))
     if values.sum() == 0:
         _note(axes, f"No {view.strand.name} occurrences in {view.period.label}.")
     summary = heatmap_summary(view)
     return Chart(
-        f"{view.strand.slug}-heatmap-{view.as_of.isoformat()}.png",
+        f"{view.strand.slug}-heatmap-{view.period.text}-{view.as_of.isoformat()}.png",
         title,
         _png(figure),
         _alt_text(f"Heat map, days of the week by hours of the day. {title}. ", summary),
@@ -267,12 +271,13 @@ def _cell(value: int) -> str:
 def heatmap_summary(view: HeatmapView) -> tuple[str, ...]:
     counts = view.counts
     total = int(counts.to_numpy().sum())
-    lines = [f"{number(total)} occurrences in {view.period.label}"]
+    lines = [f"{number(total)} occurrence{'s' * (total != 1)} in {view.period.label}"]
     if view.data_from is not None:
         lines.append(f"Data begins on {short_date(view.data_from)}, after the period starts")
     if total == 0:
         return tuple(lines)
     stacked = counts.stack().sort_values(ascending=False, kind="stable")
+    stacked = stacked[stacked > 0]
     busiest = ", ".join(
         f"{day} {hour:02d}:00–{hour:02d}:59 ({number(n)})" for (day, hour), n in stacked.iloc[:3].items()
     )
@@ -291,8 +296,9 @@ def heatmap_summary(view: HeatmapView) -> tuple[str, ...]:
 def forecast_chart(view: ForecastView) -> Chart:
     projected = view.forecast
     history = projected.history.iloc[-FORECAST_HISTORY_SHOWN:]
-    years = f"{view.years} year{'s' * (view.years != 1)}"
-    title = f"{view.strand.name}: forecast for the next {years}"
+    last = projected.history.index[-1] if len(projected.history) else None
+    ahead = "" if last is None else f", {month_label(last + 1)} – {month_label(last + 12 * view.years)}"
+    title = f"{view.strand.name}: forecast{ahead}"
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
     axes = figure.add_subplot()
     peak = 5.0
@@ -303,13 +309,13 @@ def forecast_chart(view: ForecastView) -> Chart:
     for method in projected.available:
         best = method.key == projected.best
         _projection_line(axes, history, method, best)
-        if best or projected.best is None:
-            peak = max(peak, float(method.frame["upper"].max()))
-    # Scaled to the history and the best method: a wide interval of a worse method runs off the top.
+        peak = max(peak, float(method.frame["upper" if best else "expected"].max()))
     axes.set_ylim(0, peak * 1.15)
     axes.set_ylabel("Occurrences a month")
-    axes.set_xlabel("Shaded: 95% prediction interval, the range one month should fall in")
-    _date_axis(axes)
+    if projected.chosen is not None:
+        axes.set_xlabel(f"Shaded: the 95% prediction interval of the {projected.chosen.label.lower()}, the range one "
+                        "month should fall in; the others' are in the summary")  # fmt: skip
+    _date_axis(axes, len(history) + view.years * 12)
     if len(history):
         end = projected.available[0].frame.index[-1] if projected.available else history.index[-1]
         _fy_boundaries(axes, history.index[0], end, view.fy_start_month)
@@ -318,7 +324,7 @@ def forecast_chart(view: ForecastView) -> Chart:
         _note(axes, projected.not_enough)
     summary = forecast_summary(view)
     return Chart(
-        f"{view.strand.slug}-forecast-{view.as_of.isoformat()}.png",
+        f"{view.strand.slug}-forecast-{view.years}y-{view.as_of.isoformat()}.png",
         title,
         _png(figure),
         _alt_text(f"Line chart of monthly occurrences and forecasts. {title}. ", summary),
