@@ -57,8 +57,9 @@ def png(content: bytes) -> Image.Image:
 
 
 def test_a_trend_is_uploaded_to_the_requesters_direct_messages_as_a_png(server, slack):
+    before = len(slack.uploads())  # the stand-in serves both backends' runs
     answer = answered(server, slack, f"hate crime trend 36m {AS_OF}")
-    upload = slack.wait_for_upload(f"hate-crime-trend-36m-{AS_OF}.png")
+    upload = slack.wait_for_upload(f"hate-crime-trend-36m-{AS_OF}.png", since=before)
     image = png(upload.content)
     assert image.format == "PNG" and image.size[0] >= 1000
     asked = next(c.body for c in slack.calls("files.getUploadURLExternal") if c.body["filename"] == upload.filename)
@@ -81,10 +82,10 @@ def test_every_strand_answer_has_buttons_that_open_its_charts(server, slack):
     answer = answered(server, slack, f"hate-crime {AS_OF}")
     buttons = {e["action_id"]: e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]}
     assert list(buttons) == ["share_strand", "chart_trend", "chart_heatmap", "chart_forecast"]
-    name = uuid.uuid4().hex[:8]
+    name, before = uuid.uuid4().hex[:8], len(slack.uploads())
     status, _ = server.press(slack, buttons["chart_heatmap"], OFFICER, slack.response_url(name))
     assert status == 200
-    upload = slack.wait_for_upload(f"hate-crime-heatmap-12m-{AS_OF}.png")
+    upload = slack.wait_for_upload(f"hate-crime-heatmap-12m-{AS_OF}.png", since=before)
     assert png(upload.content).format == "PNG"
     assert upload.channel == DIRECT
     reply = slack.wait_for(lambda r: r.path == f"/response/{name}", timeout=30).body
@@ -93,8 +94,9 @@ def test_every_strand_answer_has_buttons_that_open_its_charts(server, slack):
 
 
 def test_sharing_a_chart_uploads_it_into_the_channel_for_everyone(server, slack):
+    before = len(slack.uploads())
     answer = answered(server, slack, f"hate crime forecast years=1 {AS_OF}")
-    assert slack.wait_for_upload(f"hate-crime-forecast-1y-{AS_OF}.png").channel == DIRECT
+    assert slack.wait_for_upload(f"hate-crime-forecast-1y-{AS_OF}.png", since=before).channel == DIRECT
     assert "★ best in back-test" in all_text(answer)
     share = next(e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert share["action_id"] == "share_chart"

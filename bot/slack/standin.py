@@ -166,7 +166,7 @@ class SlackStandIn:
         return {k: v[0] for k, v in parse_qs(raw).items()}
 
     def uploads(self) -> list[Upload]:
-        """Every file uploaded with files_upload_v2 and shared, oldest first."""
+        """Every file uploaded with files_upload_v2, oldest first (including any Slack refused to share)."""
         asked = [call.body for call in self.calls("files.getUploadURLExternal")]
         sent = {r.path.removeprefix("/upload/"): r.content for r in self.received if r.path.startswith("/upload/")}
         uploads = []
@@ -185,12 +185,12 @@ class SlackStandIn:
             )
         return uploads
 
-    def wait_for_upload(self, filename: str, timeout: float = 30.0) -> Upload:
-        """The upload of `filename` once it is complete, waiting up to `timeout` seconds for it."""
+    def wait_for_upload(self, filename: str, since: int = 0, timeout: float = 30.0) -> Upload:
+        """The first upload of `filename` after the first `since` uploads, waiting up to `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if done := [u for u in self.uploads() if u.filename == filename]:
-                return done[-1]
+            if done := [u for u in self.uploads()[since:] if u.filename == filename]:
+                return done[0]
             with self._changed:
                 self._changed.wait(0.1)
         raise TimeoutError(f"{filename} was not uploaded to the Slack stand-in within {timeout} s")
