@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
-from bot.catalogue import Catalogue, StrandDefinition
 from bot.dashboard import checked_as_of
 from bot.db import Database
 from bot.errors import InvalidRequest
@@ -136,29 +136,30 @@ def forecast_years(text: str | None) -> int:
 
 def _strand_and_history(
     database: Database, settings: Settings, strand_text: str, first: pd.Period, last: pd.Period
-) -> tuple[ChartStrand, pd.Series, date | None]:
-    """The strand asked for, its family's counts for each month `first` to `last` (NaN for months before
-    the data begins), and the first day of data."""
+) -> tuple[ChartStrand, pd.Series]:
+    """The strand asked for, and its family's counts for each month `first` to `last` (NaN for months
+    before the data begins)."""
     with database.session() as session:
-        catalogue = load_catalogue(session)
-        definition: StrandDefinition = catalogue.resolve(strand_text)
-        family = catalogue.descendants(definition.slug)
+        strand, family = _strand_family(session, strand_text)
         window = Window(first.start_time.date(), last.end_time.date())
         days = daily_totals(session, window, settings.timezone, family)
         data_from = first_occurrence_day(session, settings.timezone)
-    strand = _chart_strand(catalogue, definition, family)
     months = pd.period_range(first, last, freq="M")
     by_month = days.groupby(pd.PeriodIndex(pd.to_datetime(days.index), freq="M")).sum() if len(days) else days
     counts = by_month.reindex(months, fill_value=0).astype("float64")
     # Months before the data begins (or only partly covered by it) are unknown, not zero.
     counts[months < _first_complete_month(data_from)] = float("nan")
-    return strand, counts, data_from
+    return strand, counts
 
 
-def _chart_strand(catalogue: Catalogue, definition: StrandDefinition, family: list[str]) -> ChartStrand:
-    return ChartStrand(
-        definition.slug, definition.name, tuple(catalogue.get(s).name for s in family if s != definition.slug)
-    )
+def _strand_family(session: Session, strand_text: str) -> tuple[ChartStrand, list[str]]:
+    """The strand `strand_text` names (raises UnknownStrand…), and the slugs it counts: itself and its
+    sub-strands."""
+    catalogue = load_catalogue(session)
+    definition = catalogue.resolve(strand_text)
+    family = catalogue.descendants(definition.slug)
+    sub_strands = tuple(catalogue.get(slug).name for slug in family if slug != definition.slug)
+    return ChartStrand(definition.slug, definition.name, sub_strands), family
 
 
 def _first_complete_month(data_from: date | None) -> pd.Period:
@@ -172,7 +173,7 @@ def _trend(database: Database, settings: Settings, request: ChartRequest, as_of:
     shown = trend_months(request.option)
     last = last_complete_month(as_of)
     fetched = max(shown + 12, FORECAST_HISTORY_MONTHS)
-    strand, counts, _ = _strand_and_history(database, settings, request.strand, last - (fetched - 1), last)
+    strand, counts = _strand_and_history(database, settings, request.strand, last - (fetched - 1), last)
     months = counts.iloc[-shown:]
     year_earlier = counts.shift(12).iloc[-shown:]
     projected = forecast(counts.dropna(), settings.fy_start_month, TREND_FORECAST_MONTHS)
@@ -184,7 +185,7 @@ def _forecast(database: Database, settings: Settings, request: ChartRequest, as_
     years = forecast_years(request.option)
     last = last_complete_month(as_of)
     first = last - (FORECAST_HISTORY_MONTHS - 1)
-    strand, counts, _ = _strand_and_history(database, settings, request.strand, first, last)
+    strand, counts = _strand_and_history(database, settings, request.strand, first, last)
     projected = forecast(counts.dropna(), settings.fy_start_month, 12 * years)
     return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected)
 
@@ -196,13 +197,10 @@ def _heatmap(database: Database, settings: Settings, request: ChartRequest, as_o
     rolling = bool(ROLLING_TEXT.match(text.strip().lower()))
     period = repeat_period(text, as_of + timedelta(days=1), as_of if rolling else None)
     with database.session() as session:
-        catalogue = load_catalogue(session)
-        definition = catalogue.resolve(request.strand)
-        family = catalogue.descendants(definition.slug)
+        strand, family = _strand_family(session, request.strand)
         by_hour = hour_of_week_counts(session, period.window, settings.timezone, family)
         data_from = first_occurrence_day(session, settings.timezone)
     grid = by_hour.reindex(range(7 * 24), fill_value=0).to_numpy().reshape(7, 24)
     counts = pd.DataFrame(grid, index=list(calendar.day_name), columns=range(24))
-    strand = _chart_strand(catalogue, definition, family)
     starts_before_data = data_from is not None and data_from > period.window.start
     return HeatmapView(strand, as_of, settings.timezone.key, period, counts, data_from if starts_before_data else None)

@@ -87,10 +87,11 @@ def _figure(title: str, sub: str, size: tuple[float, float]) -> Figure:
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def _chart(filename: str, title: str, figure: Figure, picture: str, summary: tuple[str, ...]) -> Chart:
+    """The finished chart: the figure as PNG, and alt text saying what kind of `picture` it is and what it shows."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": "strandbot"})
-    return buffer.getvalue()
+    return Chart(filename, title, buffer.getvalue(), _alt_text(f"{picture}. {title}. ", summary), summary)
 
 
 def _note(axes, text: str) -> None:
@@ -176,14 +177,8 @@ def trend_chart(view: TrendView) -> Chart:
     elif months.sum() == 0:
         _note(axes, f"No {view.strand.name} occurrences in these months.")
     _legend(figure, axes)
-    summary = trend_summary(view)
-    return Chart(
-        f"{view.strand.slug}-trend-{len(months)}m-{view.as_of.isoformat()}.png",
-        title,
-        _png(figure),
-        _alt_text(f"Line chart. {title}. ", summary),
-        summary,
-    )
+    filename = f"{view.strand.slug}-trend-{len(months)}m-{view.as_of.isoformat()}.png"
+    return _chart(filename, title, figure, "Line chart", trend_summary(view))
 
 
 def trend_summary(view: TrendView) -> tuple[str, ...]:
@@ -254,14 +249,8 @@ def heatmap_chart(view: HeatmapView) -> Chart:
     figure.colorbar(image, ax=axes, label="Occurrences", fraction=0.03, pad=0.01, ticks=MaxNLocator(integer=True))
     if values.sum() == 0:
         _note(axes, f"No {view.strand.name} occurrences in {view.period.label}.")
-    summary = heatmap_summary(view)
-    return Chart(
-        f"{view.strand.slug}-heatmap-{view.period.text}-{view.as_of.isoformat()}.png",
-        title,
-        _png(figure),
-        _alt_text(f"Heat map, days of the week by hours of the day. {title}. ", summary),
-        summary,
-    )
+    filename = f"{view.strand.slug}-heatmap-{view.period.text}-{view.as_of.isoformat()}.png"
+    return _chart(filename, title, figure, "Heat map, days of the week by hours of the day", heatmap_summary(view))
 
 
 def _cell(value: int) -> str:
@@ -322,14 +311,8 @@ def forecast_chart(view: ForecastView) -> Chart:
         _legend(figure, axes)
     if projected.not_enough:
         _note(axes, projected.not_enough)
-    summary = forecast_summary(view)
-    return Chart(
-        f"{view.strand.slug}-forecast-{view.years}y-{view.as_of.isoformat()}.png",
-        title,
-        _png(figure),
-        _alt_text(f"Line chart of monthly occurrences and forecasts. {title}. ", summary),
-        summary,
-    )
+    filename = f"{view.strand.slug}-forecast-{view.years}y-{view.as_of.isoformat()}.png"
+    return _chart(filename, title, figure, "Line chart of monthly occurrences and forecasts", forecast_summary(view))
 
 
 def forecast_summary(view: ForecastView) -> tuple[str, ...]:
