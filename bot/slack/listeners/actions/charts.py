@@ -19,7 +19,7 @@ from bot.render.blocks import (
     Message,
     strand_message,
 )
-from bot.slack.answer import error_message, message_or_error
+from bot.slack.answer import action_actor, error_message, message_or_error
 from bot.slack.charts import deliver_chart, share_chart
 from bot.slack.web import SlackWeb
 from bot.trends import CHART_KINDS, ChartKind, ChartRequest
@@ -37,8 +37,9 @@ def register(app: App, services: Services) -> None:
     @app.action(SHARE_CHART_ACTION_ID)
     def share(ack: Ack, respond: Respond, body: dict, client: WebClient) -> None:
         ack()
+        presser = action_actor(body, services.operator)
         try:
-            share_chart(services, SlackWeb(client), _request(body, None), _user(body), _channel(body) or "")
+            share_chart(services, SlackWeb(client), _request(body, None), presser.user, presser.channel or "")
         except Exception as error:
             failure = error_message(error)
             respond(response_type="ephemeral", replace_original=False, text=failure.text, blocks=failure.blocks)
@@ -55,8 +56,9 @@ def register(app: App, services: Services) -> None:
 def _chart_button(services: Services, kind: ChartKind):
     def open_chart(ack: Ack, respond: Respond, body: dict, client: WebClient) -> None:
         ack()
+        presser = action_actor(body, services.operator)
         message = message_or_error(
-            lambda: deliver_chart(services, SlackWeb(client), _request(body, kind), _user(body), _channel(body))
+            lambda: deliver_chart(services, SlackWeb(client), _request(body, kind), presser.user, presser.channel)
         )
         respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
 
@@ -83,11 +85,3 @@ def _strand(services: Services, body: dict) -> Message:
     except (ValueError, KeyError, TypeError, IndexError):
         raise InvalidRequest(EXPIRED) from None
     return strand_message(strand_report(services.database, services.settings, strand, as_of))
-
-
-def _user(body: dict) -> str:
-    return (body.get("user") or {}).get("id", "")
-
-
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
