@@ -98,11 +98,11 @@ class Forecast:
         return None if self.best is None else self.method(self.best)
 
 
-def month_span(months: pd.PeriodIndex) -> str:
-    """'Nov 2021 – Oct 2026 (60 months)'."""
+def month_span(months: pd.PeriodIndex, of: str = "") -> str:
+    """'Nov 2021 – Oct 2026 (60 months)', or with `of`: '… (7 months of FY 2026/27)'."""
     first, last = months[0], months[-1]
     count = len(months)
-    return f"{first:%b %Y} – {last:%b %Y} ({count} month{'s' * (count != 1)}"
+    return f"{first:%b %Y} – {last:%b %Y} ({count} month{'s' * (count != 1)}{of})"
 
 
 def _line(values: np.ndarray, months: pd.PeriodIndex, horizon: int) -> pd.DataFrame:
@@ -139,7 +139,7 @@ def fy_trend(history: pd.Series, fy_start_month: int, horizon: int) -> Fit:
     if len(year) < FY_TREND_MIN_MONTHS:
         have = f"{len(year)} complete month{'s' * (len(year) != 1)}" if len(year) else "no complete month"
         raise NotEnoughData(f"FY {label} has {have} so far; a trend needs {FY_TREND_MIN_MONTHS}")
-    return Fit(_line(year.to_numpy(float), year.index, horizon), f"{month_span(year.index)} of FY {label})")
+    return Fit(_line(year.to_numpy(float), year.index, horizon), month_span(year.index, f" of FY {label}"))
 
 
 def five_year_trend(history: pd.Series, _fy_start_month: int, horizon: int) -> Fit:
@@ -147,7 +147,7 @@ def five_year_trend(history: pd.Series, _fy_start_month: int, horizon: int) -> F
     recent = history.iloc[-LONG_TREND_MONTHS:]
     if len(recent) < LONG_TREND_MIN_MONTHS:
         raise NotEnoughData(f"{len(recent)} months of data; a long-term trend needs {LONG_TREND_MIN_MONTHS}")
-    return Fit(_line(recent.to_numpy(float), recent.index, horizon), month_span(recent.index) + ")")
+    return Fit(_line(recent.to_numpy(float), recent.index, horizon), month_span(recent.index))
 
 
 def holt_winters(history: pd.Series, _fy_start_month: int, horizon: int) -> Fit:
@@ -177,7 +177,7 @@ def holt_winters(history: pd.Series, _fy_start_month: int, horizon: int) -> Fit:
         _frame(
             recent.index[-1], summary["mean"].to_numpy(), summary["pi_lower"].to_numpy(), summary["pi_upper"].to_numpy()
         ),
-        month_span(recent.index) + ")",
+        month_span(recent.index),
     )
 
 
