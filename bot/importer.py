@@ -46,6 +46,10 @@ EARLIEST_YEAR = 1900
 # UK day-first layouts tried, in order, when a date is not ISO 8601 and the mapping gives no format.
 DAY_FIRST_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y")
 HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# Records systems export free-text narratives far longer than the csv module's default 131,072-character
+# cell limit. A cell past this much larger one is not a narrative but a quote left open, swallowing rows.
+MAX_CELL_CHARACTERS = 16 * 1024 * 1024
+csv.field_size_limit(MAX_CELL_CHARACTERS)
 
 
 @dataclass(frozen=True)
@@ -75,10 +79,16 @@ class ImportSummary:
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
+        if self.committed:
+            counts = f"{self.inserted:,} occurrences inserted, {self.updated:,} updated, {self.unchanged:,} unchanged"
+        else:  # nothing was written: say what the load would have done, not what it did
+            counts = (
+                f"would insert {self.inserted:,} occurrences, update {self.updated:,}, "
+                f"leave {self.unchanged:,} unchanged"
+            )
         text = (
-            f"{self.rows_read:,} rows read: {self.inserted:,} occurrences inserted, {self.updated:,} updated, "
-            f"{self.unchanged:,} unchanged; {self.person_links:,} person and {self.location_links:,} location "
-            f"links; {self.rejected:,} rows rejected"
+            f"{self.rows_read:,} rows read: {counts}; {self.person_links:,} person and "
+            f"{self.location_links:,} location links; {self.rejected:,} rows rejected"
         )
         if self.rejects_file:
             text += f" (see {self.rejects_file})"
@@ -226,7 +236,7 @@ def read_chunks(
         lines: list[int] = []
         rows: list[list[str]] = []
         row_number = 1
-        for row in reader:
+        for row in _rows(reader, path):
             row_number += 1
             if not any(cell.strip() for cell in row):
                 continue
@@ -247,6 +257,21 @@ def read_chunks(
             yield lines, pd.DataFrame(rows, columns=[*facts.header, ""], dtype=object)
         if progress:
             progress(facts.size)
+
+
+def _rows(reader, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a cell too long to be real names the line where it started, not a traceback."""
+    while True:
+        starts_on = reader.line_num + 1
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidRequest(
+                f"{path}: a cell in the row starting on line {starts_on:,} runs past {MAX_CELL_CHARACTERS:,} "
+                f"characters ({error}); a quote is probably not closed there. Nothing was loaded."
+            ) from None
 
 
 class RowChecker:

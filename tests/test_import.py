@@ -155,9 +155,38 @@ def test_a_dry_run_writes_nothing(run, database, tmp_path):
     path = excel_csv(tmp_path / "dry.csv", [HEADER, "G1,2024-05-02,DA,,,,", "B1,not a date,DA,,,,"])
     result = run("import", str(path), "--dry-run")
     assert result.exit_code == 0
-    assert "1 occurrences inserted" in result.output and "Dry run: nothing was written" in result.output
+    assert "would insert 1 occurrences" in result.output and "Dry run: nothing was written" in result.output
+    assert "occurrences inserted" not in result.output  # nothing was
     assert table(database, Occurrence) == [] and table(database, ImportRecord) == []
     assert not (tmp_path / "dry.rejects.csv").exists()
+
+
+def test_a_narrative_longer_than_the_csv_modules_cell_limit_loads_with_the_rest(run, database, tmp_path):
+    narrative = "The caller described " + "a long account. " * 12_000  # ~190,000 characters, past csv's 131,072
+    path = tmp_path / "narrative.csv"
+    path.write_text(
+        f'occurrence_id,occurred_at,strand,narrative\nN1,2024-05-02,DA,"{narrative}"\nN2,2024-05-03,DA,short\n',
+        encoding="utf-8",
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "2 occurrences inserted" in result.output and "0 rows rejected" in result.output
+    assert set(occurrences(database)) == {"N1", "N2"}
+
+
+def test_a_quote_left_open_names_its_line_and_loads_nothing(run, database, tmp_path):
+    path = tmp_path / "open-quote.csv"
+    swallowed = "A3,2024-05-04,DA,swallowed by the open quote\n" * 400_000  # 17 MB, past any real narrative
+    path.write_text(
+        'occurrence_id,occurred_at,strand,category\nA1,2024-05-02,DA,fine\nA2,2024-05-03,DA,"never closed\n'
+        + swallowed,
+        encoding="utf-8",
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert "row starting on line 3" in result.output and "quote is probably not closed" in result.output
+    assert "Traceback" not in result.output
+    assert table(database, Occurrence) == []
 
 
 def test_local_times_across_the_clock_changes(run, database, tmp_path):
