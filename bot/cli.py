@@ -136,7 +136,13 @@ def upgrade_database(settings: Settings, revision: str = "head") -> None:
 
 
 @main.command()
-@click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option(
+    "--seed",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Random seed (0 or more): the same seed gives the same data.",
+)
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Last day of data (default: yesterday).")
 @click.option("--force", is_flag=True, help="Load even if the database holds other (real) occurrences.")
 @click.pass_context

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from alembic import command
@@ -27,8 +28,12 @@ log = logging.getLogger(__name__)
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 
 
-def make_engine(url: URL) -> Engine:
+def make_engine(url: URL, create: bool = False) -> Engine:
+    """An engine for `url`. A SQLite file is created only when `create` is set (migrations): anything else
+    that finds no file must say so, not leave an empty database behind in whatever folder it ran from."""
     if url.get_backend_name() == "sqlite":
+        if not create and url.database and url.database != ":memory:" and "uri" not in url.query:
+            url = url.set(database=f"file:{quote(url.database)}", query={**url.query, "mode": "rw", "uri": "true"})
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -85,7 +90,7 @@ class Database:
                 yield session
         except SQLAlchemyError as error:
             log.error("database error", exc_info=True)
-            raise _classify(error) from error
+            raise _classify(error, self.url) from error
 
     def ping(self) -> bool:
         try:
@@ -100,13 +105,21 @@ class Database:
         self.engine.dispose()
 
 
-def _classify(error: SQLAlchemyError) -> Exception:
+def describe(url: URL) -> str:
+    """Which database this is, for people: a SQLite file's full path, or the URL without its password."""
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database).resolve())
+    return url.render_as_string(hide_password=True)
+
+
+def _classify(error: SQLAlchemyError, url: URL) -> Exception:
     # The driver's own words when there are any; an empty message would otherwise leave nothing to show.
     message = str(getattr(error, "orig", None) or error).strip()
     detail = message.splitlines()[0] if message else type(error).__name__
     lowered = detail.lower()
-    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
-        return DatabaseNotReady()
+    missing_file = url.get_backend_name() == "sqlite" and not Path(url.database or ":memory:").exists()
+    if missing_file or "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return DatabaseNotReady(describe(url))
     if isinstance(error, IntegrityError | DataError):
         return DatabaseRefused(detail)
     return DatabaseUnavailable(detail)

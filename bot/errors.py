@@ -44,9 +44,13 @@ class DatabaseRefused(StrandbotError):
 
 
 class DatabaseNotReady(StrandbotError):
-    def __init__(self) -> None:
+    """The database has no schema yet (or, for SQLite, no file). `database` says which one was opened."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
         super().__init__(
-            "The statistics database has not been set up yet. An administrator needs to run `strandbot db upgrade`."
+            f"The statistics database ({database}) has not been set up yet. "
+            "An administrator needs to run `strandbot db upgrade`."
         )
 
 

@@ -22,7 +22,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     # strandbot's own engine: the same connect timeout and SQLite pragmas as the app.
-    engine = make_engine(make_url(config.get_main_option("sqlalchemy.url")))
+    engine = make_engine(make_url(config.get_main_option("sqlalchemy.url")), create=True)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -7,8 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
-from conftest import local, store
+from conftest import POSTGRES_URL, local, store
+from sqlalchemy.engine import make_url
 
 from bot.cli import main
 
@@ -62,6 +64,30 @@ def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["stats"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"})
     assert result.exit_code == 1
     assert "`strandbot db upgrade`" in result.output
+
+
+@pytest.mark.parametrize("command", [["stats"], ["audit"], ["imports"], ["strands", "list"], ["jobs", "status"]])
+def test_a_command_run_where_there_is_no_database_names_it_and_creates_no_file(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, command, env={"DATABASE_URL": "sqlite:///strandbot.db"})
+    assert result.exit_code == 1
+    assert f"({tmp_path / 'strandbot.db'}) has not been set up yet" in result.output
+    assert "`strandbot db upgrade`" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unready_postgres_database_is_named_without_its_password(tmp_path, monkeypatch, postgres_template):
+    monkeypatch.chdir(tmp_path)
+    url = make_url(POSTGRES_URL).set(database="postgres", password="s3cret")
+    result = CliRunner().invoke(main, ["stats"], env={"DATABASE_URL": url.render_as_string(hide_password=False)})
+    assert result.exit_code == 1
+    assert "/postgres) has not been set up yet" in result.output and "s3cret" not in result.output
+
+
+def test_a_negative_demo_seed_is_refused_in_one_line(run):
+    result = run("demo", "--seed", "-1")
+    assert result.exit_code == 2
+    assert "'--seed': -1 is not in the range x>=0" in result.output and "Traceback" not in result.output
 
 
 def test_stats_all_is_the_whole_dashboard(run):
