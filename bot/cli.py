@@ -48,7 +48,14 @@ from bot.render.repeats import (
     trend_json,
     trend_table,
 )
-from bot.render.text import audit_csv, audit_table, dashboard_json, dashboard_table, imports_table
+from bot.render.text import (
+    audit_csv,
+    audit_table,
+    dashboard_json,
+    dashboard_table,
+    imports_table,
+    purge_plan_text,
+)
 from bot.repeat_contact import RepeatRequest, repeat_list, repeat_trend
 from bot.retention import planned_purge, recent_loads, run_purge
 from bot.settings import Settings, SettingsError, load_settings
@@ -431,27 +438,62 @@ def imports(ctx: click.Context, limit: int) -> None:
     "--before", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Remove what occurred before this date."
 )
 @click.option("--occurrences", "whole_occurrences", is_flag=True, help="Remove whole occurrences, not just links.")
+@click.option("--dry-run", is_flag=True, help="Show exactly what would be removed; remove nothing.")
 @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.option(
+    "--i-understand",
+    "large_share_understood",
+    is_flag=True,
+    help="Needed (with --yes) when a purge would remove more than half of the stored occurrences.",
+)
 @click.pass_context
-def purge(ctx: click.Context, before, whole_occurrences: bool, yes: bool) -> None:
-    """Retention: remove person and location links (or whole occurrences) from before a date. Recorded."""
+def purge(
+    ctx: click.Context, before, whole_occurrences: bool, dry_run: bool, yes: bool, large_share_understood: bool
+) -> None:
+    """Retention: remove person and location links (or whole occurrences) from before a date (yesterday at the
+    latest). Recorded in the audit log."""
     settings = settings_from(ctx)
     database = Database(settings.database_url)
     day = before.date()
-    planned = planned_purge(database, settings, day, whole_occurrences)
-    what = (
-        f"{planned.occurrences:,} occurrences and their {planned.links:,} person and location links"
-        if whole_occurrences
-        else f"{planned.links:,} person and location links"
-    )
-    if not planned.links and not planned.occurrences:
+    plan = planned_purge(database, settings, day, whole_occurrences)
+    if plan.empty:
         click.echo(f"Nothing occurred before {day}: nothing to purge.")
         return
-    if not yes and not click.confirm(f"Remove {what} from before {day}? This cannot be undone", err=True):
+    click.echo(purge_plan_text(plan, settings.timezone))
+    if dry_run:
+        click.echo("Dry run: nothing was removed.")
+        return
+    if plan.large and not large_share_understood:
+        if yes:
+            raise InvalidRequest(
+                f"That is {plan.share:.0%} of the stored occurrences, more than half: nothing was removed. "
+                "Check --before; if it is really meant, add --i-understand."
+            )
+        count = plan.removed.occurrences
+        typed = click.prompt(
+            f"That is {plan.share:.0%} of the stored occurrences, more than half. To remove them anyway, type {count}",
+            default="",
+            show_default=False,
+            err=True,
+        )
+        if typed.replace(",", "").strip() != str(count):
+            click.echo("Nothing removed.")
+            return
+        large_share_understood = True
+    elif not yes and not click.confirm(f"Remove this from before {day}? This cannot be undone", err=True):
         click.echo("Nothing removed.")
         return
-    done = run_purge(database, settings, day, whole_occurrences, operator())
-    click.echo(f"Removed {done.occurrences:,} occurrences and {done.links:,} links from before {day}; recorded.")
+    typed_command = ["strandbot", "purge", "--before", day.isoformat()]
+    typed_command += ["--occurrences"] * whole_occurrences + ["--yes"] * yes
+    typed_command += ["--i-understand"] * large_share_understood
+    actor = Actor(operator(), via="cli")
+    done = run_purge(
+        database, settings, day, whole_occurrences, actor, shlex.join(typed_command), large_share_understood
+    )
+    click.echo(
+        f"Removed {done.occurrences:,} occurrences and {done.links:,} links from before {day}; "
+        "recorded in the audit log (`strandbot audit`)."
+    )
 
 
 def operator() -> str:

@@ -207,3 +207,34 @@ def audit_csv(entries: list) -> str:
     for e in entries:
         writer.writerow([*(e.at.isoformat() if c == "at" else getattr(e, c) for c in AUDIT_COLUMNS), e.parameters])
     return out.getvalue()
+
+
+def purge_plan_text(plan, tz) -> str:
+    """Exactly what a purge would remove, for the person about to confirm it."""
+    scope, removed, stored = plan.scope, plan.removed, plan.scope.stored
+
+    def share(part: int, whole: int) -> str:
+        return f"{part / whole:.0%}" if whole else "0%"
+
+    span = ""
+    if scope.first is not None:
+        span = f", occurred {scope.first.astimezone(tz):%d %b %Y} – {scope.last.astimezone(tz):%d %b %Y}"
+    kinds = ", ".join(f"{n:,} {kind}" for kind, n in scope.links_by_kind) or "none"
+    lines = [f"A purge before {plan.before.isoformat()} (local midnight, {tz.key}) would remove:"]
+    if plan.whole_occurrences:
+        lines.append(
+            f"  {removed.occurrences:,} of {stored.occurrences:,} stored occurrences "
+            f"({share(removed.occurrences, stored.occurrences)}){span}"
+        )
+        lines += [f"    {name}: {n:,}" for name, n in scope.occurrences_by_strand]
+        lines.append(
+            f"  and their {removed.links:,} of {stored.links:,} stored person and location links "
+            f"({share(removed.links, stored.links)}): {kinds}"
+        )
+    else:
+        lines.append(
+            f"  {removed.links:,} of {stored.links:,} stored person and location links "
+            f"({share(removed.links, stored.links)}): {kinds}{span.replace('occurred', 'on occurrences of')}"
+        )
+        lines.append("  The occurrences themselves are kept (add --occurrences to remove them too).")
+    return "\n".join(lines)
