@@ -20,7 +20,7 @@ import click
 from slack_bolt.request import BoltRequest
 
 from bot.alerts.configure import job_runs, schedule_view
-from bot.audit import Actor, review
+from bot.audit import FLAG_MIN_REFERENCES, FLAG_TIMES_PEERS, Actor, activity_report, disclosures, review, verify_chain
 from bot.catalogue import read_catalogue_csv, write_catalogue_csv
 from bot.commands import period_text
 from bot.dashboard import (
@@ -49,10 +49,14 @@ from bot.render.repeats import (
     trend_table,
 )
 from bot.render.text import (
+    activity_csv,
+    activity_table,
     audit_csv,
     audit_table,
     dashboard_json,
     dashboard_table,
+    disclosures_csv,
+    disclosures_table,
     imports_table,
     purge_plan_text,
 )
@@ -540,22 +544,91 @@ def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options
     click.echo(rendered, nl=output != "csv")  # CSV ends with its own newline
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this local date on.")
 @click.option("--user", help="Only this Slack user ID (or operating-system user).")
+@click.option("--ref", help="Every disclosure of this person or location reference instead: who saw it, when, why.")
+@click.option("--kind", type=click.Choice(["person", "location"]), help="With --ref: only as this kind.")
 @click.option("--limit", type=click.IntRange(1), help="Only the newest N rows.")
 @click.option("--format", "output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @click.pass_context
-def audit(ctx: click.Context, since, user: str | None, limit: int | None, output: str) -> None:
-    """The audit log, oldest first: every repeat-contact list shown or refused, and every admin change."""
+def audit(
+    ctx: click.Context, since, user: str | None, ref: str | None, kind: str | None, limit: int | None, output: str
+) -> None:
+    """The audit log, oldest first: every repeat-contact list shown or refused, every admin change and purge.
+
+    `audit --ref N1001` answers "who has seen N1001, when and why?"; `audit report` and `audit verify` below."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = settings_from(ctx)
-    entries = review(Database(settings.database_url), settings, since.date() if since else None, user, limit)
+    database = Database(settings.database_url)
+    day = since.date() if since else None
+    if ref is not None:
+        if user is not None or limit is not None:
+            raise InvalidRequest("--ref lists every disclosure of one reference; it takes --since, --kind, --format.")
+        found = disclosures(database, settings, ref, kind, day)
+        if output == "csv":
+            click.echo(disclosures_csv(found), nl=False)
+        elif found:
+            click.echo(f"{ref} was shown {len(found):,} time(s):\n")
+            click.echo(disclosures_table(found, settings.timezone))
+        else:
+            click.echo(f"No list recorded as showing {ref}" + (f" since {day}." if day else "."))
+        return
+    if kind is not None:
+        raise InvalidRequest("--kind goes with --ref.")
+    entries = review(database, settings, day, user, limit)
     if output == "csv":
         click.echo(audit_csv(entries), nl=False)
     elif entries:
         click.echo(audit_table(entries, settings.timezone))
     else:
         click.echo("No audit rows match.")
+
+
+@audit.command("report")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="From this local date on.")
+@click.option("--format", "output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.pass_context
+def audit_report(ctx: click.Context, since, output: str) -> None:
+    """Per user since a date: lists viewed, distinct people and places seen, refusals and reasons given.
+
+    Flags (REVIEW) a user who saw more than three times the median of their peers (the other users who saw
+    any), and at least 20 references."""
+    settings = settings_from(ctx)
+    lines = activity_report(Database(settings.database_url), settings, since.date())
+    if output == "csv":
+        click.echo(activity_csv(lines), nl=False)
+    elif lines:
+        click.echo(f"Use of personal data since {since.date()} (references: distinct people and places shown)\n")
+        click.echo(activity_table(lines))
+        flagged = [line.activity.user for line in lines if line.flagged]
+        if flagged:
+            click.echo(
+                f"\nFor review: {', '.join(flagged)}: more than {FLAG_TIMES_PEERS} times the peers' median, "
+                f"and at least {FLAG_MIN_REFERENCES} references."
+            )
+    else:
+        click.echo(f"Nobody used strandbot's personal data since {since.date()}.")
+
+
+@audit.command("verify")
+@click.option("--head", "noted_head", help="A head hash noted earlier: check it is still on the chain.")
+@click.pass_context
+def audit_verify(ctx: click.Context, noted_head: str | None) -> None:
+    """Walk the audit log's hash chain: exits 1 naming the first row changed, removed or inserted out of order.
+
+    Prints the chain's length and head hash: note them elsewhere (a ticket, an email) to check against later."""
+    checked = verify_chain(Database(settings_from(ctx).database_url), noted_head)
+    if checked.intact:
+        click.echo(f"The audit log is intact: {checked.length:,} rows, head {checked.head_hash}.")
+        return
+    click.echo(f"strandbot: the audit log has been tampered with: {checked.problem}.", err=True)
+    if checked.length:
+        click.echo(
+            f"  The {checked.length:,} rows before that are intact (their last hash {checked.head_hash}).", err=True
+        )
+    sys.exit(1)
 
 
 @main.group()

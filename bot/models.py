@@ -227,6 +227,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_actor_at", "actor", "at"),
+        Index("ix_audit_log_seq", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -242,6 +243,33 @@ class AuditEntry(Base):
     parameters: Mapped[str | None] = mapped_column(Text)  # the query as run, JSON
     reason: Mapped[str | None] = mapped_column(Text)
     returned: Mapped[int | None] = mapped_column(Integer)  # people or places shown
+    # The hash chain (bot/audit_chain.py): position, the previous row's hash, this row's. Never empty for a
+    # row strandbot wrote; nullable only because SQLite cannot add a NOT NULL column to a filled table.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditDisclosure(Base):
+    """One person or location reference shown by an audited action: who saw whom. Append-only, like the log."""
+
+    __tablename__ = "audit_disclosures"
+    __table_args__ = (Index("ix_audit_disclosures_ref_kind", "ref", "kind"),)
+
+    audit_id: Mapped[int] = mapped_column(BigId, ForeignKey("audit_log.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # person | location
+    ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class AuditChainHead(Base):
+    """The audit chain's length and last hash, in one row that every writer locks to append."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
 
 
 class BreachThreshold(Base):

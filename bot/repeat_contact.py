@@ -402,7 +402,8 @@ def _listed(
     if list_id is not None:
         parameters["list"] = list_id
     action = "repeats.list" if list_id is None else "repeats.page"
-    entry = record(session, actor, action, "shown", command, parameters, reason, returned=len(entries))
+    disclosed = [(query.by, e.ref) for e in entries]  # who was seen, in the same transaction: no row, no list
+    entry = record(session, actor, action, "shown", command, parameters, reason, len(entries), disclosed)
     return RepeatList(
         query, people, occurrences, compare(people, previous), page, pages, entries, first + 1, list_id or entry.id
     )

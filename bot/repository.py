@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,11 +37,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
+from bot.audit_chain import CHAINED_COLUMNS, row_hash
 from bot.catalogue import Catalogue, StrandDefinition, in_display_order, validate
 from bot.models import (
     AlertDelivery,
     AlertSchedule,
     AlertSubscription,
+    AuditChainHead,
+    AuditDisclosure,
     AuditEntry,
     BreachThreshold,
     DailyCount,
@@ -737,9 +740,28 @@ def store_repeat_rule(session: Session, scope: str, rule: StoredRepeatRule | Non
         session.add(rule)
 
 
-def append_audit(session: Session, entry: AuditEntry) -> AuditEntry:
+def append_audit(session: Session, entry: AuditEntry, disclosed: Sequence[tuple[str, str]] = ()) -> AuditEntry:
+    """Add `entry` and the (kind, ref) pairs it disclosed to the end of the hash chain.
+
+    The UPDATE of the chain's head row comes first: it locks that row until commit (PostgreSQL) or takes
+    the database's write lock (SQLite), so concurrent writers queue here and each chains onto the last."""
+    seq, prev = session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(seq=AuditChainHead.seq + 1)
+        .returning(AuditChainHead.seq, AuditChainHead.head_hash)
+    ).one()
+    disclosed = sorted(set(disclosed))
+    entry.seq, entry.prev_hash = seq, prev
+    entry.row_hash = row_hash(prev, {name: getattr(entry, name) for name in CHAINED_COLUMNS}, disclosed)
     session.add(entry)
-    session.flush()  # assigns the id, which paging buttons refer to
+    session.flush()  # assigns the id, which paging buttons and disclosures refer to
+    if disclosed:
+        session.execute(
+            insert(AuditDisclosure.__table__),
+            [{"audit_id": entry.id, "kind": kind, "ref": ref} for kind, ref in disclosed],
+        )
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(head_hash=entry.row_hash))
     return entry
 
 
@@ -760,6 +782,121 @@ def audit_entries(session: Session, since: datetime | None, actor: str | None, l
             session.scalars(select(AuditEntry).join(newest, newest.c.id == AuditEntry.id).order_by(AuditEntry.id))
         )
     return list(session.scalars(query.order_by(AuditEntry.id)))
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One reference shown by one audited action."""
+
+    entry: AuditEntry
+    kind: str
+    ref: str
+
+
+def disclosures_of(session: Session, ref: str, kind: str | None, since: datetime | None) -> list[Disclosure]:
+    """Every time `ref` was shown (as a person or location, or either), oldest first."""
+    query = (
+        select(AuditEntry, AuditDisclosure.kind, AuditDisclosure.ref)
+        .join(AuditDisclosure, AuditDisclosure.audit_id == AuditEntry.id)
+        .where(AuditDisclosure.ref == ref)
+        .order_by(AuditEntry.id, AuditDisclosure.kind)
+    )
+    if kind is not None:
+        query = query.where(AuditDisclosure.kind == kind)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    return [Disclosure(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    """One user's use of personal data in a period, for a data-protection officer's review."""
+
+    user: str
+    lists: int  # repeat-contact lists shown (first pages)
+    pages: int  # further pages of them
+    references: int  # distinct people and places shown
+    refusals: int
+    reasons: tuple[str, ...]  # distinct reasons given, oldest first
+
+
+def user_activity(session: Session, since: datetime) -> list[UserActivity]:
+    """Per user (the actor of each audit row), from `since`: lists, pages, distinct references, refusals."""
+    recent = AuditEntry.at >= since
+    counted = session.execute(
+        select(
+            AuditEntry.actor,
+            func.count().filter(AuditEntry.action == "repeats.list", AuditEntry.outcome == "shown"),
+            func.count().filter(AuditEntry.action == "repeats.page", AuditEntry.outcome == "shown"),
+            func.count().filter(AuditEntry.outcome == "refused"),
+        )
+        .where(recent)
+        .group_by(AuditEntry.actor)
+    ).all()
+    seen = (
+        select(AuditEntry.actor, AuditDisclosure.kind, AuditDisclosure.ref)
+        .join(AuditDisclosure, AuditDisclosure.audit_id == AuditEntry.id)
+        .where(recent)
+        .distinct()
+        .subquery()
+    )
+    references = dict(session.execute(select(seen.c.actor, func.count()).group_by(seen.c.actor)).all())
+    reasons: dict[str, list[str]] = {}
+    for actor, reason in session.execute(
+        select(AuditEntry.actor, AuditEntry.reason)
+        .where(recent, AuditEntry.reason.is_not(None))
+        .group_by(AuditEntry.actor, AuditEntry.reason)
+        .order_by(AuditEntry.actor, func.min(AuditEntry.id))
+    ):
+        reasons.setdefault(actor, []).append(reason)
+    return [
+        UserActivity(actor, lists, pages, references.get(actor, 0), refusals, tuple(reasons.get(actor, ())))
+        for actor, lists, pages, refusals in counted
+    ]
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One audit row as the chain sees it: what was stored, and the references stored beside it."""
+
+    id: int
+    seq: int | None
+    prev_hash: str | None
+    row_hash: str | None
+    content: dict
+    disclosed: tuple[tuple[str, str], ...]
+
+
+def audit_chain(session: Session, batch: int = 5000) -> Iterator[ChainLink]:
+    """Every audit row in the order written (by id: ids are drawn while the chain's head is locked), a batch
+    at a time, each with the references recorded beside it."""
+    after = -1
+    while True:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not entries:
+            return
+        disclosed: dict[int, list[tuple[str, str]]] = {}
+        for audit_id, kind, ref in session.execute(
+            select(AuditDisclosure.audit_id, AuditDisclosure.kind, AuditDisclosure.ref).where(
+                AuditDisclosure.audit_id.between(entries[0].id, entries[-1].id)
+            )
+        ):
+            disclosed.setdefault(audit_id, []).append((kind, ref))
+        for entry in entries:
+            content = {name: getattr(entry, name) for name in CHAINED_COLUMNS}
+            yield ChainLink(
+                entry.id, entry.seq, entry.prev_hash, entry.row_hash, content, tuple(disclosed.get(entry.id, ()))
+            )
+        after = entries[-1].id
+        session.expunge_all()  # a long log must not pile up in the session
+
+
+def audit_chain_head(session: Session) -> tuple[int, str] | None:
+    """The chain's length and last hash as the head row records them."""
+    head = session.get(AuditChainHead, 1)
+    return None if head is None else (head.seq, head.head_hash)
 
 
 # Weekly breach alerts: thresholds, subscriptions, the schedule, the delivery ledger and job runs.

@@ -3,15 +3,19 @@ the local Slack stand-in recording everything the app sends back."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from dataclasses import dataclass
 
 import pytest
+from click.testing import CliRunner
 from conftest import all_text, local, settings_for, stocked_database
 from sqlalchemy.engine import URL
 
 from bot.audit import review
+from bot.cli import main
 from bot.db import Database
 from bot.slack.standin import ServedApp, SlackStandIn
 
@@ -189,3 +193,26 @@ def test_an_officer_cannot_use_strand_admin_and_is_recorded(served, slack, typed
     assert status == 200 and "only admins can do that" in answer["text"]
     row = served.audit()[-1]
     assert (row.actor, row.action, row.outcome, row.command) == (OFFICER, action, "refused", f"/strand-admin {typed}")
+
+
+def test_who_saw_a_person_is_answered_from_the_references_each_page_showed(served, slack):
+    _, first = served.app.command(slack, f'mh 2024-10 reason:"{REASON}"', ANALYST, command="/repeats")
+    turn(served, slack, first, "Next page")
+    url = served.url.render_as_string(hide_password=False)
+
+    def who_saw(ref: str) -> list[dict]:
+        result = CliRunner().invoke(main, ["audit", "--ref", ref, "--format", "csv"], env={"DATABASE_URL": url})
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.output)))
+
+    on_first_page, on_second_page = who_saw("P00"), who_saw("P30")
+    assert on_first_page[-1] | {"at": ""} == {
+        "audit_id": on_first_page[-1]["audit_id"], "at": "", "actor": ANALYST, "operator": "", "via": "slack",
+        "team": "T0STANDIN", "channel": "C0STANDIN", "kind": "person", "ref": "P00", "action": "repeats.list",
+        "reason": REASON, "command": f'/repeats mh 2024-10 reason:"{REASON}"',
+    }  # fmt: skip
+    assert on_second_page[-1]["action"] == "repeats.page" and on_second_page[-1]["actor"] == ANALYST
+    assert int(on_second_page[-1]["audit_id"]) > int(on_first_page[-1]["audit_id"])
+    assert who_saw("P-TWO") == []  # never on a list, so never disclosed
+    refused = CliRunner().invoke(main, ["audit", "--ref", "P00"], env={"DATABASE_URL": url})
+    assert OFFICER not in refused.output  # a refusal disclosed nobody

@@ -177,11 +177,6 @@ AUDIT_COLUMNS = [
 
 def audit_table(entries: list, tz) -> str:
     """The audit log for a reader at a terminal: local times, long text cut short (CSV has it whole)."""
-
-    def cut(text: str | None, width: int) -> str:
-        text = text or ""
-        return text if len(text) <= width else text[: width - 1] + "…"
-
     rows = [
         [
             e.id,
@@ -190,8 +185,8 @@ def audit_table(entries: list, tz) -> str:
             e.action,
             e.outcome,
             "" if e.returned is None else e.returned,
-            cut(e.reason, 40),
-            cut(e.command, 60),
+            _cut(e.reason, 40),
+            _cut(e.command, 60),
         ]
         for e in entries
     ]
@@ -238,3 +233,73 @@ def purge_plan_text(plan, tz) -> str:
         )
         lines.append("  The occurrences themselves are kept (add --occurrences to remove them too).")
     return "\n".join(lines)
+
+
+def disclosures_table(found: list, tz) -> str:
+    """Every time a reference was shown: who, when, via what, where, why and the command."""
+    rows = [
+        [
+            d.entry.id,
+            f"{d.entry.at.astimezone(tz):%Y-%m-%d %H:%M}",
+            d.entry.actor if d.entry.operator is None else f"{d.entry.actor} (played by {d.entry.operator})",
+            d.entry.via,
+            d.entry.channel or "",
+            d.kind,
+            _cut(d.entry.reason, 40),
+            _cut(d.entry.command, 50),
+        ]
+        for d in found
+    ]
+    headers = ["#", f"When ({tz.key})", "Who", "Via", "Channel", "As", "Reason", "Command"]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def disclosures_csv(found: list) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["audit_id", "at", "actor", "operator", "via", "team", "channel", "kind", "ref", "action",
+                     "reason", "command"])  # fmt: skip
+    for d in found:
+        e = d.entry
+        writer.writerow(
+            [e.id, e.at.isoformat(), e.actor, e.operator, e.via, e.team, e.channel, d.kind, d.ref, e.action,
+             e.reason, e.command]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def activity_table(lines: list) -> str:
+    """A data-protection officer's periodic review: one line per user, the flagged first among equals."""
+    rows = [
+        [
+            line.activity.user,
+            line.activity.lists,
+            line.activity.pages,
+            line.activity.references,
+            "" if line.peers_median is None else f"{line.peers_median:g}",
+            line.activity.refusals,
+            _cut("; ".join(line.activity.reasons), 50),
+            "REVIEW" if line.flagged else "",
+        ]
+        for line in lines
+    ]
+    headers = ["User", "Lists", "Pages", "People/places seen", "Peers' median", "Refused", "Reasons", "Flag"]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def activity_csv(lines: list) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["user", "lists", "pages", "references", "peers_median", "refusals", "reasons", "flagged"])
+    for line in lines:
+        a = line.activity
+        median = "" if line.peers_median is None else f"{line.peers_median:g}"
+        writer.writerow(
+            [a.user, a.lists, a.pages, a.references, median, a.refusals, " | ".join(a.reasons), line.flagged]
+        )
+    return out.getvalue()
+
+
+def _cut(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
