@@ -122,7 +122,7 @@ def test_purged_occurrences_leave_the_counts(run, database, tmp_path):
         "import",
         str(csv_file(tmp_path / "a.csv", "O1,2019-05-02,DA,,,,", "O2,2019-12-31 23:30,DA,,,,", "N1,2020-01-01,DA,,,,")),
     )
-    run("purge", "--before", "2020-01-01", "--occurrences", "--yes")
+    run("purge", "--before", "2020-01-01", "--occurrences", "--yes", "--i-understand")  # 2 of 3
     result = json.loads(run("stats", "domestic-abuse", "--as-of", "2020-03-31", "--format", "json").output)
     assert result["strands"][0]["fytd"]["current"] == 1
     assert summary(database) == {("domestic-abuse", "2020-01-01"): 1}
