@@ -2,7 +2,7 @@
 
     python -m bench.generate --occurrences 1000000 --out scale-1m.csv [--seed 42] [--end 2026-11-20]
 
-The shape follows what a force sees (DOMAIN.md):
+The shape follows what a force sees (docs/domain.md):
 - strands in a force's proportions: domestic abuse about a third of vulnerability demand, then mental
   health, missing children, adults at risk, hate crime; harmful practices and modern slavery rare;
 - from 1 April 2019 (FY 2019/20, the pre-COVID baseline) to yesterday: a dip in 2020/21, then about 4%

@@ -1,6 +1,6 @@
 """Realistic synthetic occurrences for trying strandbot without a force's data.
 
-The shape follows DOMAIN.md: a small force's few thousand vulnerability occurrences a year, seasonality,
+The shape follows docs/domain.md: a small force's few thousand vulnerability occurrences a year, seasonality,
 COVID's dip in spring 2020, the June 2023 domestic-abuse counting change (about -7%), time-of-day
 patterns (sexual offences peaking on Thursday evenings and Friday-to-Sunday early hours), repeat
 victims, offenders and places, and mental-health frequent contacts (about 15 people a month with three

@@ -1,4 +1,4 @@
-"""Repeat contact: the people and places that keep coming back (DOMAIN.md, "Repeat contact").
+"""Repeat contact: the people and places that keep coming back (docs/domain.md, "Repeat contact").
 
 A reference (a pseudonymous person or location ID) is on a strand's list for a period when it is linked
 to at least `min` distinct occurrences of the strand (or its sub-strands) in that period. Lists are
@@ -52,7 +52,7 @@ class RepeatRule:
     set_by: str | None = None  # None: shipped with strandbot
 
 
-# DOMAIN.md: mental-health frequent contact is 3 or more in a calendar month; repeat victims of hate
+# docs/domain.md: mental-health frequent contact is 3 or more in a calendar month; repeat victims of hate
 # crime and domestic abuse are 2 or more within 12 months. Otherwise 2 or more in the last complete month.
 SHIPPED_RULES = {
     DEFAULT_SCOPE: RepeatRule(2, "last-month"),

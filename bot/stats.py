@@ -1,4 +1,4 @@
-"""The statistics engine: the force dashboard's numbers from occurrence counts, as DOMAIN.md defines them.
+"""The statistics engine: the force dashboard's numbers from occurrence counts, as docs/domain.md defines them.
 
 Pure functions from counts to small frozen dataclasses; no database, no Slack.
 """

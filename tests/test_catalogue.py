@@ -6,7 +6,7 @@ from bot.catalogue import StrandDefinition, normalise, read_catalogue_csv, valid
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.repository import load_catalogue
 
-DEFAULT = [  # the DOMAIN.md catalogue, as the migration loads it
+DEFAULT = [  # the docs/domain.md catalogue, as the migration loads it
     ("adult-at-risk", None),
     ("child-at-risk", None),
     ("domestic-abuse", None),

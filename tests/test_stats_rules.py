@@ -1,4 +1,4 @@
-"""The dashboard rules of DOMAIN.md, one at a time, with numbers a person can check by hand."""
+"""The dashboard rules of docs/domain.md, one at a time, with numbers a person can check by hand."""
 
 import pandas as pd
 import pytest
