@@ -2,17 +2,20 @@
 
 `SlackStandIn` is a small HTTP server standing in for Slack's Web API and the response URLs of commands,
 keeping what is posted to each channel and failing calls on request; `signed_command` builds requests signed
-exactly as Slack signs them; `ServedApp` runs `strandbot serve` as a real process pointed at the stand-in.
-Used by `strandbot ask` (a slash command without a workspace), the tests and the benchmarks, the way
-bolt-python's own tests stand in for Slack.
+exactly as Slack signs them; `ServedApp` runs `strandbot serve` as a real process pointed at the stand-in;
+`python -m bot.slack.standin sender` runs the scheduler's tick in a process a test can kill. Used by
+`strandbot ask` (a slash command without a workspace), the tests and the benchmarks, the way bolt-python's
+own tests stand in for Slack.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import enum
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -22,6 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
@@ -548,3 +552,66 @@ class ServedApp:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+# A sender to kill: the scheduler's tick in a process of its own, driven over stdin.
+
+HALT_SECONDS = 60  # how long a halted sender waits to be killed before leaving by itself
+
+
+class HaltAfterPosting:
+    """A poster that, once Slack has answered a post, may (with `chance`) say `halted <channel>` on stdout and wait
+    to be killed: the sender dying between Slack's answer and the ledger's `sent`."""
+
+    def __init__(self, poster, chance: float, rng: random.Random):
+        self.poster, self.chance, self.rng = poster, chance, rng
+
+    def post(self, channel: str, message, metadata: dict | None = None) -> str:
+        ts = self.poster.post(channel, message, metadata)
+        if self.rng.random() < self.chance:
+            print(f"halted {channel}", flush=True)
+            time.sleep(HALT_SECONDS)
+            os._exit(3)
+        return ts
+
+    def find_posted(self, channel: str, since: datetime, event_type: str, payload: dict) -> str | None:
+        return self.poster.find_posted(channel, since, event_type, payload)
+
+
+def sender(argv: list[str]) -> None:
+    """`python -m bot.slack.standin sender`: run the scheduler's tick at each time given on stdin (one
+    `tick <ISO time>` a line), answering `ticked <sent> <unknown> <failed>` (or `error <why>`) on stdout.
+    Settings come from the environment. See HaltAfterPosting for --halt-after-post."""
+    parser = argparse.ArgumentParser(prog="python -m bot.slack.standin sender")
+    parser.add_argument("--halt-after-post", type=float, default=0.0, metavar="CHANCE")
+    parser.add_argument("--seed", type=int, default=None)
+    options = parser.parse_args(argv)
+    from bot.db import Database  # the sender is strandbot's side: imported only when a test runs one
+    from bot.settings import load_settings
+    from bot.slack.web import SlackWeb, retrying_client
+    from jobs.scheduler import tick
+
+    settings = load_settings(dotenv_path=None)
+    database = Database(settings.database_url)
+    poster = HaltAfterPosting(SlackWeb(retrying_client(settings)), options.halt_after_post, random.Random(options.seed))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, _, when = line.strip().partition(" ")
+        if command != "tick":
+            print(f"error unknown command {command!r}", flush=True)
+            continue
+        try:
+            report = tick(database, settings, poster, now=datetime.fromisoformat(when))
+        except Exception as error:  # a tick that fails is reported, as the scheduler logs it, and the next goes on
+            print(f"error {type(error).__name__}: {error}".replace("\n", " "), flush=True)
+            continue
+        done = [r for r in (report.run, report.retried) if r is not None]
+        counts = [sum(r.count(status) for r in done) for status in ("sent", "unknown", "failed")]
+        print("ticked", *counts, flush=True)
+    database.dispose()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["sender"]:
+        sys.exit("usage: python -m bot.slack.standin sender [--halt-after-post CHANCE] [--seed N]")
+    sender(sys.argv[2:])
