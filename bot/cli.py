@@ -350,7 +350,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
         click.echo(f"  {delivery_line(delivery)}")
         if dry_run and delivery.message:
             click.echo(textwrap.indent(message_as_text({"blocks": delivery.message.blocks}), "    "))
-    if report.count("failed"):
+    if report.unconfirmed:
         sys.exit(1)
 
 

@@ -62,9 +62,16 @@ def _or_list(items: list[str]) -> str:
 
 
 class DeliveryFailed(StrandbotError):
-    """Slack did not take a message, after retrying what was worth retrying. The message says why;
-    `retryable` whether a later try could succeed (a server error) or not (strandbot is not in the channel)."""
+    """Slack did not take a message (or, as DeliveryUnknown, may have), after retrying what was worth retrying.
+    The message says why; `retryable` whether a later try could succeed (a rate limit) or not (strandbot is not
+    in the channel)."""
 
     def __init__(self, reason: str, retryable: bool = True):
         self.retryable = retryable
         super().__init__(reason)
+
+
+class DeliveryUnknown(DeliveryFailed):
+    """The request reached (or may have reached) Slack, but no clear answer came back: the connection dropped,
+    Slack answered HTTP 5xx, or no answer came in time. Slack may have taken the message, so sending it again
+    blindly could post it twice: look in the channel first."""

@@ -352,7 +352,7 @@ class AlertDelivery(Base):
     period: Mapped[str] = mapped_column(String(16))  # the data's last day, e.g. 2026-11-15
     as_of: Mapped[date] = mapped_column(Date)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed | quiet
+    status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed | unknown | undeliverable | quiet
     attempts: Mapped[int] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)  # JSON text and blocks: a retry posts exactly this
     breaches: Mapped[str] = mapped_column(Text)  # JSON [slug, comparison] pairs posted, for "resolved" next time

@@ -990,15 +990,15 @@ def update_delivery(session: Session, delivery_id: int, **values) -> None:
 def retryable_deliveries(
     session: Session, created_after: datetime, failed_before: datetime, stale_before: datetime
 ) -> list[AlertDelivery]:
-    """Posts that failed before `failed_before`, and posts whose sender vanished mid-send (claimed before
-    `stale_before`), created since `created_after`."""
+    """Posts that failed, or may have arrived (unknown), before `failed_before`, and posts whose sender vanished
+    mid-send (claimed before `stale_before`), created since `created_after`."""
     return list(
         session.scalars(
             select(AlertDelivery)
             .where(
                 AlertDelivery.created_at >= created_after,
                 or_(
-                    and_(AlertDelivery.status == "failed", AlertDelivery.claimed_at < failed_before),
+                    and_(AlertDelivery.status.in_(["failed", "unknown"]), AlertDelivery.claimed_at < failed_before),
                     and_(AlertDelivery.status == "sending", AlertDelivery.claimed_at < stale_before),
                 ),
             )
@@ -1008,7 +1008,7 @@ def retryable_deliveries(
 
 
 def claim_retry(session: Session, delivery: AlertDelivery, by: str, at: datetime) -> bool:
-    """Take a failed (or stale) delivery to retry, unless another process took it first since it was read."""
+    """Take a failed, unknown or stale delivery to retry, unless another process took it first since it was read."""
     claimed = session.execute(
         update(AlertDelivery)
         .where(

@@ -37,6 +37,7 @@ class Settings:
     slack_signing_secret: str | None
     slack_app_token: str | None
     slack_api_url: str
+    slack_timeout: float  # seconds to wait for Slack's answer to a call from outside a request (a digest's post)
     timezone: ZoneInfo
     fy_start_month: int
     baseline_fy: int
@@ -75,6 +76,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
     problems: list[str] = []
     database_url = _database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL, problems)
     slack_api_url = _slack_api_url(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL, problems)
+    slack_timeout = _seconds("STRANDBOT_SLACK_TIMEOUT", get("STRANDBOT_SLACK_TIMEOUT") or "30", 0.1, 300.0, problems)
     timezone = _timezone(get("STRANDBOT_TIMEZONE") or "Europe/London", problems)
     fy_start_month = _integer(
         "STRANDBOT_FY_START_MONTH",
@@ -101,13 +103,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         problems.append("SLACK_APP_TOKEN should be an app-level token starting with 'xapp-' (Socket Mode).")
     if problems:
         raise SettingsError(problems)
-    assert database_url and timezone and fy_start_month and baseline_fy  # for the type checker
+    assert database_url and timezone and fy_start_month and baseline_fy and slack_timeout  # for the type checker
     return Settings(
         database_url=database_url,
         slack_bot_token=bot_token,
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,
         slack_api_url=slack_api_url,
+        slack_timeout=slack_timeout,
         timezone=timezone,
         fy_start_month=fy_start_month,
         baseline_fy=baseline_fy,
@@ -160,6 +163,17 @@ def _integer(name: str, raw: str, low: int, high: int, problems: list[str], hint
         return None
     if not low <= value <= high:
         problems.append(f"{name} {value} is out of range; expected {hint}.")
+        return None
+    return value
+
+
+def _seconds(name: str, raw: str, low: float, high: float, problems: list[str]) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        problems.append(f"{name} {raw!r} should be a number of seconds from {low:g} to {high:g}.")
         return None
     return value
 

@@ -84,8 +84,9 @@ def run_scheduler(
         for done in (report.run, report.retried):
             if done is not None:
                 log.info(
-                    "%s run for %s: %d sent, %d failed, %d already delivered",
-                    done.trigger, done.period, done.count("sent"), done.count("failed"), done.count("already"),
+                    "%s run for %s: %d sent, %d failed, %d not confirmed, %d already delivered",
+                    done.trigger, done.period, done.count("sent"), done.count("failed"), done.count("unknown"),
+                    done.count("already"),
                 )  # fmt: skip
 
     scheduler = BlockingScheduler(timezone=settings.timezone)

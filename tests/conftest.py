@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,9 +22,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.alerts.configure import Channel
 from bot.cli import main
 from bot.db import Database, upgrade
-from bot.repository import NewOccurrence, replace_source
+from bot.models import AlertSchedule
+from bot.repository import NewOccurrence, replace_source, store_schedule
 from bot.settings import Settings, load_settings
 from bot.slack.standin import SlackStandIn
 
@@ -58,6 +60,30 @@ def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneI
     ]
     with database.session() as session:
         replace_source(session, source, occurrences, tz)
+
+
+class Directory:
+    """Slack's answer about channels, for subscribing outside a Slack request: strandbot is in every one."""
+
+    def channel(self, channel_id: str) -> Channel:
+        return Channel(channel_id, channel_id.lower(), True)
+
+
+def schedule_due(database: Database, due: datetime) -> None:
+    """The weekly schedule at `due` (its weekday and local time, to the minute), as if an admin set it last week."""
+    with database.session() as session:
+        store_schedule(
+            session,
+            AlertSchedule(
+                id=1,
+                weekday=due.weekday(),
+                at_time=f"{due:%H:%M}",
+                paused=False,
+                quiet_note=True,
+                changed_by="U0ADMIN",
+                changed_at=due.astimezone(UTC) - timedelta(days=7),
+            ),
+        )
 
 
 @pytest.fixture(scope="session")

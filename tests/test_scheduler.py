@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 
 import pytest
-from conftest import LONDON, local, settings_for, store
+from conftest import LONDON, Directory, local, schedule_due, settings_for, store
 from sqlalchemy import select
 
 from bot.alerts.configure import Channel, change_schedule, subscribe
@@ -20,8 +20,7 @@ from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedu
 from bot.audit import Actor
 from bot.db import Database
 from bot.errors import InvalidRequest
-from bot.models import AlertSchedule, JobRun
-from bot.repository import store_schedule
+from bot.models import JobRun
 from bot.slack.standin import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
 from jobs.scheduler import tick
@@ -51,13 +50,6 @@ def test_a_schedule_is_typed_as_a_day_and_a_local_time():
         checked_schedule(["mon", "25:00"], SHIPPED_SCHEDULE)
     with pytest.raises(InvalidRequest, match="neither a day nor a time"):
         checked_schedule(["funday", "08:00"], SHIPPED_SCHEDULE)
-
-
-class Directory:
-    """Slack's answer about channels, for subscribing outside a Slack request: strandbot is in every one."""
-
-    def channel(self, channel_id: str) -> Channel:
-        return Channel(channel_id, channel_id.lower(), True)
 
 
 @pytest.fixture
@@ -126,20 +118,7 @@ def test_three_schedulers_against_one_database_post_once(postgres_url, slack):
     store(database, [("hate-crime", local((today - timedelta(days=3)).isoformat())) for _ in range(30)])
     subscribe(database, ADMIN, "/strand-admin subscribe", Channel("C0THREE"), "all", Directory())
     subscribe(database, ADMIN, "/strand-admin subscribe", Channel("C0THREE2"), "hate-crime", Directory())
-    due = (datetime.now(LONDON) - timedelta(minutes=1)).replace(second=0, microsecond=0)
-    with database.session() as session:  # a schedule set last week, due a minute ago
-        store_schedule(
-            session,
-            AlertSchedule(
-                id=1,
-                weekday=due.weekday(),
-                at_time=f"{due:%H:%M}",
-                paused=False,
-                quiet_note=True,
-                changed_by="U0ADMIN",
-                changed_at=datetime.now(UTC) - timedelta(days=7),
-            ),
-        )
+    schedule_due(database, (datetime.now(LONDON) - timedelta(minutes=1)).replace(second=0, microsecond=0))
     environment = {
         **os.environ,
         "DATABASE_URL": postgres_url.render_as_string(hide_password=False),

@@ -18,7 +18,12 @@ def test_defaults_are_a_local_sqlite_file_london_april_and_2019_20():
         2019,
     )
     assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.slack_timeout == 30
     assert not settings.socket_mode
+
+
+def test_the_wait_for_slacks_answer_can_be_shortened_to_a_fraction_of_a_second():
+    assert load(STRANDBOT_SLACK_TIMEOUT="0.5").slack_timeout == 0.5
 
 
 def test_a_plain_postgresql_url_uses_psycopg_3():
@@ -34,6 +39,7 @@ def test_every_wrong_value_is_named_at_once():
             STRANDBOT_ADMINS="U012AB3CD, bob",
             DATABASE_URL="not a url",
             SLACK_API_URL="ftp://x",
+            STRANDBOT_SLACK_TIMEOUT="soon",
         )
     message = str(caught.value)
     for name in (
@@ -43,6 +49,7 @@ def test_every_wrong_value_is_named_at_once():
         "STRANDBOT_ADMINS",
         "DATABASE_URL",
         "SLACK_API_URL",
+        "STRANDBOT_SLACK_TIMEOUT",
     ):
         assert name in message
     assert "'bob'" in message and "U012AB3CD'" not in message

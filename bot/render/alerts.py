@@ -293,9 +293,11 @@ def _history_message(history: History, tz: ZoneInfo) -> Message:
     for d in history.deliveries:
         when = d.sent_at or d.claimed_at
         status = {"quiet": "quiet (not posted)", "undeliverable": f"undeliverable: {d.error}"}.get(d.status, d.status)
+        plural = "s" if d.attempts != 1 else ""
         if d.status == "failed":
-            plural = "s" if d.attempts != 1 else ""
             status = f"failed ({d.attempts} attempt{plural}, retried for a day): {d.error or 'unknown error'}"
+        elif d.status == "unknown":  # Slack may have it: a retry looks in the channel before posting
+            status = f"not confirmed ({d.attempts} attempt{plural}, checked and retried for a day): {d.error}"
         rows.append([d.period, d.channel, local_time(when, tz), status])
     table = tabulate(rows, headers=["Data to", "Channel", "When", "Delivery"], disable_numparse=True)
     header = SectionBlock(text=MarkdownTextObject(text=f"*Last digests{where}*, newest first"))

@@ -1,15 +1,21 @@
 """Slack's side of a conversation with strandbot, run locally.
 
-`SlackStandIn` is a small HTTP server standing in for Slack's Web API and the response URLs of commands;
-`signed_command` builds requests signed exactly as Slack signs them; `ServedApp` runs `strandbot serve`
-as a real process pointed at the stand-in. Used by `strandbot ask` (a slash command without a
-workspace), the tests and the benchmarks, the way bolt-python's own tests stand in for Slack.
+`SlackStandIn` is a small HTTP server standing in for Slack's Web API and the response URLs of commands,
+keeping what is posted to each channel and failing calls on request; `signed_command` builds requests signed
+exactly as Slack signs them; `ServedApp` runs `strandbot serve` as a real process pointed at the stand-in;
+`python -m bot.slack.standin sender` runs the scheduler's tick in a process a test can kill. Used by
+`strandbot ask` (a slash command without a workspace), the tests and the benchmarks, the way bolt-python's
+own tests stand in for Slack.
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
+import enum
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -18,7 +24,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
@@ -26,6 +34,25 @@ from slack_sdk.signature import SignatureVerifier
 
 TEAM_ID = "T0STANDIN"
 BOT_USER_ID = "U0STRANDBOT"
+BOT_ID, APP_ID = "B0STRANDBOT", "A0STRANDBOT"
+HISTORY_LIMIT, HISTORY_MAX_LIMIT = 100, 999  # conversations.history's default and largest `limit`
+
+
+class AfterAccepting(enum.Enum):
+    """How the stand-in fails a call it has acted on (a message it has posted): the answers that leave the
+    caller unable to tell whether Slack took it."""
+
+    DROP = "drop"  # close the connection without answering
+    SERVER_ERROR = "500"  # answer HTTP 500
+    HOLD = "hold"  # hold the answer for `hold_seconds`, longer than the client waits
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int = 0  # without `after`: answer this HTTP status without acting on the call
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None  # Slack's error code in the answer's body
+    after: AfterAccepting | None = None
 
 
 @dataclass(frozen=True)
@@ -61,32 +88,55 @@ class SlackStandIn:
         # What Slack would say about channels: the bot is in every channel except these; these don't exist.
         self.channels_without_bot: set[str] = set()
         self.missing_channels: set[str] = set()
-        self._failures: dict[tuple[str, str | None], list[tuple[int, dict[str, str]]]] = {}
+        # How long a call failed with AfterAccepting.HOLD waits before answering: past the client's timeout.
+        self.hold_seconds = 2.0
+        self._failures: dict[tuple[str, str | None], list[_Fault]] = {}
+        self._channels: dict[str, list[dict]] = {}  # each channel's messages, oldest first
+        self._last_ts = Decimal(0)
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                if self.path.startswith("/upload/"):  # a file's bytes, as sent to the URL Slack handed out
+                path, _, query = self.path.partition("?")
+                if path.startswith("/upload/"):  # a file's bytes, as sent to the URL Slack handed out
                     body, content = {}, raw
-                else:
-                    body, content = stand_in._parse(raw.decode("utf-8"), self.headers.get("Content-Type", "")), b""
-                stand_in._record(Received(self.path, dict(self.headers.items()), body, content))
-                if failure := stand_in._next_failure(self.path, body):
-                    status, headers = failure
-                    data = json.dumps({"ok": False, "error": "ratelimited"}).encode() if status == 429 else b""
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                else:  # Slack takes arguments in the query string as well as the body
+                    content_type = self.headers.get("Content-Type", "")
+                    body = {**stand_in._parse(query, ""), **stand_in._parse(raw.decode("utf-8"), content_type)}
+                    content = b""
+                stand_in._record(Received(path, dict(self.headers.items()), body, content))
+                fault = stand_in._next_failure(path, body)
+                if fault is not None and fault.after is None:
+                    error = fault.error or ("ratelimited" if fault.status == 429 else None)
+                    data = json.dumps({"ok": False, "error": error}).encode() if error else b""
+                    self._answer(fault.status, data, "application/json", fault.headers)
                     return
-                reply = stand_in._reply(self.path, body)
+                reply = stand_in._reply(path, body)
                 data = json.dumps(reply).encode() if reply is not None else b"ok"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json" if reply is not None else "text/plain")
+                content_type = "application/json" if reply is not None else "text/plain"
+                if fault is None:
+                    self._answer(200, data, content_type)
+                elif fault.after is AfterAccepting.DROP:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                elif fault.after is AfterAccepting.SERVER_ERROR:
+                    self._answer(500, b"", "text/plain")
+                else:
+                    time.sleep(stand_in.hold_seconds)
+                    try:
+                        self._answer(200, data, content_type)
+                    except OSError:  # the client has long given up
+                        self.close_connection = True
+
+            do_GET = do_POST  # noqa: N815 - Slack's Web API takes GET with the arguments in the query string
+
+            def _answer(self, status: int, data: bytes, content_type: str, headers: dict | None = None) -> None:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -137,16 +187,32 @@ class SlackStandIn:
         times: int = 1,
         headers: dict[str, str] | None = None,
         channel: str | None = None,
+        error: str | None = None,
     ) -> None:
-        """Answer the next `times` calls of `api_method` (for `channel`, if given) with HTTP `status`: 500, or
-        429 with a Retry-After header, say."""
+        """Answer the next `times` calls of `api_method` (for `channel`, if given) with HTTP `status`, without
+        acting on them: 500, or 429 with a Retry-After header, say; or 200 with Slack's `error` (ok: false), as
+        Slack refuses most calls (`missing_scope`, say)."""
         with self._changed:
-            self._failures.setdefault((api_method, channel), []).extend([(status, headers or {})] * times)
+            fault = _Fault(status, headers or {}, error=error)
+            self._failures.setdefault((api_method, channel), []).extend([fault] * times)
+
+    def fail_after_accepting(
+        self, api_method: str, how: AfterAccepting, times: int = 1, channel: str | None = None
+    ) -> None:
+        """Act on the next `times` calls of `api_method` (for `channel`, if given): post the message, say; then
+        fail to say so, `how`."""
+        with self._changed:
+            self._failures.setdefault((api_method, channel), []).extend([_Fault(after=how)] * times)
 
     def calls(self, api_method: str, channel: str | None = None) -> list[Received]:
         return [r for r in self.received if r.api_method == api_method and channel in (None, r.body.get("channel"))]
 
-    def _next_failure(self, path: str, body: dict) -> tuple[int, dict[str, str]] | None:
+    def posted(self, channel: str) -> list[dict]:
+        """The messages in `channel`, oldest first, as Slack keeps them (with their metadata)."""
+        with self._changed:
+            return [dict(message) for message in self._channels.get(channel, [])]
+
+    def _next_failure(self, path: str, body: dict) -> _Fault | None:
         method = path.removeprefix("/api/")
         with self._changed:
             for key in ((method, body.get("channel")), (method, None)):
@@ -164,6 +230,62 @@ class SlackStandIn:
         if "json" in content_type:
             return json.loads(raw or "{}")
         return {k: v[0] for k, v in parse_qs(raw).items()}
+
+    def _post_message(self, body: dict) -> dict:
+        """chat.postMessage: the message joins the channel's history, metadata and all."""
+        channel = body.get("channel", "")
+        if channel in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.channels_without_bot:
+            return {"ok": False, "error": "not_in_channel"}
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID}
+        message["text"] = body.get("text", "")
+        for name in ("blocks", "metadata"):  # JSON in a JSON body; JSON text in a form
+            if value := body.get(name):
+                message[name] = json.loads(value) if isinstance(value, str) else value
+        with self._changed:
+            self._last_ts = max(Decimal(f"{time.time():.6f}"), self._last_ts + Decimal("0.000001"))
+            message["ts"] = f"{self._last_ts:.6f}"
+            self._channels.setdefault(channel, []).append(message)
+        shown = {k: v for k, v in message.items() if k != "metadata"}
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": shown}
+
+    def _history(self, body: dict) -> dict:
+        """conversations.history as Slack documents it: the messages between `oldest` and `latest` (neither
+        included unless `inclusive`), newest first, at most `limit`; `has_more` and a cursor for the rest;
+        metadata only with `include_all_metadata`."""
+        channel = body.get("channel", "")
+        if channel in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.channels_without_bot:
+            return {"ok": False, "error": "not_in_channel"}
+        try:
+            oldest = Decimal(body.get("oldest") or 0)
+            latest = Decimal(body.get("latest") or "Infinity")
+            limit = min(max(int(body.get("limit") or HISTORY_LIMIT), 1), HISTORY_MAX_LIMIT)
+            if cursor := body.get("cursor"):  # the next page: older than the last message shown
+                latest = Decimal(base64.b64decode(cursor).decode().removeprefix("next_ts:"))
+        except (ValueError, InvalidOperation):
+            return {"ok": False, "error": "invalid_arguments"}
+        inclusive = _true(body.get("inclusive"))
+
+        def between(ts: Decimal) -> bool:
+            if inclusive:  # a cursor's `latest` is the last message already shown: never again
+                return oldest <= ts and (ts < latest if cursor else ts <= latest)
+            return oldest < ts < latest
+
+        with self._changed:
+            messages = [dict(m) for m in reversed(self._channels.get(channel, [])) if between(Decimal(m["ts"]))]
+        page, has_more = messages[:limit], len(messages) > limit
+        if not _true(body.get("include_all_metadata")):
+            for message in page:
+                message.pop("metadata", None)
+        reply = {"ok": True, "messages": page, "has_more": has_more, "pin_count": 0}
+        reply |= {name: body[name] for name in ("oldest", "latest") if body.get(name)}
+        if has_more:
+            next_cursor = base64.b64encode(f"next_ts:{page[-1]['ts']}".encode()).decode()
+            reply["response_metadata"] = {"next_cursor": next_cursor}
+        return reply
 
     def uploads(self) -> list[Upload]:
         """Every file uploaded with files_upload_v2, oldest first (including any Slack refused to share)."""
@@ -236,10 +358,15 @@ class SlackStandIn:
             ]
             return {"ok": True, "files": files}
         if method == "chat.postMessage":
-            if body.get("channel") in self.channels_without_bot:
-                return {"ok": False, "error": "not_in_channel"}
-            return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}", "message": body}
+            return self._post_message(body)
+        if method == "conversations.history":
+            return self._history(body)
         return {"ok": True}
+
+
+def _true(value: object) -> bool:
+    """A boolean argument as Slack reads it: true, 1 (slack_sdk sends "1"), or JSON true."""
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def signed_command(
@@ -425,3 +552,66 @@ class ServedApp:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+# A sender to kill: the scheduler's tick in a process of its own, driven over stdin.
+
+HALT_SECONDS = 60  # how long a halted sender waits to be killed before leaving by itself
+
+
+class HaltAfterPosting:
+    """A poster that, once Slack has answered a post, may (with `chance`) say `halted <channel>` on stdout and wait
+    to be killed: the sender dying between Slack's answer and the ledger's `sent`."""
+
+    def __init__(self, poster, chance: float, rng: random.Random):
+        self.poster, self.chance, self.rng = poster, chance, rng
+
+    def post(self, channel: str, message, metadata: dict | None = None) -> str:
+        ts = self.poster.post(channel, message, metadata)
+        if self.rng.random() < self.chance:
+            print(f"halted {channel}", flush=True)
+            time.sleep(HALT_SECONDS)
+            os._exit(3)
+        return ts
+
+    def find_posted(self, channel: str, since: datetime, event_type: str, payload: dict) -> str | None:
+        return self.poster.find_posted(channel, since, event_type, payload)
+
+
+def sender(argv: list[str]) -> None:
+    """`python -m bot.slack.standin sender`: run the scheduler's tick at each time given on stdin (one
+    `tick <ISO time>` a line), answering `ticked <sent> <unknown> <failed>` (or `error <why>`) on stdout.
+    Settings come from the environment. See HaltAfterPosting for --halt-after-post."""
+    parser = argparse.ArgumentParser(prog="python -m bot.slack.standin sender")
+    parser.add_argument("--halt-after-post", type=float, default=0.0, metavar="CHANCE")
+    parser.add_argument("--seed", type=int, default=None)
+    options = parser.parse_args(argv)
+    from bot.db import Database  # the sender is strandbot's side: imported only when a test runs one
+    from bot.settings import load_settings
+    from bot.slack.web import SlackWeb, retrying_client
+    from jobs.scheduler import tick
+
+    settings = load_settings(dotenv_path=None)
+    database = Database(settings.database_url)
+    poster = HaltAfterPosting(SlackWeb(retrying_client(settings)), options.halt_after_post, random.Random(options.seed))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, _, when = line.strip().partition(" ")
+        if command != "tick":
+            print(f"error unknown command {command!r}", flush=True)
+            continue
+        try:
+            report = tick(database, settings, poster, now=datetime.fromisoformat(when))
+        except Exception as error:  # a tick that fails is reported, as the scheduler logs it, and the next goes on
+            print(f"error {type(error).__name__}: {error}".replace("\n", " "), flush=True)
+            continue
+        done = [r for r in (report.run, report.retried) if r is not None]
+        counts = [sum(r.count(status) for r in done) for status in ("sent", "unknown", "failed")]
+        print("ticked", *counts, flush=True)
+    database.dispose()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["sender"]:
+        sys.exit("usage: python -m bot.slack.standin sender [--halt-after-post CHANCE] [--seed N]")
+    sender(sys.argv[2:])

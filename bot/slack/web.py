@@ -1,11 +1,17 @@
-"""Calling Slack's Web API from outside a request: posting digests, and asking about channels.
+"""Calling Slack's Web API from outside a request: posting digests, finding them again, and asking about channels.
 
 Retries are slack_sdk's own handlers: connection errors and 500/503 answers with exponential backoff,
-and 429 after waiting as long as Slack's Retry-After header says.
+and 429 after waiting as long as Slack's Retry-After header says. Except for a post: once a post may have
+reached Slack, sending it again could post it twice. So a post is retried here only when Slack cannot have
+acted on it (a 429, a refused connection); otherwise the caller gets DeliveryUnknown, and looks in the
+channel (`find_posted`) before posting again.
 """
 
 from __future__ import annotations
 
+import socket
+from datetime import datetime
+from http.client import HTTPException
 from typing import TYPE_CHECKING
 from urllib.error import URLError
 
@@ -17,9 +23,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.alerts.configure import Channel
-from bot.errors import DeliveryFailed, InvalidRequest
+from bot.errors import DeliveryFailed, DeliveryUnknown, InvalidRequest
 from bot.render.blocks import Message
 from bot.settings import Settings
 
@@ -29,6 +38,11 @@ if TYPE_CHECKING:
 # Three tries for a server error (0.5 s, then 1 s apart, with jitter); four for rate limiting.
 SERVER_ERROR_RETRIES = 2
 RATE_LIMIT_RETRIES = 3
+# Calls that, sent twice, act twice: never repeated once they may have reached Slack.
+NOT_REPEATABLE = frozenset({"chat.postMessage"})
+# Reading a channel's history to find a post: pages of Slack's recommended size, and a bound on the pages.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 20
 EXPLAINED = {
     "not_in_channel": "strandbot is not in the channel; invite it there with `/invite @strandbot`",
     "channel_not_found": "the channel does not exist, or is private and strandbot is not in it",
@@ -51,15 +65,56 @@ def retrying_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=30,
+        timeout=settings.slack_timeout,  # type: ignore[arg-type]  # urllib takes fractions of a second
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+            ConnectionErrorRetry(max_retry_count=SERVER_ERROR_RETRIES),
             RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ServerErrorRetryHandler(
+            ServerErrorRetry(
                 max_retry_count=SERVER_ERROR_RETRIES, interval_calculator=BackoffRetryIntervalCalculator(0.5)
             ),
         ],
     )
+
+
+def never_sent(error: BaseException | None) -> bool:
+    """Whether a call that failed cannot have reached Slack: the connection was refused, or the name did not
+    resolve. Anything else (a reset, a timeout, a connection closed without an answer) may have."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, ConnectionRefusedError | socket.gaierror)
+
+
+def _repeatable(request: HttpRequest) -> bool:
+    return request.url.rsplit("/", 1)[-1] not in NOT_REPEATABLE
+
+
+class ConnectionErrorRetry(ConnectionErrorRetryHandler):
+    """slack_sdk's retry of connection errors, except of a post that may have reached Slack."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not _repeatable(request) and not never_sent(error):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+class ServerErrorRetry(ServerErrorRetryHandler):
+    """slack_sdk's retry of HTTP 500 and 503, except of a post: Slack may have taken it before failing."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return _repeatable(request) and super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 class SlackWeb:
@@ -68,17 +123,47 @@ class SlackWeb:
     def __init__(self, client: WebClient):
         self.client = client
 
-    def post(self, channel: str, message: Message) -> str:
-        """Post into `channel`; Slack's timestamp of the message, or DeliveryFailed saying why not."""
+    def post(self, channel: str, message: Message, metadata: dict | None = None) -> str:
+        """Post into `channel`, carrying `metadata` (Slack's message metadata: `event_type` and `event_payload`)
+        if given; Slack's timestamp of the message. DeliveryFailed saying why if Slack did not take it,
+        DeliveryUnknown if it may have."""
         response = self._call(
             self.client.chat_postMessage,
             channel=channel,
             text=message.text,
             blocks=message.blocks,
+            metadata=metadata,
             unfurl_links=False,
             unfurl_media=False,
         )
         return str(response["ts"])
+
+    def find_posted(self, channel: str, since: datetime, event_type: str, payload: dict) -> str | None:
+        """The timestamp of the newest message in `channel` since `since` whose metadata is of `event_type` with
+        every item of `payload` in its payload; None if there is none. DeliveryFailed if the history can't be read.
+
+        Reads conversations.history (channels:history, groups:history) newest first, a page at a time."""
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            page = self._call(
+                self.client.conversations_history,
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                found = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == event_type and all(found.get(k) == v for k, v in payload.items()):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        raise DeliveryFailed(
+            f"more than {HISTORY_PAGE * HISTORY_PAGES} messages in {channel} since {since}: too many to look through"
+        )
 
     def direct_conversation(self, user: str) -> str:
         """The ID of strandbot's direct-message conversation with `user` (opened if need be)."""
@@ -99,14 +184,21 @@ class SlackWeb:
 
     @staticmethod
     def _call(method, **arguments):
-        """Call a Web API method; DeliveryFailed in a user's words if Slack refuses or can't be reached."""
+        """Call a Web API method; DeliveryFailed in a user's words if Slack refuses or can't be reached, and
+        DeliveryUnknown if the call may have reached Slack but no clear answer came back."""
         try:
             return method(**arguments)
         except SlackApiError as error:
+            if error.response.status_code >= 500:
+                raise DeliveryUnknown(_explained(error)) from None
             code = error.response.get("error") if isinstance(error.response.data, dict) else None
             raise DeliveryFailed(_explained(error), retryable=code not in PERMANENT) from None
-        except (SlackRequestError, URLError, OSError) as error:
+        except SlackRequestError as error:
             raise DeliveryFailed(f"could not reach Slack ({error})") from None
+        except (OSError, HTTPException) as error:
+            if never_sent(error):
+                raise DeliveryFailed(f"could not reach Slack ({error})") from None
+            raise DeliveryUnknown(f"no answer from Slack ({error or type(error).__name__})") from None
 
     def channel(self, channel_id: str) -> Channel:
         """The channel's name and whether strandbot is in it (InvalidRequest if Slack won't say)."""
