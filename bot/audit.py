@@ -146,6 +146,12 @@ class ChainCheck:
         return self.problem is None
 
 
+def chain_head(database: Database) -> tuple[int, str]:
+    """The audit chain's length and head hash as recorded (cheap: one row; `verify_chain` checks them)."""
+    with database.session() as session:
+        return audit_chain_head(session) or (0, GENESIS)
+
+
 def verify_chain(database: Database, noted_head: str | None = None) -> ChainCheck:
     """Walk the audit log in the order written, recomputing every row's hash; the first row that was changed,
     removed or inserted out of order, else the chain's length and head. `noted_head`, a head hash noted

@@ -21,6 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts.configure import current_schedule
+from bot.audit import chain_head
 from bot.db import Database
 from bot.repository import has_job_runs
 from bot.settings import Settings
@@ -64,6 +65,21 @@ def _record_missed(database: Database, due: datetime, now: datetime) -> None:
             start_job_run(session, "schedule", now, due, None, finished_at=now, outcome="missed", detail=detail)
 
 
+def log_tick(database: Database, report: TickReport) -> None:
+    """What a tick did, for the operators' logs; after a weekly run, the audit chain's head too, so a head to
+    verify against is kept outside the database."""
+    for done in (report.run, report.retried):
+        if done is not None:
+            log.info(
+                "%s run for %s: %d sent, %d failed, %d not confirmed, %d already delivered",
+                done.trigger, done.period, done.count("sent"), done.count("failed"), done.count("unknown"),
+                done.count("already"),
+            )  # fmt: skip
+    if report.run is not None:
+        length, head = chain_head(database)
+        log.info("audit log: %d rows, head %s (check with `strandbot audit verify --head`)", length, head)
+
+
 def run_scheduler(
     settings: Settings, poster: Poster, tick_seconds: int = TICK_SECONDS, parent: int | None = None
 ) -> None:
@@ -81,13 +97,7 @@ def run_scheduler(
         except Exception:
             log.exception("scheduler tick failed; trying again next tick")
             return
-        for done in (report.run, report.retried):
-            if done is not None:
-                log.info(
-                    "%s run for %s: %d sent, %d failed, %d not confirmed, %d already delivered",
-                    done.trigger, done.period, done.count("sent"), done.count("failed"), done.count("unknown"),
-                    done.count("already"),
-                )  # fmt: skip
+        log_tick(database, report)
 
     scheduler = BlockingScheduler(timezone=settings.timezone)
     scheduler.add_job(

@@ -3,6 +3,7 @@ scheduler processes against one PostgreSQL database posting once."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -17,13 +18,13 @@ from sqlalchemy import select
 
 from bot.alerts.configure import Channel, change_schedule, subscribe
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
-from bot.audit import Actor
+from bot.audit import Actor, chain_head
 from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.models import JobRun
 from bot.slack.standin import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
-from jobs.scheduler import tick
+from jobs.scheduler import log_tick, tick
 
 ADMIN = Actor("U0ADMIN")
 
@@ -82,6 +83,20 @@ def test_the_tick_fires_at_eight_local_after_the_clocks_go_forward(database, ale
     )
     assert [d.status for d in on_time.run.deliveries] == ["sent"]
     assert tick(database, settings, poster, now=datetime(2026, 3, 30, 7, 1, tzinfo=UTC)).run is None
+
+
+def test_after_a_weekly_run_the_log_carries_the_audit_chains_head(database, alerting, caplog):
+    settings, poster, channel = alerting
+    report = tick(database, settings, poster, now=datetime(2026, 3, 30, 7, 0, 30, tzinfo=UTC))
+    with caplog.at_level(logging.INFO, logger="jobs.scheduler"):
+        log_tick(database, report)
+    length, head = chain_head(database)
+    assert length >= 1  # the subscription change was audited
+    assert f"audit log: {length} rows, head {head}" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="jobs.scheduler"):
+        log_tick(database, tick(database, settings, poster, now=datetime(2026, 3, 30, 7, 1, tzinfo=UTC)))
+    assert "audit log" not in caplog.text  # only after a weekly run, not every minute
 
 
 def test_a_run_missed_while_down_runs_once_on_start_up_and_says_it_is_late(database, slack, alerting):
