@@ -19,12 +19,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.scale import THREADS, WORKDIR, WORKERS, scale_database
-from bot.db import Database
-from bot.render.charts import render_chart
+from bot.charts.draw import render_chart
+from bot.charts.service import ChartRequest, chart_view
 from bot.settings import load_settings
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import ServedApp, SlackStandIn
-from bot.trends import ChartRequest, chart_view
+from bot.store.db import Database
 
 CHARTS = {
     "trend 24m": ChartRequest("trend", "hate-crime"),

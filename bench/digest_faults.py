@@ -37,12 +37,12 @@ from sqlalchemy.engine import URL, make_url
 
 from bot.alerts.configure import Channel, subscribe
 from bot.alerts.schedule import SHIPPED_SCHEDULE, period_of
-from bot.audit import Actor
-from bot.db import Database, upgrade
-from bot.models import AlertDelivery, AlertSchedule
-from bot.repository import NewOccurrence, replace_source, store_schedule
+from bot.audit.log import Actor
 from bot.settings import load_settings
 from bot.slack.standin import AfterAccepting, SlackStandIn
+from bot.store.db import Database, upgrade
+from bot.store.models import AlertDelivery, AlertSchedule
+from bot.store.repository import NewOccurrence, replace_source, store_schedule
 from jobs.weekly_breaches import DIGEST_EVENT
 
 SENDERS = 3

@@ -14,11 +14,11 @@ import statistics
 import time
 
 from bench.scale import WORKDIR, scale_database
-from bot.audit import Actor
-from bot.db import Database
+from bot.audit.log import Actor
 from bot.render.repeats import PAGE_SIZE
-from bot.repeat_contact import RepeatRequest, repeat_list, repeat_trend
+from bot.repeats.service import RepeatRequest, repeat_list, repeat_trend
 from bot.settings import load_settings
+from bot.store.db import Database
 
 CASES = {
     "mental-health, last month (3+)": RepeatRequest("bench", "mental-health", "last-month", reason="benchmark run"),

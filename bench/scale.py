@@ -37,8 +37,12 @@ from sqlalchemy.engine import URL, make_url
 
 from bench.generate import write_export
 from bot.alerts.backtest import backtest
-from bot.db import Database
-from bot.models import (
+from bot.domain.periods import dashboard_windows
+from bot.settings import Settings, load_settings
+from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.web import SlackWeb, retrying_client
+from bot.store.db import Database
+from bot.store.models import (
     AlertDelivery,
     AlertSubscription,
     DailyCount,
@@ -48,11 +52,7 @@ from bot.models import (
     Occurrence,
     Strand,
 )
-from bot.periods import dashboard_windows
-from bot.repository import add_subscriptions, load_catalogue
-from bot.settings import Settings, load_settings
-from bot.slack.standin import ServedApp, SlackStandIn
-from bot.slack.web import SlackWeb, retrying_client
+from bot.store.repository import add_subscriptions, load_catalogue
 from jobs.weekly_breaches import run_weekly_breaches
 
 SECRET = "benchmark-signing-secret"

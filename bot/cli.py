@@ -20,10 +20,19 @@ import click
 from slack_bolt.request import BoltRequest
 
 from bot.alerts.configure import job_runs, schedule_view
-from bot.audit import FLAG_MIN_REFERENCES, FLAG_TIMES_PEERS, Actor, activity_report, disclosures, review, verify_chain
-from bot.catalogue import read_catalogue_csv, write_catalogue_csv
+from bot.audit.log import (
+    FLAG_MIN_REFERENCES,
+    FLAG_TIMES_PEERS,
+    Actor,
+    activity_report,
+    disclosures,
+    review,
+    verify_chain,
+)
+from bot.charts.draw import render_chart
+from bot.charts.service import CHART_KINDS, FORECAST_YEARS, ChartKind, ChartRequest, chart_view
 from bot.commands import period_text
-from bot.dashboard import (
+from bot.dashboard.service import (
     checked_as_of,
     daily_counts_ready,
     ensure_daily_counts,
@@ -32,13 +41,13 @@ from bot.dashboard import (
     strand_report,
     update_catalogue,
 )
-from bot.db import Database, current_revision, head_revision, upgrade
-from bot.demo import load_demo
+from bot.domain.catalogue import read_catalogue_csv, write_catalogue_csv
 from bot.errors import InvalidRequest, StrandbotError
-from bot.importer import import_file
+from bot.imports.demo import load_demo
+from bot.imports.load import import_file
+from bot.imports.retention import planned_purge, recent_loads, run_purge
 from bot.render.alerts import job_status_text
 from bot.render.blocks import message_as_text
-from bot.render.charts import render_chart
 from bot.render.repeats import (
     repeat_list_csv,
     repeat_list_json,
@@ -60,14 +69,13 @@ from bot.render.text import (
     imports_table,
     purge_plan_text,
 )
-from bot.repeat_contact import RepeatRequest, repeat_list, repeat_trend
-from bot.retention import planned_purge, recent_loads, run_purge
+from bot.repeats.service import RepeatRequest, repeat_list, repeat_trend
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.app import Services, check_slack_connection, create_app
 from bot.slack.standin import SlackStandIn, signed_command
 from bot.slack.web import SlackWeb, retrying_client
-from bot.trends import CHART_KINDS, FORECAST_YEARS, ChartKind, ChartRequest, chart_view
+from bot.store.db import Database, current_revision, head_revision, upgrade
 from jobs.scheduler import TICK_SECONDS, run_scheduler
 from jobs.weekly_breaches import JOB, Delivery, run_weekly_breaches
 
@@ -276,7 +284,7 @@ def ask(ctx: click.Context, slash_command: str, user: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
     """Run the Slack app: HTTP (POST /slack/events, GET /healthz), or Socket Mode if SLACK_APP_TOKEN is set."""
-    from bot.server import serve_http, serve_socket_mode  # gunicorn is only needed here
+    from bot.slack.server import serve_http, serve_socket_mode  # gunicorn is only needed here
 
     settings = settings_from(ctx)
     settings.require_slack()

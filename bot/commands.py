@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot.admin import AdminRequest
+from bot.admin.service import AdminRequest
 from bot.alerts.thresholds import THRESHOLD_OPTIONS
+from bot.charts.service import ChartKind, ChartRequest
+from bot.domain.periods import MONTH_NAMES, is_period_text, iso_date
 from bot.errors import InvalidRequest
-from bot.periods import MONTH_NAMES, is_period_text, iso_date
-from bot.repeat_contact import RepeatRequest
+from bot.repeats.service import RepeatRequest
 from bot.settings import SLACK_USER_ID
-from bot.trends import ChartKind, ChartRequest
 
 # Longer than any strand name plus a date; anything beyond is a paste gone wrong.
 MAX_COMMAND_LENGTH = 200

@@ -29,11 +29,12 @@ from typing import Protocol
 from bot.alerts.configure import current_schedule
 from bot.alerts.digest import Digest, weekly_digests
 from bot.alerts.schedule import period_of
-from bot.db import Database
 from bot.errors import DeliveryFailed, DeliveryUnknown
 from bot.render.alerts import digest_message
 from bot.render.blocks import Message
-from bot.repository import (
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.repository import (
     claim_delivery,
     claim_job_run,
     claim_retry,
@@ -41,7 +42,6 @@ from bot.repository import (
     retryable_deliveries,
     update_delivery,
 )
-from bot.settings import Settings
 
 JOB = "weekly-breaches"
 LATE_AFTER = timedelta(minutes=5)  # a run starting later than this after its time says it is late

@@ -1,10 +1,10 @@
-"""Alembic environment: the URL comes from strandbot's settings via bot.db.alembic_config."""
+"""Alembic environment: the URL comes from strandbot's settings via bot.store.db.alembic_config."""
 
 from alembic import context
 from sqlalchemy.engine import make_url
 
-from bot.db import make_engine
-from bot.models import Base
+from bot.store.db import make_engine
+from bot.store.models import Base
 
 config = context.config
 

@@ -5,9 +5,9 @@ import json
 import pytest
 from conftest import settings_for
 
-from bot.access import NotAllowed, Role, role_of
-from bot.admin import RoleChange, RoleList, RuleChange, RuleList, perform
-from bot.audit import Actor, review
+from bot.admin.access import NotAllowed, Role, role_of
+from bot.admin.service import RoleChange, RoleList, RuleChange, RuleList, perform
+from bot.audit.log import Actor, review
 from bot.commands import parse_admin_command
 from bot.errors import InvalidRequest, UnknownStrand
 

@@ -12,11 +12,11 @@ import pytest
 from conftest import LONDON, all_text, local, settings_for, stocked_database
 from sqlalchemy import select
 
-from bot.audit import review
-from bot.db import Database
-from bot.models import AlertDelivery
+from bot.audit.log import review
 from bot.slack.standin import ServedApp, SlackStandIn
 from bot.slack.web import SlackWeb, retrying_client
+from bot.store.db import Database
+from bot.store.models import AlertDelivery
 from jobs.weekly_breaches import retry_failed
 
 SECRET = "5b0e2c9d1f8a47c6b3e2d1c0f9e8d7a6"

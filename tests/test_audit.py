@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from bot.audit import Actor, activity_report, record, verify_chain
-from bot.db import Database, upgrade
+from bot.audit.log import Actor, activity_report, record, verify_chain
+from bot.store.db import Database, upgrade
 
 
 def write(database: Database, user: str, refs: list[str], action: str = "repeats.list", outcome: str = "shown"):
@@ -135,7 +135,7 @@ def test_parallel_writers_on_postgresql_keep_one_unbroken_chain(postgres_url: UR
 
 
 def test_rows_written_before_the_chain_existed_are_chained_by_the_migration(database_url: URL):
-    from bot.db import downgrade
+    from bot.store.db import downgrade
 
     downgrade(database_url, "0007")
     database = Database(database_url)

@@ -4,10 +4,10 @@ from datetime import date
 
 import pandas as pd
 
-from bot.catalogue import Catalogue, StrandDefinition
-from bot.periods import dashboard_windows
+from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.periods import dashboard_windows
+from bot.domain.stats import compute_dashboard
 from bot.render.blocks import catalogue_message, dashboard_message, message_as_text, notice_message
-from bot.stats import compute_dashboard
 
 SECTION_LIMIT, BLOCK_LIMIT = 3000, 50
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.catalogue import StrandDefinition, normalise, read_catalogue_csv, validate, write_catalogue_csv
+from bot.domain.catalogue import StrandDefinition, normalise, read_catalogue_csv, validate, write_catalogue_csv
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.repository import load_catalogue
+from bot.store.repository import load_catalogue
 
 DEFAULT = [  # the docs/domain.md catalogue, as the migration loads it
     ("adult-at-risk", None),

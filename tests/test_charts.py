@@ -12,9 +12,9 @@ from conftest import LONDON, local, store
 from PIL import Image
 from sqlalchemy import text
 
+from bot.charts.draw import render_chart
+from bot.charts.service import ChartRequest, HeatmapView, TrendView, chart_view
 from bot.errors import InvalidRequest, UnknownStrand
-from bot.render.charts import render_chart
-from bot.trends import ChartRequest, HeatmapView, TrendView, chart_view
 
 AS_OF = date(2026, 11, 20)
 

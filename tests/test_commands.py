@@ -6,7 +6,7 @@ import pytest
 
 from bot.commands import StrandCommand, parse_admin_command, parse_repeats_command, parse_strand_command
 from bot.errors import InvalidRequest
-from bot.repeat_contact import RepeatRequest
+from bot.repeats.service import RepeatRequest
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from conftest import local, settings_for, store, utc
 
-from bot.dashboard import full_dashboard, strand_report
+from bot.dashboard.service import full_dashboard, strand_report
 from bot.errors import InvalidRequest, UnknownStrand
 
 AS_OF = date(2024, 6, 30)

@@ -20,12 +20,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.alerts.configure import Channel, subscribe
-from bot.audit import Actor
-from bot.db import Database
-from bot.models import AlertDelivery
+from bot.audit.log import Actor
 from bot.settings import Settings
 from bot.slack.standin import AfterAccepting, SlackStandIn
 from bot.slack.web import SlackWeb, retrying_client
+from bot.store.db import Database
+from bot.store.models import AlertDelivery
 from jobs.scheduler import tick
 from jobs.weekly_breaches import DIGEST_EVENT, HISTORY_MARGIN, SENDING_LEASE
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bot.forecast import forecast, fy_in_progress_total, fy_trend
+from bot.charts.forecast import forecast, fy_in_progress_total, fy_trend
 
 APRIL = 4
 

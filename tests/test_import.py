@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.models import ImportRecord, Occurrence, OccurrenceLink, PurgeRecord
+from bot.store.models import ImportRecord, Occurrence, OccurrenceLink, PurgeRecord
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 HEADER = " Occurrence_ID ,occurred_at , STRAND,category,person_ref,person_role,location_ref"
@@ -239,7 +239,7 @@ def test_the_home_office_mappings_sort_offences_and_count_domestic_abuse_by_its_
     flagged = run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-domestic-abuse-flag.toml"))
     assert "3 occurrences inserted" in flagged.output
     with database.session() as session:
-        from bot.models import Strand
+        from bot.store.models import Strand
 
         strand_of = session.execute(select(Occurrence.source, Occurrence.source_id, Strand.slug).join(Strand)).all()
     assert sorted(strand_of) == [

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from bot.db import current_revision, downgrade, head_revision, upgrade
-from bot.models import Base
+from bot.store.db import current_revision, downgrade, head_revision, upgrade
+from bot.store.models import Base
 
 
 def test_migrations_match_the_models(database_url):

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.periods import Window, dashboard_windows, fy_label, repeat_period, shift_months
 from bot.errors import InvalidRequest
-from bot.periods import Window, dashboard_windows, fy_label, repeat_period, shift_months
 
 
 def test_fytd_runs_from_first_april_to_the_as_of_date_and_last_year_the_same_span():

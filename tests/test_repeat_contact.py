@@ -8,11 +8,11 @@ from conftest import LONDON, local, settings_for, store
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.access import NotAllowed
-from bot.admin import AdminRequest, perform
-from bot.audit import Actor, review
+from bot.admin.access import NotAllowed
+from bot.admin.service import AdminRequest, perform
+from bot.audit.log import Actor, review
 from bot.errors import InvalidRequest, UnknownStrand
-from bot.repeat_contact import RepeatRequest, RepeatTrend, TrendMonth, repeat_list, repeat_list_page, repeat_trend
+from bot.repeats.service import RepeatRequest, RepeatTrend, TrendMonth, repeat_list, repeat_list_page, repeat_trend
 
 ADMIN = Actor("U0ADMIN", team="T0FORCE", channel="C0ADMIN")
 ANALYST = Actor("U0ANALYST", team="T0FORCE", channel="C0MH")

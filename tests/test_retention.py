@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from conftest import LONDON, local, store
 from sqlalchemy import func, select
 
-from bot.models import AuditEntry, Occurrence, OccurrenceLink
+from bot.store.models import AuditEntry, Occurrence, OccurrenceLink
 
 # Ten occurrences: three from 2019 (one with two people), seven from 2024 (one with a place).
 OLD = [("hate-crime", local("2019-05-02"), [("person", "P1", "victim"), ("person", "P2", "offender")])]

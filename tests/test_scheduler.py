@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from bot.alerts.configure import Channel, change_schedule, subscribe
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
-from bot.audit import Actor, chain_head
-from bot.db import Database
+from bot.audit.log import Actor, chain_head
 from bot.errors import InvalidRequest
-from bot.models import JobRun
 from bot.slack.standin import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
+from bot.store.db import Database
+from bot.store.models import JobRun
 from jobs.scheduler import log_tick, tick
 
 ADMIN = Actor("U0ADMIN")

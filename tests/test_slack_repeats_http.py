@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from conftest import all_text, local, settings_for, stocked_database
 from sqlalchemy.engine import URL
 
-from bot.audit import review
+from bot.audit.log import review
 from bot.cli import main
-from bot.db import Database
 from bot.slack.standin import ServedApp, SlackStandIn
+from bot.store.db import Database
 
 SECRET = "3e1b2d6f0a9c48b7a5d4c3b2a1f0e9d8"
 ADMIN, ANALYST, SUPERVISOR, OFFICER = "U0ADMIN", "U0ANALYST", "U0SUPER", "U0OFFICER"

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from bot.catalogue import Catalogue, StrandDefinition
-from bot.periods import dashboard_windows
-from bot.stats import compare, compute_dashboard, percent_change
+from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.periods import dashboard_windows
+from bot.domain.stats import compare, compute_dashboard, percent_change
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from bot.alerts.thresholds import (
     checked_percent,
     threshold_for,
 )
-from bot.catalogue import Catalogue, StrandDefinition
+from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.stats import StrandStats, compare
 from bot.errors import InvalidRequest
-from bot.models import BreachThreshold
-from bot.stats import StrandStats, compare
+from bot.store.models import BreachThreshold
 
 
 def strand(current: int, previous: int, slug: str = "hate-crime") -> StrandStats:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.audit import Actor, record
-from bot.db import Database
+from bot.audit.log import Actor, record
 from bot.errors import StrandbotError
-from bot.repository import stored_role
 from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.repository import stored_role
 
 
 class Role(StrEnum):

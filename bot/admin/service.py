@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.access import ADMINS, ROLE_NAMES, Role, authorise
+from bot.admin.access import ADMINS, ROLE_NAMES, Role, authorise
 from bot.alerts.backtest import Backtest, backtest
 from bot.alerts.configure import (
     Channel,
@@ -28,15 +28,15 @@ from bot.alerts.configure import (
     unsubscribe,
 )
 from bot.alerts.digest import Preview, preview
-from bot.audit import Actor, record
-from bot.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
-from bot.db import Database
+from bot.audit.log import Actor, record
+from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
+from bot.domain.periods import ROLLING_TEXT, repeat_period
 from bot.errors import InvalidRequest
-from bot.models import StoredRepeatRule
-from bot.periods import ROLLING_TEXT, repeat_period
-from bot.repeat_contact import RepeatRule, checked_min, rule_for, stored_rules
-from bot.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
+from bot.repeats.service import RepeatRule, checked_min, rule_for, stored_rules
 from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.models import StoredRepeatRule
+from bot.store.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
 
 RULE_PERIODS = "`last-month`, or a rolling window such as `30d` or `12m`"
 

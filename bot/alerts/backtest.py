@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 
 from bot.alerts.configure import checked_threshold_values, current_schedule, with_values
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
-from bot.catalogue import DEFAULT_SCOPE, checked_scope
-from bot.db import Database
+from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope
+from bot.domain.periods import dashboard_windows
+from bot.domain.stats import compute_dashboard
 from bot.errors import InvalidRequest
-from bot.periods import dashboard_windows
-from bot.repository import load_catalogue, stored_thresholds, window_counts
 from bot.settings import Settings
-from bot.stats import compute_dashboard
+from bot.store.db import Database
+from bot.store.repository import load_catalogue, stored_thresholds, window_counts
 
 WEEKS = 52
 

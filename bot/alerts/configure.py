@@ -2,7 +2,7 @@
 
 Every change is checked before anything is written, applied in one transaction together with its audit
 row, and not recorded at all when it changes nothing. Who may make changes is checked by the caller
-(`bot.admin.perform`)."""
+(`bot.admin.service.perform`)."""
 
 from __future__ import annotations
 
@@ -26,12 +26,12 @@ from bot.alerts.thresholds import (
     comparisons_of,
     threshold_for,
 )
-from bot.audit import Actor, record
-from bot.catalogue import DEFAULT_SCOPE, Catalogue, checked_scope, scope_name
-from bot.db import Database
+from bot.audit.log import Actor, record
+from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, checked_scope, scope_name
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
-from bot.repository import (
+from bot.store.db import Database
+from bot.store.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
+from bot.store.repository import (
     add_subscriptions,
     load_catalogue,
     recent_deliveries,

@@ -12,14 +12,14 @@ from datetime import date, datetime, timedelta
 from bot.alerts.configure import current_schedule
 from bot.alerts.schedule import period_of
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
-from bot.catalogue import DEFAULT_SCOPE, Catalogue
-from bot.dashboard import full_dashboard
-from bot.db import Database
+from bot.dashboard.service import full_dashboard
+from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
+from bot.domain.stats import Dashboard
 from bot.errors import InvalidRequest
-from bot.models import AlertSubscription
-from bot.repository import last_posted_breaches, load_catalogue, stored_thresholds, subscriptions
 from bot.settings import Settings
-from bot.stats import Dashboard
+from bot.store.db import Database
+from bot.store.models import AlertSubscription
+from bot.store.repository import last_posted_breaches, load_catalogue, stored_thresholds, subscriptions
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.audit_chain import GENESIS, row_hash
-from bot.db import Database
-from bot.models import AuditEntry
-from bot.periods import local_midnight_utc
-from bot.repository import (
+from bot.audit.chain import GENESIS, row_hash
+from bot.domain.periods import local_midnight_utc
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.models import AuditEntry
+from bot.store.repository import (
     ChainLink,
     Disclosure,
     UserActivity,
@@ -31,7 +32,6 @@ from bot.repository import (
     disclosures_of,
     user_activity,
 )
-from bot.settings import Settings
 
 
 @dataclass(frozen=True)

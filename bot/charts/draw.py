@@ -19,11 +19,11 @@ from matplotlib.dates import DateFormatter, MonthLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.forecast import Forecast, MethodForecast, fy_in_progress_total
-from bot.periods import fy_label
+from bot.charts.forecast import Forecast, MethodForecast, fy_in_progress_total
+from bot.charts.service import ChartStrand, ChartView, ForecastView, HeatmapView, TrendView
+from bot.domain.periods import fy_label
+from bot.domain.stats import percent_change
 from bot.render.text import short_date
-from bot.stats import percent_change
-from bot.trends import ChartStrand, ChartView, ForecastView, HeatmapView, TrendView
 
 matplotlib.use("Agg")  # no display: images only
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bot.periods import fy_label
+from bot.domain.periods import fy_label
 
 PREDICTION_LEVEL = 0.95
 FY_TREND_MIN_MONTHS = 3

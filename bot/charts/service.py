@@ -1,5 +1,5 @@
 """The chart service: one strand's monthly trend, its day-and-hour pattern and its forecast, from the
-database to small frozen results that `bot.render.charts` draws. No Slack, no drawing.
+database to small frozen results that `bot.charts.draw` draws. No Slack, no drawing.
 
 A parent strand counts its sub-strands, as `/strand` does, and months are the force's local months.
 Only complete months are charted or forecast: the month in progress would look like a fall.
@@ -16,13 +16,13 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from bot.dashboard import checked_as_of
-from bot.db import Database
+from bot.charts.forecast import Forecast, forecast
+from bot.dashboard.service import checked_as_of
+from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
 from bot.errors import InvalidRequest
-from bot.forecast import Forecast, forecast
-from bot.periods import ROLLING_TEXT, Period, Window, repeat_period
-from bot.repository import daily_totals, first_occurrence_day, hour_of_week_counts, load_catalogue
 from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.repository import daily_totals, first_occurrence_day, hour_of_week_counts, load_catalogue
 
 ChartKind = Literal["trend", "heatmap", "forecast"]
 CHART_KINDS: tuple[ChartKind, ...] = ("trend", "heatmap", "forecast")

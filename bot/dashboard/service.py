@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.catalogue import Catalogue, StrandDefinition
-from bot.db import Database
+from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.periods import dashboard_windows
+from bot.domain.stats import Dashboard, compute_dashboard
 from bot.errors import InvalidRequest
-from bot.periods import dashboard_windows
-from bot.repository import (
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.repository import (
     CatalogueChange,
     daily_counts_zone,
     load_catalogue,
@@ -17,8 +19,6 @@ from bot.repository import (
     save_catalogue,
     window_counts,
 )
-from bot.settings import Settings
-from bot.stats import Dashboard, compute_dashboard
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import bdtr, bdtrc
 
-from bot.catalogue import Catalogue
-from bot.periods import DashboardWindows, fy_label
+from bot.domain.catalogue import Catalogue
+from bot.domain.periods import DashboardWindows, fy_label
 
 DEFAULT_THRESHOLD_PERCENT = 10
 # Below this p-value a change is unlikely to be chance (exact conditional test of two Poisson counts).

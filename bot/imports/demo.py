@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from bot.db import Database
+from bot.domain.periods import dashboard_windows
 from bot.errors import InvalidRequest
-from bot.periods import dashboard_windows
-from bot.repository import NewOccurrence, other_sources_count, replace_source
 from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.repository import NewOccurrence, other_sources_count, replace_source
 
 DEMO_SOURCE = "demo"
 

@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bot.catalogue import Catalogue
-from bot.db import Database
+from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping, canonical_mapping, load_mapping
-from bot.models import ImportRecord
-from bot.repository import (
+from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping, canonical_mapping, load_mapping
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.models import ImportRecord
+from bot.store.repository import (
     earlier_load,
     end_staging,
     load_catalogue,
@@ -36,7 +37,6 @@ from bot.repository import (
     start_staging,
     strand_id_map,
 )
-from bot.settings import Settings
 
 CHUNK_ROWS = 50_000
 SNIFF_BYTES = 64 * 1024

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.catalogue import Catalogue
+from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 
 REQUIRED_COLUMNS = ("occurrence_id", "occurred_at", "strand")

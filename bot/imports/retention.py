@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from bot.audit import Actor, record
-from bot.db import Database
+from bot.audit.log import Actor, record
+from bot.domain.periods import local_midnight_utc
 from bot.errors import InvalidRequest
-from bot.models import ImportRecord, PurgeRecord
-from bot.periods import local_midnight_utc
-from bot.repository import PurgeCounts, PurgeScope, purge, purge_scope, recent_imports
 from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.models import ImportRecord, PurgeRecord
+from bot.store.repository import PurgeCounts, PurgeScope, purge, purge_scope, recent_imports
 
 # A purge removing more than this share of what is stored is more likely a mistyped date than retention.
 LARGE_SHARE = 0.5

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from tabulate import tabulate
 
-from bot.admin import AdminResult, RoleChange, RoleList, RuleChange, RuleList
-from bot.catalogue import DEFAULT_SCOPE, scope_name
+from bot.admin.service import AdminResult, RoleChange, RoleList, RuleChange, RuleList
+from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
 from bot.render.alerts import alert_message
 from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message, notice_message
-from bot.repeat_contact import RepeatRule
+from bot.repeats.service import RepeatRule
 
 ADMIN_HELP = (
     "*strandbot admin* — for admins only; every change is recorded in the audit log.\n"

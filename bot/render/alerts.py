@@ -20,10 +20,10 @@ from bot.alerts.configure import (
 )
 from bot.alerts.digest import Digest, Preview
 from bot.alerts.thresholds import Breach, Threshold
-from bot.catalogue import DEFAULT_SCOPE, scope_name
-from bot.models import JobRun
+from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
 from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
 from bot.render.text import ARROWS, pct_text
+from bot.store.models import JobRun
 
 BREACH_EMOJI = {"up": ":red_circle:", "down": ":large_green_circle:"}
 DIGEST_FOOTER = "Each strand's figures: `/strand <strand>` · Thresholds and subscriptions are set by strandbot's admins"

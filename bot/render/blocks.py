@@ -21,15 +21,15 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.catalogue import Catalogue
-from bot.dashboard import StrandReport
-from bot.periods import Window
+from bot.charts.service import CHART_KINDS, ChartKind, ChartRequest
+from bot.dashboard.service import StrandReport
+from bot.domain.catalogue import Catalogue
+from bot.domain.periods import Window
+from bot.domain.stats import Comparison, Dashboard
 from bot.render.text import ARROWS, RAG_LEGEND, compact_table, pct_text, short_date, signed
-from bot.stats import Comparison, Dashboard
-from bot.trends import CHART_KINDS, ChartKind, ChartRequest
 
 if TYPE_CHECKING:
-    from bot.render.charts import Chart
+    from bot.charts.draw import Chart
 
 SHARE_ACTION_ID = "share_strand"
 SHARE_CHART_ACTION_ID = "share_chart"

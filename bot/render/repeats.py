@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from bot.render.blocks import Message, as_blocks, code_sections, escape
 from bot.render.text import ARROWS, pct_text, signed
-from bot.repeat_contact import RepeatList, RepeatQuery, RepeatTrend
+from bot.repeats.service import RepeatList, RepeatQuery, RepeatTrend
 
 PAGE_ACTION_IDS = {"Previous page": "repeats_previous_page", "Next page": "repeats_next_page"}
 PAGE_SIZE = 25  # rows per Slack message: one monospace section, readable on a phone

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from bot.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats
+from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats
 
 ARROWS = {"up": "↑", "down": "↓", "none": "●"}
 RAG_LETTERS = {"red": "R", "amber": "A", "green": "G"}

@@ -15,14 +15,16 @@ from datetime import date, datetime
 import numpy as np
 from sqlalchemy.orm import Session
 
-from bot.access import LIST_READERS, authorise
-from bot.audit import Actor, record
-from bot.catalogue import DEFAULT_SCOPE, Catalogue
-from bot.db import Database
+from bot.admin.access import LIST_READERS, authorise
+from bot.audit.log import Actor, record
+from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
+from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
+from bot.domain.stats import Comparison, compare
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.mapping import PERSON_ROLES
-from bot.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
-from bot.repository import (
+from bot.imports.mapping import PERSON_ROLES
+from bot.settings import Settings
+from bot.store.db import Database
+from bot.store.repository import (
     RepeatScope,
     audit_entry,
     load_catalogue,
@@ -31,8 +33,6 @@ from bot.repository import (
     repeat_totals,
     stored_repeat_rules,
 )
-from bot.settings import Settings
-from bot.stats import Comparison, compare
 
 MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
 REASON_LENGTH = (8, 500)

@@ -9,7 +9,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from slack_bolt import Ack, Respond
 
-from bot.audit import Actor
+from bot.audit.log import Actor
 from bot.errors import StrandbotError
 from bot.render.blocks import Message, notice_message
 

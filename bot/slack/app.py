@@ -11,10 +11,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.db import Database
 from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.slack.listeners import register_listeners
+from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from bot.charts.draw import Chart, render_chart
+from bot.charts.service import ChartRequest, chart_view
 from bot.errors import DeliveryFailed
 from bot.render.blocks import Message, chart_message, escape
-from bot.render.charts import Chart, render_chart
 from bot.slack.web import SlackWeb
-from bot.trends import ChartRequest, chart_view
 
 if TYPE_CHECKING:
     from bot.slack.app import Services

@@ -10,9 +10,9 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.db import Database
 from bot.settings import Settings
 from bot.slack.app import Services, create_app
+from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 

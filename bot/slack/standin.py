@@ -586,9 +586,9 @@ def sender(argv: list[str]) -> None:
     parser.add_argument("--halt-after-post", type=float, default=0.0, metavar="CHANCE")
     parser.add_argument("--seed", type=int, default=None)
     options = parser.parse_args(argv)
-    from bot.db import Database  # the sender is strandbot's side: imported only when a test runs one
     from bot.settings import load_settings
     from bot.slack.web import SlackWeb, retrying_client
+    from bot.store.db import Database  # the sender is strandbot's side: imported only when a test runs one
     from jobs.scheduler import tick
 
     settings = load_settings(dotenv_path=None)

@@ -33,7 +33,7 @@ from bot.render.blocks import Message
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.render.charts import Chart
+    from bot.charts.draw import Chart
 
 # Three tries for a server error (0.5 s, then 1 s apart, with jitter); four for rate limiting.
 SERVER_ERROR_RETRIES = 2

@@ -37,9 +37,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from bot.audit_chain import CHAINED_COLUMNS, row_hash
-from bot.catalogue import Catalogue, StrandDefinition, in_display_order, validate
-from bot.models import (
+from bot.audit.chain import CHAINED_COLUMNS, row_hash
+from bot.domain.catalogue import Catalogue, StrandDefinition, in_display_order, validate
+from bot.domain.periods import Window
+from bot.store.models import (
     AlertDelivery,
     AlertSchedule,
     AlertSubscription,
@@ -59,7 +60,6 @@ from bot.models import (
     UserRole,
     UTCDateTime,
 )
-from bot.periods import Window
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def _local_day(session: Session, tz: ZoneInfo) -> ColumnElement:
     """An occurrence's local date in the database's own time zone rules (the summary's days are these)."""
     if session.connection().dialect.name == "postgresql":
         return cast(func.timezone(tz.key, Occurrence.occurred_at), Date)
-    return func.local_date(Occurrence.occurred_at, tz.key, type_=Date)  # registered by bot.db
+    return func.local_date(Occurrence.occurred_at, tz.key, type_=Date)  # registered by bot.store.db
 
 
 def _on_local_days(query, local_day: ColumnElement, days: Window, tz: ZoneInfo):
@@ -261,7 +261,7 @@ def hour_of_week_counts(session: Session, days: Window, tz: ZoneInfo, slugs: Seq
         local = func.timezone(tz.key, Occurrence.occurred_at)
         hour = (func.extract("isodow", local) - 1) * 24 + func.extract("hour", local)
     else:
-        hour = func.local_hour_of_week(Occurrence.occurred_at, tz.key, type_=Integer)  # registered by bot.db
+        hour = func.local_hour_of_week(Occurrence.occurred_at, tz.key, type_=Integer)  # registered by bot.store.db
     start, end = days.utc_bounds(tz)
     query = (
         select(hour, func.count())

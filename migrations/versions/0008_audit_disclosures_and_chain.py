@@ -15,7 +15,7 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-from bot.audit_chain import GENESIS, row_hash
+from bot.audit.chain import GENESIS, row_hash
 
 revision = "0008"
 down_revision = "0007"
@@ -74,9 +74,7 @@ def _chain_existing_rows() -> tuple[int, str]:
     for seq, row in enumerate(rows, start=1):
         chained = {**row, "seq": seq}
         digest = row_hash(prev, chained, ())
-        bind.execute(
-            log.update().where(log.c.id == row["id"]).values(seq=seq, prev_hash=prev, row_hash=digest)
-        )
+        bind.execute(log.update().where(log.c.id == row["id"]).values(seq=seq, prev_hash=prev, row_hash=digest))
         prev = digest
     _allow_changes(bind, allow=False)
     return len(rows), prev

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.dashboard import strand_report
+from bot.charts.service import CHART_KINDS, ChartKind, ChartRequest
+from bot.dashboard.service import strand_report
 from bot.errors import InvalidRequest
 from bot.render.blocks import (
     CHART_ACTION_IDS,
@@ -22,7 +23,6 @@ from bot.render.blocks import (
 from bot.slack.answer import action_actor, error_message, message_or_error
 from bot.slack.charts import deliver_chart, share_chart
 from bot.slack.web import SlackWeb
-from bot.trends import CHART_KINDS, ChartKind, ChartRequest
 
 if TYPE_CHECKING:
     from bot.slack.app import Services

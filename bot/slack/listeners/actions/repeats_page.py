@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from bot.errors import InvalidRequest
 from bot.render.blocks import Message
 from bot.render.repeats import PAGE_ACTION_IDS, PAGE_SIZE, repeat_list_message
-from bot.repeat_contact import repeat_list_page
+from bot.repeats.service import repeat_list_page
 from bot.slack.answer import action_actor, message_or_error
 
 if TYPE_CHECKING:

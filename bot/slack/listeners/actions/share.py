@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 
-from bot.dashboard import strand_report
+from bot.dashboard.service import strand_report
 from bot.errors import InvalidRequest
 from bot.render.blocks import SHARE_ACTION_ID, Message, strand_message
 from bot.slack.answer import error_message

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from bot.commands import parse_repeats_command
 from bot.render.blocks import Message, notice_message
 from bot.render.repeats import PAGE_SIZE, REPEATS_HELP, repeat_list_message, repeat_trend_message
-from bot.repeat_contact import repeat_list, repeat_trend
+from bot.repeats.service import repeat_list, repeat_trend
 from bot.slack.answer import answer_privately, command_actor
 
 if TYPE_CHECKING:

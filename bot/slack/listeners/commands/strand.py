@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.commands import parse_strand_command
-from bot.dashboard import full_dashboard, strand_catalogue, strand_report
+from bot.dashboard.service import full_dashboard, strand_catalogue, strand_report
 from bot.render.blocks import (
     HELP_TEXT,
     Message,
