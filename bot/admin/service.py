@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.admin.access import ADMINS, ROLE_NAMES, Role, authorise
+from bot.admin.request import AdminRequest
 from bot.alerts.backtest import Backtest, backtest
 from bot.alerts.configure import (
     Channel,
@@ -39,26 +40,6 @@ from bot.store.models import StoredRepeatRule
 from bot.store.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
 
 RULE_PERIODS = "`last-month`, or a rolling window such as `30d` or `12m`"
-
-
-@dataclass(frozen=True)
-class AdminRequest:
-    """A parsed `/strand-admin` command. `action` says which of the other fields matter."""
-
-    command: str  # exactly as typed, for the audit log
-    action: str  # help | role | roles | rules | rule | rule-reset | invalid
-    user: str | None = None
-    role: str | None = None
-    strand: str | None = None  # a strand's name, or "default"
-    min_occurrences: str | None = None
-    period: str | None = None
-    problem: str | None = None  # for `invalid`: what is wrong with the command, in the user's terms
-    channel: str | None = None  # a Slack channel ID
-    channel_name: str | None = None
-    strands: str | None = None  # strand names as typed, or `all`
-    percent: str | None = None  # a threshold as typed: `15%`
-    options: tuple[tuple[str, str], ...] = ()  # threshold options as typed: (("direction", "up"),)
-    words: tuple[str, ...] = ()  # a schedule as typed (`weekly mon 08:00`), or on/off
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from bot.charts.forecast import Forecast, forecast
+from bot.charts.request import ChartKind, ChartRequest
 from bot.dashboard.service import checked_as_of
 from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
 from bot.errors import InvalidRequest
@@ -24,7 +24,6 @@ from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.repository import daily_totals, first_occurrence_day, hour_of_week_counts, load_catalogue
 
-ChartKind = Literal["trend", "heatmap", "forecast"]
 CHART_KINDS: tuple[ChartKind, ...] = ("trend", "heatmap", "forecast")
 DEFAULT_OPTION = {"trend": "24m", "heatmap": "12m", "forecast": "years=2"}
 SPAN = re.compile(r"^(\d{1,3})\s*(m|months?|y|years?)$")
@@ -34,17 +33,6 @@ FORECAST_YEARS = (1, 5)
 # Enough history for every method and its back-test: 60 months to fit, 24 to replay, a year to spare.
 FORECAST_HISTORY_MONTHS = 96
 TREND_FORECAST_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class ChartRequest:
-    """A chart as asked for: `kind`, the strand as typed, the kind's option as typed (`36m`, `12m`,
-    `years=3`; None for the default) and the as-of date (None for yesterday)."""
-
-    kind: ChartKind
-    strand: str
-    option: str | None = None
-    as_of: date | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months,
 from bot.domain.stats import Comparison, compare
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.mapping import PERSON_ROLES
+from bot.repeats.request import RepeatRequest
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.repository import (
@@ -60,23 +61,6 @@ SHIPPED_RULES = {
     "hate-crime": RepeatRule(2, "12m", "hate-crime"),
     "domestic-abuse": RepeatRule(2, "12m", "domestic-abuse"),
 }
-
-
-@dataclass(frozen=True)
-class RepeatRequest:
-    """What someone asked for, as typed: checked only after the asker is known to be allowed, so that
-    someone who may not see lists is refused (and recorded) whatever they typed. None means not given."""
-
-    command: str  # exactly as typed, for the audit log
-    strand: str | None = None
-    period: str | None = None
-    as_of: str | None = None  # the end of a rolling window, YYYY-MM-DD
-    min_occurrences: str | None = None
-    by: str | None = None  # person (default) | location
-    role: str | None = None  # victim, offender… or any (default)
-    reason: str | None = None
-    trend: bool = False
-    unknown: tuple[str, ...] = ()  # options nobody knows
 
 
 @dataclass(frozen=True)
