@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import getpass
-import json
 import logging
 import os
-import secrets
 import shlex
 import subprocess
 import sys
@@ -17,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from slack_bolt.request import BoltRequest
 
 from bot.alerts.configure import job_runs, schedule_view
 from bot.audit.log import (
@@ -47,7 +43,6 @@ from bot.imports.demo import load_demo
 from bot.imports.load import import_file
 from bot.imports.retention import planned_purge, recent_loads, run_purge
 from bot.render.alerts import job_status_text
-from bot.render.blocks import message_as_text
 from bot.render.repeats import (
     repeat_list_csv,
     repeat_list_json,
@@ -71,9 +66,9 @@ from bot.render.text import (
 )
 from bot.repeats.service import RepeatRequest, repeat_list, repeat_trend
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack.answer import HOLDING_NOTE
-from bot.slack.app import Services, check_slack_connection, create_app
-from bot.slack.standin import SlackStandIn, signed_command
+from bot.slack.app import check_slack_connection
+from bot.slack.ask import ask as ask_slack
+from bot.slack.ask import message_as_text
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database, current_revision, head_revision, upgrade
 from jobs.scheduler import TICK_SECONDS, run_scheduler
@@ -247,27 +242,11 @@ def ask(ctx: click.Context, slash_command: str, user: str) -> None:
     if not command.startswith("/"):
         command, text = "/strand", slash_command
     settings = settings_from(ctx)
-    with SlackStandIn() as slack:
-        local = dataclasses.replace(
-            settings,
-            slack_bot_token="xoxb-strandbot-ask",
-            slack_signing_secret=secrets.token_hex(16),
-            slack_app_token=None,
-            slack_api_url=slack.api_url,
-        )
-        app = create_app(Services(local, Database(local.database_url), operator=operator()))
-        body, headers = signed_command(local.slack_signing_secret, command, text, user, slack.response_url())
-        response = app.dispatch(BoltRequest(body=body, headers=headers))
-        if response.status == 404:
-            raise InvalidRequest(f"strandbot does not answer {command}; try /strand.")
-        acknowledged = json.loads(response.body or "{}")
-        if acknowledged.get("text") == HOLDING_NOTE:
-            click.echo(message_as_text(acknowledged))
-            acknowledged = slack.wait_for(lambda r: r.path.startswith("/response/"), timeout=120).body
-        click.echo(message_as_text(acknowledged))
-        for upload in slack.uploads():  # a chart: kept here, as Slack would keep it in the direct messages
-            write_file(Path(upload.filename), upload.content)
-            click.echo(f"(The image is saved as {upload.filename}.)")
+    database = Database(settings.database_url)
+    for upload in ask_slack(settings, database, command, text, user, operator(), click.echo):
+        # A chart: kept here, as Slack would keep it in the direct messages.
+        write_file(Path(upload.filename), upload.content)
+        click.echo(f"(The image is saved as {upload.filename}.)")
 
 
 @main.command()
@@ -348,7 +327,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
         )
     if not dry_run:
         settings.require_slack(posting_only=True)
-    poster = None if dry_run else SlackWeb(retrying_client(settings))
+    poster = SlackWeb(retrying_client(settings))  # renders the digests, even for a dry run
     report = run_weekly_breaches(database, settings, poster, as_of=day, dry_run=dry_run)
     assert report is not None  # only a scheduled run can find itself taken
     click.echo(f"Weekly breaches, data to {report.as_of}:")
@@ -357,7 +336,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     for delivery in report.deliveries:
         click.echo(f"  {delivery_line(delivery)}")
         if dry_run and delivery.message:
-            click.echo(textwrap.indent(message_as_text({"blocks": delivery.message.blocks}), "    "))
+            click.echo(textwrap.indent(message_as_text({"blocks": delivery.message["blocks"]}), "    "))
     if report.unconfirmed:
         sys.exit(1)
 

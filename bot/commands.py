@@ -1,18 +1,22 @@
-"""Parsing what people type after `/strand` into a typed request. Pure: no Slack, no database."""
+"""Parsing what people type after `/strand`, `/repeats` and `/strand-admin` into a typed request.
+
+Pure: no Slack, no database. Slack's markup (`<@U…>`, `<#C…>`) is turned into plain IDs at the edge
+(`bot/slack/markup.py`) before the text reaches here."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot.admin.service import AdminRequest
+from bot.admin.request import AdminRequest
 from bot.alerts.thresholds import THRESHOLD_OPTIONS
-from bot.charts.service import ChartKind, ChartRequest
+from bot.charts.request import ChartKind, ChartRequest
 from bot.domain.periods import MONTH_NAMES, is_period_text, iso_date
 from bot.errors import InvalidRequest
-from bot.repeats.service import RepeatRequest
+from bot.repeats.request import RepeatRequest
 from bot.settings import SLACK_USER_ID
 
 # Longer than any strand name plus a date; anything beyond is a paste gone wrong.
@@ -192,25 +196,28 @@ def _take_period(words: list[str]) -> str | None:
 
 # `/strand-admin`: a verb and its arguments.
 
-USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
-
-def parse_admin_command(text: str | None) -> AdminRequest:
-    """`role @user analyst`, `roles`, `repeats show`, `repeats hate-crime min=3 period=12m`, `repeats reset X`.
+def parse_admin_command(
+    text: str | None, channel_names: Mapping[str, str] | None = None, typed: str | None = None
+) -> AdminRequest:
+    """`role U012AB3CD analyst`, `roles`, `repeats show`, `repeats hate-crime min=3 period=12m`, `repeats reset X`.
 
     Never refuses: what can't be understood becomes an `invalid` request carrying the problem, which is
-    told to admins and, for anyone else, recorded as a refusal like any other admin command."""
+    told to admins and, for anyone else, recorded as a refusal like any other admin command. People and
+    channels are given by ID; `channel_names` are the names Slack sent beside channel IDs, and `typed` is the
+    command as typed (for the audit log), if `text` is not."""
     command = (text or "").strip()
-    full = f"/strand-admin {command}".strip()
+    typed = command if typed is None else typed.strip()
+    full = f"/strand-admin {typed}".strip()
     try:
-        return _admin_request(full, command)
+        return _admin_request(full, command, len(typed), channel_names or {})
     except InvalidRequest as problem:
         return AdminRequest(full, "invalid", problem=str(problem))
 
 
-def _admin_request(full: str, command: str) -> AdminRequest:
-    if len(command) > MAX_COMMAND_LENGTH:
-        raise InvalidRequest(f"That is {len(command):,} characters; see `/strand-admin help` for what it takes.")
+def _admin_request(full: str, command: str, length: int, channel_names: Mapping[str, str]) -> AdminRequest:
+    if length > MAX_COMMAND_LENGTH:
+        raise InvalidRequest(f"That is {length:,} characters; see `/strand-admin help` for what it takes.")
     words = command.split()
     verb = words[0].lower() if words else "help"
     args = words[1:]
@@ -225,13 +232,11 @@ def _admin_request(full: str, command: str) -> AdminRequest:
     if verb in ("repeats", "repeat-rule"):
         return _repeat_rule_request(full, args)
     if verb in ALERT_VERBS:
-        return _alert_request(full, verb, args)
+        return _alert_request(full, verb, args, channel_names)
     raise InvalidRequest(f"“{verb}” is not something `/strand-admin` does; `/strand-admin help` lists what it does.")
 
 
 def _slack_user(text: str) -> str:
-    if found := USER_MENTION.match(text):
-        return found.group(1)
     if SLACK_USER_ID.match(text):
         return text
     raise InvalidRequest(
@@ -267,7 +272,6 @@ def _repeat_rule_request(full: str, args: list[str]) -> AdminRequest:
     )
 
 
-CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 PERCENT = re.compile(r"^[-+]?\d*\.?\d+%?$")
 ALERT_VERBS = (
@@ -276,7 +280,7 @@ ALERT_VERBS = (
 )  # fmt: skip
 
 
-def _alert_request(full: str, verb: str, args: list[str]) -> AdminRequest:
+def _alert_request(full: str, verb: str, args: list[str], channel_names: Mapping[str, str]) -> AdminRequest:
     lowered = [a.lower() for a in args]
     if verb == "thresholds" or (verb == "threshold" and lowered in ([], ["show"])):
         return AdminRequest(full, "thresholds")
@@ -288,12 +292,12 @@ def _alert_request(full: str, verb: str, args: list[str]) -> AdminRequest:
     if verb in ("subscribe", "unsubscribe"):
         if not args:
             raise InvalidRequest(f"Say which channel and strands: `/strand-admin {verb} #safeguarding hate-crime`.")
-        channel, name = _channel(args[0])
+        channel, name = _channel(args[0], channel_names)
         return AdminRequest(full, verb, channel=channel, channel_name=name, strands=" ".join(args[1:]) or None)
     if verb in ("preview", "history"):
         if len(args) > 1:
             raise InvalidRequest(f"`{verb}` takes at most one channel: `/strand-admin {verb} #safeguarding`.")
-        channel, name = _channel(args[0]) if args else (None, None)
+        channel, name = _channel(args[0], channel_names) if args else (None, None)
         return AdminRequest(full, verb, channel=channel, channel_name=name)
     if verb == "schedule":
         return AdminRequest(full, "schedule-show" if lowered in ([], ["show"]) else "schedule", words=tuple(args))
@@ -327,11 +331,9 @@ def _threshold_words(args: list[str]) -> tuple[str, str | None, tuple[tuple[str,
     return " ".join(names), percent, tuple(options)
 
 
-def _channel(text: str) -> tuple[str, str | None]:
-    if found := CHANNEL_MENTION.match(text):
-        return found.group(1), found.group(2) or None
+def _channel(text: str, channel_names: Mapping[str, str]) -> tuple[str, str | None]:
     if CHANNEL_ID.match(text):
-        return text, None
+        return text, channel_names.get(text) or None
     raise InvalidRequest(
         f"“{text}” is not a channel Slack recognised; type # and pick the channel from the list, "
         "so that Slack sends its ID (or give the ID, e.g. C012AB3CD)."

@@ -39,7 +39,7 @@ class TickReport:
     retried: RunReport | None
 
 
-def tick(database: Database, settings: Settings, poster: Poster | None, now: datetime | None = None) -> TickReport:
+def tick(database: Database, settings: Settings, poster: Poster, now: datetime | None = None) -> TickReport:
     """Run the weekly job if a run is due and nobody has run it; retry failed posts. Paused: do nothing."""
     now = now or datetime.now(UTC)
     schedule = current_schedule(database)

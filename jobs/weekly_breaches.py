@@ -30,8 +30,6 @@ from bot.alerts.configure import current_schedule
 from bot.alerts.digest import Digest, weekly_digests
 from bot.alerts.schedule import period_of
 from bot.errors import DeliveryFailed, DeliveryUnknown
-from bot.render.alerts import digest_message
-from bot.render.blocks import Message
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.repository import (
@@ -53,10 +51,15 @@ DIGEST_EVENT = "strandbot_digest"  # the event_type of the Slack message metadat
 HISTORY_MARGIN = timedelta(minutes=10)
 
 Clock = Callable[[], datetime]
+# A message as the poster renders it and takes it back (for Slack: its text and blocks). JSON: the ledger keeps it,
+# so a retry posts exactly what was first built.
+Payload = dict
 
 
 class Poster(Protocol):
-    def post(self, channel: str, message: Message, metadata: dict | None = None) -> str: ...
+    def render(self, digest: Digest) -> Payload: ...
+
+    def post(self, channel: str, message: Payload, metadata: dict | None = None) -> str: ...
 
     def find_posted(self, channel: str, since: datetime, event_type: str, payload: dict) -> str | None: ...
 
@@ -85,7 +88,7 @@ class Delivery:
 
     channel: str
     status: str
-    message: Message | None = None
+    message: Payload | None = None
     error: str | None = None
 
 
@@ -119,7 +122,7 @@ def host_id() -> str:
 def run_weekly_breaches(
     database: Database,
     settings: Settings,
-    poster: Poster | None,
+    poster: Poster,
     *,
     as_of: date | None = None,
     scheduled_for: datetime | None = None,
@@ -129,7 +132,8 @@ def run_weekly_breaches(
 ) -> RunReport | None:
     """Run the job once: for `scheduled_for` (a scheduler's run), for data to `as_of`, or for yesterday.
 
-    None when another process has already taken this scheduled run. Given `now`, the ledger's times run on from it."""
+    None when another process has already taken this scheduled run. Given `now`, the ledger's times run on from it.
+    `poster` renders each digest (a dry run too) and posts it."""
     clock = clock_from(now)
     now = clock()
     if as_of is None:
@@ -138,7 +142,7 @@ def run_weekly_breaches(
     due = scheduled_for if trigger == "catch-up" else None
     if dry_run:
         digests = weekly_digests(database, settings, report.as_of, report.period, due=due)
-        report.deliveries = [Delivery(d.channel, "dry-run", digest_message(d)) for d in digests]
+        report.deliveries = [Delivery(d.channel, "dry-run", poster.render(d)) for d in digests]
         return report
     with database.session() as session:
         report.run_id = start_job_run(session, trigger, now, scheduled_for, report.period)
@@ -156,10 +160,10 @@ def run_weekly_breaches(
 
 
 def _deliver(
-    database: Database, poster: Poster | None, digest: Digest, run_id: int, quiet_note: bool, clock: Clock
+    database: Database, poster: Poster, digest: Digest, run_id: int, quiet_note: bool, clock: Clock
 ) -> Delivery:
-    message = digest_message(digest)
-    stored = json.dumps({"text": message.text, "blocks": message.blocks})
+    message = poster.render(digest)
+    stored = json.dumps({"text": message["text"], "blocks": message["blocks"]})
     status = "quiet" if digest.quiet and not quiet_note else "sending"
     now = clock()  # when the row is written: the lease runs from here, however long the run took
     with database.session() as session:
@@ -186,7 +190,7 @@ class Pending:
     id: int
     channel: str
     period: str
-    message: Message
+    message: Payload
     attempts: int
     created_at: datetime
     verify: bool
@@ -252,7 +256,7 @@ def retry_failed(database: Database, poster: Poster | None, now: datetime | None
             delivery.id,
             delivery.channel,
             delivery.period,
-            Message(text=stored["text"], blocks=stored["blocks"]),
+            {"text": stored["text"], "blocks": stored["blocks"]},
             delivery.attempts,
             delivery.created_at,
             verify=delivery.status != "failed",  # unknown, or sending when its sender died: it may be there

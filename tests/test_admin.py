@@ -8,8 +8,8 @@ from conftest import settings_for
 from bot.admin.access import NotAllowed, Role, role_of
 from bot.admin.service import RoleChange, RoleList, RuleChange, RuleList, perform
 from bot.audit.log import Actor, review
-from bot.commands import parse_admin_command
 from bot.errors import InvalidRequest, UnknownStrand
+from bot.slack.commands import parse_admin_command
 
 ADMIN = Actor("U0ADMIN", team="T0FORCE", channel="C0ADMIN")
 

@@ -7,7 +7,9 @@ import pandas as pd
 from bot.domain.catalogue import Catalogue, StrandDefinition
 from bot.domain.periods import dashboard_windows
 from bot.domain.stats import compute_dashboard
-from bot.render.blocks import catalogue_message, dashboard_message, message_as_text, notice_message
+from bot.slack.ask import message_as_text
+from bot.slack.blocks.dashboard import catalogue_message, dashboard_message
+from bot.slack.blocks.message import notice_message
 
 SECTION_LIMIT, BLOCK_LIMIT = 3000, 50
 

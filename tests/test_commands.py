@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
-from bot.commands import StrandCommand, parse_admin_command, parse_repeats_command, parse_strand_command
+from bot.commands import StrandCommand, parse_repeats_command, parse_strand_command
 from bot.errors import InvalidRequest
-from bot.repeats.service import RepeatRequest
+from bot.repeats.request import RepeatRequest
+from bot.slack.commands import parse_admin_command
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from slack_bolt import Ack, Respond
 
 from bot.audit.log import Actor
 from bot.errors import StrandbotError
-from bot.render.blocks import Message, notice_message
+from bot.slack.blocks.message import Message, notice_message
 
 log = logging.getLogger(__name__)
 
@@ -41,35 +41,36 @@ def message_or_error(produce: Callable[[], Message]) -> Message:
         return error_message(error)
 
 
+def private_reply(message: Message | None = None, text: str | None = None, **options) -> dict:
+    """The arguments of an `ack` or `respond` that only the person who asked will see: `message`, or just
+    `text`; `options` such as `replace_original`."""
+    if message is None:
+        return {"response_type": "ephemeral", **options, "text": text}
+    return {"response_type": "ephemeral", **options, "text": message.text, "blocks": message.blocks}
+
+
 def answer_privately(ack: Ack, respond: Respond, executor: ThreadPoolExecutor, produce: Callable[[], Message]) -> None:
     """Acknowledge with the answer, shown only to the person who asked; or in two steps if it is slow."""
     future = executor.submit(message_or_error, produce)
     try:
         message = future.result(timeout=ANSWER_IN_ACK_SECONDS)
     except FutureTimeout:
-        ack(response_type="ephemeral", text=HOLDING_NOTE)
+        ack(**private_reply(text=HOLDING_NOTE))
         message = future.result()
-        respond(response_type="ephemeral", replace_original=True, text=message.text, blocks=message.blocks)
+        respond(**private_reply(message, replace_original=True))
         return
-    ack(response_type="ephemeral", text=message.text, blocks=message.blocks)
+    ack(**private_reply(message))
 
 
-def command_actor(command: dict, operator: str | None) -> Actor:
-    """Who typed a slash command, from Slack's payload (for roles and the audit log).
+def who_asked(body: dict, operator: str | None) -> Actor:
+    """Who typed a slash command, pressed a button or submitted a view, from Slack's payload (for roles and
+    the audit log): a command's payload names them in `user_id`, `team_id` and `channel_id`; an interaction's in
+    `user`, `team` and `channel` objects.
 
     `operator` is the operating-system user when `strandbot ask` plays the part of Slack."""
-    return Actor(
-        command["user_id"],
-        "slack" if operator is None else "ask",
-        command.get("team_id"),
-        command.get("channel_id"),
-        operator,
-    )
-
-
-def action_actor(body: dict, operator: str | None) -> Actor:
-    """Who pressed a button, from Slack's interaction payload."""
+    via = "slack" if operator is None else "ask"
+    if "user_id" in body:  # a slash command
+        return Actor(body["user_id"], via, body.get("team_id"), body.get("channel_id"), operator)
     user = body.get("user") or {}
     team = (body.get("team") or {}).get("id") or user.get("team_id")
-    via = "slack" if operator is None else "ask"
     return Actor(user.get("id", ""), via, team, (body.get("channel") or {}).get("id"), operator)

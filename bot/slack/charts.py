@@ -12,9 +12,12 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from bot.charts.draw import Chart, render_chart
-from bot.charts.service import ChartRequest, chart_view
+from bot.charts.request import ChartRequest
+from bot.charts.service import chart_view
 from bot.errors import DeliveryFailed
-from bot.render.blocks import Message, chart_message, escape
+from bot.slack.blocks.dashboard import chart_message
+from bot.slack.blocks.message import Message
+from bot.slack.markup import escape, user_mention
 from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
@@ -46,7 +49,7 @@ def share_chart(services: Services, web: SlackWeb, request: ChartRequest, user: 
     """Draw the chart again (for the same as-of date) and upload it into `channel` for everyone."""
     chart, _ = draw(services, request)
     try:
-        web.upload(channel, chart, comment=f"Shared by <@{user}>: {_comment(chart)}")
+        web.upload(channel, chart, comment=f"Shared by {user_mention(user)}: {_comment(chart)}")
     except DeliveryFailed as why:
         raise DeliveryFailed(f"The chart could not be shared here ({why}).") from None
 

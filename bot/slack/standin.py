@@ -566,6 +566,9 @@ class HaltAfterPosting:
     def __init__(self, poster, chance: float, rng: random.Random):
         self.poster, self.chance, self.rng = poster, chance, rng
 
+    def render(self, digest):
+        return self.poster.render(digest)
+
     def post(self, channel: str, message, metadata: dict | None = None) -> str:
         ts = self.poster.post(channel, message, metadata)
         if self.rng.random() < self.chance:

@@ -1,5 +1,8 @@
 """Calling Slack's Web API from outside a request: posting digests, finding them again, and asking about channels.
 
+The weekly job hands over a Digest; `render` turns it into the message Slack takes, which the job keeps in its
+ledger and hands back to `post` (then, and on any retry) exactly as first built.
+
 Retries are slack_sdk's own handlers: connection errors and 500/503 answers with exponential backoff,
 and 429 after waiting as long as Slack's Retry-After header says. Except for a post: once a post may have
 reached Slack, sending it again could post it twice. So a post is retried here only when Slack cannot have
@@ -28,9 +31,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.alerts.configure import Channel
+from bot.alerts.digest import Digest
 from bot.errors import DeliveryFailed, DeliveryUnknown, InvalidRequest
-from bot.render.blocks import Message
 from bot.settings import Settings
+from bot.slack.blocks.alerts import digest_message
 
 if TYPE_CHECKING:
     from bot.charts.draw import Chart
@@ -123,15 +127,21 @@ class SlackWeb:
     def __init__(self, client: WebClient):
         self.client = client
 
-    def post(self, channel: str, message: Message, metadata: dict | None = None) -> str:
-        """Post into `channel`, carrying `metadata` (Slack's message metadata: `event_type` and `event_payload`)
-        if given; Slack's timestamp of the message. DeliveryFailed saying why if Slack did not take it,
-        DeliveryUnknown if it may have."""
+    @staticmethod
+    def render(digest: Digest) -> dict:
+        """The digest as the message Slack takes: its text (for notifications) and its blocks. JSON, to be kept."""
+        message = digest_message(digest)
+        return {"text": message.text, "blocks": message.blocks}
+
+    def post(self, channel: str, message: dict, metadata: dict | None = None) -> str:
+        """Post `message` (as `render` built it) into `channel`, carrying `metadata` (Slack's message metadata:
+        `event_type` and `event_payload`) if given; Slack's timestamp of the message. DeliveryFailed saying why if
+        Slack did not take it, DeliveryUnknown if it may have."""
         response = self._call(
             self.client.chat_postMessage,
             channel=channel,
-            text=message.text,
-            blocks=message.blocks,
+            text=message["text"],
+            blocks=message["blocks"],
             metadata=metadata,
             unfurl_links=False,
             unfurl_media=False,

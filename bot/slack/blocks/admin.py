@@ -1,4 +1,4 @@
-"""Replies to `/strand-admin`: confirmations of what changed, and the tables of roles and rules."""
+"""Replies to `/strand-admin` in Block Kit: confirmations of what changed, and the tables of roles and rules."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from tabulate import tabulate
 
 from bot.admin.service import AdminResult, RoleChange, RoleList, RuleChange, RuleList
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
-from bot.render.alerts import alert_message
-from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message, notice_message
 from bot.repeats.service import RepeatRule
+from bot.slack.blocks.alerts import alert_message
+from bot.slack.blocks.message import (
+    SECTION_TEXT_LIMIT,
+    Message,
+    as_blocks,
+    code_sections,
+    mrkdwn_message,
+    notice_message,
+)
+from bot.slack.markup import user_mention
 
 ADMIN_HELP = (
     "*strandbot admin* — for admins only; every change is recorded in the audit log.\n"
@@ -48,9 +56,11 @@ def admin_message(result: AdminResult, tz: ZoneInfo) -> Message:
     if isinstance(result, RoleChange):
         # Member IDs are checked when parsed, so the mention needs no escaping (escaped, it would not link).
         if result.before == result.after:
-            return mrkdwn_message(f"<@{result.user}> was already {result.after.with_article}; nothing changed.")
+            return mrkdwn_message(
+                f"{user_mention(result.user)} was already {result.after.with_article}; nothing changed."
+            )
         return mrkdwn_message(
-            f"<@{result.user}> is now {result.after.with_article} (was {result.before.with_article}). "
+            f"{user_mention(result.user)} is now {result.after.with_article} (was {result.before.with_article}). "
             "Recorded in the audit log."
         )
     if isinstance(result, RoleList):
@@ -74,11 +84,11 @@ def _roles_message(roles: RoleList) -> Message:
             "Give one with `/strand-admin role @alex analyst`."
         )
     lines = [
-        f"• <@{h.user}> — {h.role}"
+        f"• {user_mention(h.user)} — {h.role}"
         + (
             " (STRANDBOT_ADMINS)"
             if h.granted_at is None
-            else f" (given by <@{h.granted_by}> on {h.granted_at:%Y-%m-%d})"
+            else f" (given by {user_mention(h.granted_by)} on {h.granted_at:%Y-%m-%d})"
         )
         for h in roles.holders
     ]

@@ -1,8 +1,7 @@
-"""The weekly digest as a Slack message, and the replies to the alert commands of `/strand-admin`."""
+"""The weekly digest as a Slack message, and the replies to the alert commands of `/strand-admin`, in Block Kit."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
@@ -21,9 +20,10 @@ from bot.alerts.configure import (
 from bot.alerts.digest import Digest, Preview
 from bot.alerts.thresholds import Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
-from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
+from bot.render.alerts import local_time, schedule_line
 from bot.render.text import ARROWS, pct_text
-from bot.store.models import JobRun
+from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
+from bot.slack.markup import channel_mention
 
 BREACH_EMOJI = {"up": ":red_circle:", "down": ":large_green_circle:"}
 DIGEST_FOOTER = "Each strand's figures: `/strand <strand>` · Thresholds and subscriptions are set by strandbot's admins"
@@ -124,7 +124,7 @@ def packed(sections: list[str], most: int) -> list[str]:
 
 
 def channel_text(channel: Channel) -> str:
-    return f"<#{channel.id}>"
+    return channel_mention(channel.id)
 
 
 def scopes_text(scopes) -> str:
@@ -219,15 +219,6 @@ def _subscriptions_message(listed: SubscriptionList) -> Message:
     return mrkdwn_message("*Subscriptions*: who hears about what each week\n" + "\n".join(lines))
 
 
-def schedule_line(view: ScheduleView, tz: ZoneInfo) -> str:
-    schedule = view.schedule
-    state = "*paused*: nothing is posted until `/strand-admin resume`" if schedule.paused else "running"
-    quiet = "posts a one-line note" if schedule.quiet_note else "posts nothing"
-    runs = ", ".join(local_time(run, tz) for run in view.next_runs)
-    upcoming = "Next runs once resumed" if schedule.paused else "Next runs"
-    return f"The digest runs {schedule.describe()} ({tz.key}); {state}. A quiet week {quiet}. {upcoming}: {runs}."
-
-
 def _schedule_message(view: ScheduleView, tz: ZoneInfo) -> Message:
     if view.before is None or view.before == view.schedule:
         return mrkdwn_message(schedule_line(view, tz) + ("" if view.before is None else " Nothing changed."))
@@ -248,7 +239,7 @@ def _preview_message(preview: Preview, tz: ZoneInfo) -> Message:
             sections = ["Nothing: a quiet week, and quiet-week notes are off."]
         else:
             sections = digest_sections(digest)
-        sections = [f"*To <#{digest.channel}>:*", *packed(sections, 10)]
+        sections = [f"*To {channel_mention(digest.channel)}:*", *packed(sections, 10)]
         if shown and len(blocks) + len(sections) > MAX_DIGEST_BLOCKS:
             break
         blocks += [SectionBlock(text=MarkdownTextObject(text=s)) for s in sections]
@@ -302,30 +293,3 @@ def _history_message(history: History, tz: ZoneInfo) -> Message:
     table = tabulate(rows, headers=["Data to", "Channel", "When", "Delivery"], disable_numparse=True)
     header = SectionBlock(text=MarkdownTextObject(text=f"*Last digests{where}*, newest first"))
     return Message(text=f"Last digests{where}", blocks=as_blocks(header, *code_sections(table.splitlines())))
-
-
-def local_time(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
-
-
-def job_status_text(view: ScheduleView, runs: list[JobRun], tz: ZoneInfo) -> str:
-    """`strandbot jobs status`: the schedule, the next runs, and the last runs with their outcomes."""
-    lines = [schedule_line(view, tz).replace("`", ""), ""]
-    if not runs:
-        return "\n".join(lines + ["No runs yet."])
-    rows = [
-        [
-            run.id,
-            run.trigger,
-            "" if run.scheduled_for is None else local_time(run.scheduled_for, tz),
-            local_time(run.started_at, tz),
-            run.period or "",
-            run.outcome,
-            f"{run.sent} sent, {run.failed} failed, {run.already} already",
-            (run.detail or "")[:80],
-        ]
-        for run in runs
-    ]
-    headers = ["Run", "Trigger", "Due", "Started", "Week", "Outcome", "Channels", "Detail"]
-    return "\n".join(lines + [tabulate(rows, headers=headers, disable_numparse=True)])

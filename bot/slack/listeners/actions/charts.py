@@ -3,24 +3,17 @@ chart, and the dashboard's menu that opens one strand. Each answers the presser 
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.charts.service import CHART_KINDS, ChartKind, ChartRequest
+from bot.charts.request import ChartKind, ChartRequest
 from bot.dashboard.service import strand_report
-from bot.errors import InvalidRequest
-from bot.render.blocks import (
-    CHART_ACTION_IDS,
-    OPEN_STRAND_ACTION_ID,
-    SHARE_CHART_ACTION_ID,
-    Message,
-    strand_message,
-)
-from bot.slack.answer import action_actor, error_message, message_or_error
+from bot.slack.answer import error_message, message_or_error, private_reply, who_asked
+from bot.slack.blocks.dashboard import strand_message
+from bot.slack.blocks.message import Message
+from bot.slack.buttons import CHART_ACTIONS, ActionId, ChartValue, StrandValue, decode, pressed
 from bot.slack.charts import deliver_chart, share_chart
 from bot.slack.web import SlackWeb
 
@@ -31,57 +24,47 @@ EXPIRED = "That button has expired; ask again with `/strand`, e.g. `/strand hate
 
 
 def register(app: App, services: Services) -> None:
-    for kind in CHART_KINDS:
-        app.action(CHART_ACTION_IDS[kind])(_chart_button(services, kind))
+    for kind, action_id in CHART_ACTIONS.items():
+        app.action(action_id)(_chart_button(services, kind))
 
-    @app.action(SHARE_CHART_ACTION_ID)
+    @app.action(ActionId.SHARE_CHART)
     def share(ack: Ack, respond: Respond, body: dict, client: WebClient) -> None:
         ack()
-        presser = action_actor(body, services.operator)
+        presser = who_asked(body, services.operator)
         try:
-            share_chart(services, SlackWeb(client), _request(body, None), presser.user, presser.channel or "")
+            wanted = decode(ChartValue, pressed(body), EXPIRED)
+            request = ChartRequest(wanted.kind, wanted.strand, wanted.option, wanted.as_of)
+            share_chart(services, SlackWeb(client), request, presser.user, presser.channel or "")
         except Exception as error:
-            failure = error_message(error)
-            respond(response_type="ephemeral", replace_original=False, text=failure.text, blocks=failure.blocks)
+            respond(**private_reply(error_message(error), replace_original=False))
             return
         respond(delete_original=True)  # the channel has it now; the private copy would only repeat it
 
-    @app.action(OPEN_STRAND_ACTION_ID)
+    @app.action(ActionId.OPEN_STRAND)
     def open_strand(ack: Ack, respond: Respond, body: dict) -> None:
         ack()
         message = message_or_error(lambda: _strand(services, body))
-        respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
+        respond(**private_reply(message, replace_original=False))
 
 
 def _chart_button(services: Services, kind: ChartKind):
     def open_chart(ack: Ack, respond: Respond, body: dict, client: WebClient) -> None:
         ack()
-        presser = action_actor(body, services.operator)
+        presser = who_asked(body, services.operator)
         message = message_or_error(
             lambda: deliver_chart(services, SlackWeb(client), _request(body, kind), presser.user, presser.channel)
         )
-        respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
+        respond(**private_reply(message, replace_original=False))
 
     return open_chart
 
 
-def _request(body: dict, kind: str | None) -> ChartRequest:
-    """The chart a button asks for: its value names the strand and as-of date (and, to share, the chart)."""
-    try:
-        action = body["actions"][0]
-        wanted = json.loads(action.get("value", ""))
-        kind = kind or wanted["kind"]
-        if kind not in CHART_KINDS:
-            raise ValueError(kind)
-        return ChartRequest(kind, str(wanted["strand"]), wanted.get("option"), date.fromisoformat(wanted["as_of"]))
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise InvalidRequest(EXPIRED) from None
+def _request(body: dict, kind: ChartKind) -> ChartRequest:
+    """The chart a button asks for: its value names the strand and as-of date; its action ID, the kind."""
+    wanted = decode(StrandValue, pressed(body), EXPIRED)
+    return ChartRequest(kind, wanted.strand, None, wanted.as_of)
 
 
 def _strand(services: Services, body: dict) -> Message:
-    try:
-        wanted = json.loads(body["actions"][0]["selected_option"]["value"])
-        strand, as_of = str(wanted["strand"]), date.fromisoformat(wanted["as_of"])
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise InvalidRequest(EXPIRED) from None
-    return strand_message(strand_report(services.database, services.settings, strand, as_of))
+    wanted = decode(StrandValue, pressed(body), EXPIRED)
+    return strand_message(strand_report(services.database, services.settings, wanted.strand, wanted.as_of))

@@ -3,19 +3,20 @@ still only for the person who asked (the private message is replaced), and recor
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 
-from bot.errors import InvalidRequest
-from bot.render.blocks import Message
-from bot.render.repeats import PAGE_ACTION_IDS, PAGE_SIZE, repeat_list_message
 from bot.repeats.service import repeat_list_page
-from bot.slack.answer import action_actor, message_or_error
+from bot.slack.answer import message_or_error, private_reply, who_asked
+from bot.slack.blocks.message import Message
+from bot.slack.blocks.repeats import PAGE_ACTION_IDS, PAGE_SIZE, repeat_list_message
+from bot.slack.buttons import PageValue, decode, pressed
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
+
+EXPIRED = "That button has expired; ask for the list again with `/repeats`."
 
 
 def register(app: App, services: Services) -> None:
@@ -25,15 +26,11 @@ def register(app: App, services: Services) -> None:
         def turn_page(ack: Ack, respond: Respond, body: dict) -> None:
             ack()
             message = message_or_error(lambda: page(services, body))
-            respond(response_type="ephemeral", replace_original=True, text=message.text, blocks=message.blocks)
+            respond(**private_reply(message, replace_original=True))
 
 
 def page(services: Services, body: dict) -> Message:
-    try:
-        wanted = json.loads(body["actions"][0].get("value", ""))
-        list_id, number = int(wanted["list"]), int(wanted["page"])
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise InvalidRequest("That button has expired; ask for the list again with `/repeats`.") from None
-    actor = action_actor(body, services.operator)
-    listed = repeat_list_page(services.database, services.settings, list_id, number, actor, PAGE_SIZE)
+    wanted = decode(PageValue, pressed(body), EXPIRED)
+    actor = who_asked(body, services.operator)
+    listed = repeat_list_page(services.database, services.settings, wanted.list, wanted.page, actor, PAGE_SIZE)
     return repeat_list_message(listed)

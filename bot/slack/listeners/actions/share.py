@@ -2,42 +2,40 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 
 from bot.dashboard.service import strand_report
-from bot.errors import InvalidRequest
-from bot.render.blocks import SHARE_ACTION_ID, Message, strand_message
-from bot.slack.answer import error_message
+from bot.slack.answer import error_message, private_reply, who_asked
+from bot.slack.blocks.dashboard import strand_message
+from bot.slack.blocks.message import Message
+from bot.slack.buttons import ActionId, StrandValue, decode, pressed
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
 
+EXPIRED = "That button has expired; run `/strand` again and share the new answer."
+
 
 def register(app: App, services: Services) -> None:
-    @app.action(SHARE_ACTION_ID)
+    @app.action(ActionId.SHARE_STRAND)
     def share_strand(ack: Ack, respond: Respond, body: dict) -> None:
         ack()
-        user = body.get("user", {}).get("id")
+        user = who_asked(body, services.operator).user or None
         try:
-            message = shared(services, body["actions"][0].get("value", ""), user)
+            message = shared(services, pressed(body), user)
         except Exception as error:
-            failure = error_message(error)
-            respond(response_type="ephemeral", replace_original=False, text=failure.text, blocks=failure.blocks)
+            respond(**private_reply(error_message(error), replace_original=False))
             return
         # Post for everyone, then remove the private copy the button sat under.
         respond(response_type="in_channel", replace_original=False, text=message.text, blocks=message.blocks)
         respond(delete_original=True)
 
 
-def shared(services: Services, value: str, user: str | None) -> Message:
-    try:
-        request = json.loads(value)
-        strand, as_of = str(request["strand"]), date.fromisoformat(request["as_of"])
-    except (ValueError, KeyError, TypeError):
-        raise InvalidRequest("That button has expired; run `/strand` again and share the new answer.") from None
+def shared(services: Services, value: str | None, user: str | None) -> Message:
+    wanted = decode(StrandValue, value, EXPIRED)
     # Recomputed for the same as-of date, so the channel sees exactly what was previewed.
-    return strand_message(strand_report(services.database, services.settings, strand, as_of), shared_by=user)
+    return strand_message(
+        strand_report(services.database, services.settings, wanted.strand, wanted.as_of), shared_by=user
+    )

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 
 from bot.commands import parse_repeats_command
-from bot.render.blocks import Message, notice_message
-from bot.render.repeats import PAGE_SIZE, REPEATS_HELP, repeat_list_message, repeat_trend_message
 from bot.repeats.service import repeat_list, repeat_trend
-from bot.slack.answer import answer_privately, command_actor
+from bot.slack.answer import answer_privately, who_asked
+from bot.slack.blocks.message import Message, notice_message
+from bot.slack.blocks.repeats import PAGE_SIZE, REPEATS_HELP, repeat_list_message, repeat_trend_message
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
@@ -26,7 +26,7 @@ def answer(services: Services, command: dict) -> Message:
     request = parse_repeats_command(command.get("text", ""))
     if request is None:
         return notice_message(REPEATS_HELP)
-    actor = command_actor(command, services.operator)
+    actor = who_asked(command, services.operator)
     if request.trend:
         return repeat_trend_message(repeat_trend(services.database, services.settings, request, actor))
     return repeat_list_message(repeat_list(services.database, services.settings, request, actor, PAGE_SIZE))

@@ -9,15 +9,9 @@ from slack_sdk import WebClient
 
 from bot.commands import parse_strand_command
 from bot.dashboard.service import full_dashboard, strand_catalogue, strand_report
-from bot.render.blocks import (
-    HELP_TEXT,
-    Message,
-    catalogue_message,
-    dashboard_message,
-    notice_message,
-    strand_message,
-)
-from bot.slack.answer import answer_privately
+from bot.slack.answer import answer_privately, who_asked
+from bot.slack.blocks.dashboard import HELP_TEXT, catalogue_message, dashboard_message, strand_message
+from bot.slack.blocks.message import Message, notice_message
 from bot.slack.charts import deliver_chart
 from bot.slack.web import SlackWeb
 
@@ -42,5 +36,6 @@ def answer(services: Services, command: dict, web: SlackWeb) -> Message:
         return dashboard_message(full_dashboard(database, settings, request.as_of))
     if request.action == "chart":
         assert request.chart is not None
-        return deliver_chart(services, web, request.chart, command["user_id"], command.get("channel_id"))
+        asker = who_asked(command, services.operator)
+        return deliver_chart(services, web, request.chart, asker.user, asker.channel)
     return strand_message(strand_report(database, settings, request.strand, request.as_of))

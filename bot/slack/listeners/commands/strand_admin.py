@@ -8,10 +8,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.admin.service import perform
-from bot.commands import parse_admin_command
-from bot.render.admin import admin_message
-from bot.render.blocks import Message
-from bot.slack.answer import answer_privately, command_actor
+from bot.slack.answer import answer_privately, who_asked
+from bot.slack.blocks.admin import admin_message
+from bot.slack.blocks.message import Message
+from bot.slack.commands import parse_admin_command
 from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
@@ -26,6 +26,6 @@ def register(app: App, services: Services) -> None:
 
 def answer(services: Services, command: dict, client: WebClient) -> Message:
     request = parse_admin_command(command.get("text", ""))
-    actor = command_actor(command, services.operator)
+    actor = who_asked(command, services.operator)
     result = perform(services.database, services.settings, actor, request, SlackWeb(client))
     return admin_message(result, services.settings.timezone)

@@ -1,0 +1,104 @@
+"""Action IDs and the values buttons and menu options carry: written and read here only.
+
+Each value is a small dataclass, JSON in Slack; `encode` writes one for a builder and `decode` reads it back for a
+listener, so the two can't drift apart. A value that can't be read (an old message's button after an upgrade,
+or a forged one) is an expired button, in the words the listener chooses."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from bot.charts.request import ChartKind
+from bot.charts.service import CHART_KINDS
+from bot.errors import InvalidRequest
+
+
+class ActionId(enum.StrEnum):
+    SHARE_STRAND = "share_strand"
+    SHARE_CHART = "share_chart"
+    OPEN_STRAND = "open_strand"
+    CHART_TREND = "chart_trend"
+    CHART_HEATMAP = "chart_heatmap"
+    CHART_FORECAST = "chart_forecast"
+    REPEATS_PREVIOUS_PAGE = "repeats_previous_page"
+    REPEATS_NEXT_PAGE = "repeats_next_page"
+
+
+# A chart kind without its button's action ID fails here, at import, not when someone presses it.
+CHART_ACTIONS: dict[ChartKind, ActionId] = {kind: ActionId(f"chart_{kind}") for kind in CHART_KINDS}
+
+
+@dataclass(frozen=True)
+class StrandValue:
+    """A strand as of a date: the share button, the chart buttons (the kind is in the action ID), the
+    dashboard's menu."""
+
+    strand: str
+    as_of: date
+
+    @classmethod
+    def read(cls, data: dict) -> StrandValue:
+        return cls(str(data["strand"]), date.fromisoformat(data["as_of"]))
+
+
+@dataclass(frozen=True)
+class ChartValue:
+    """A chart as drawn, to share: its kind, strand (a slug), option and as-of date."""
+
+    kind: ChartKind
+    strand: str
+    option: str | None
+    as_of: date
+
+    @classmethod
+    def read(cls, data: dict) -> ChartValue:
+        if data["kind"] not in CHART_KINDS:
+            raise ValueError(data["kind"])
+        return cls(data["kind"], str(data["strand"]), data.get("option"), date.fromisoformat(data["as_of"]))
+
+
+@dataclass(frozen=True)
+class PageValue:
+    """A page of a stored repeat-contact list."""
+
+    list: int
+    page: int
+
+    @classmethod
+    def read(cls, data: dict) -> PageValue:
+        return cls(int(data["list"]), int(data["page"]))
+
+
+Value = TypeVar("Value", StrandValue, ChartValue, PageValue)
+
+
+def encode(value: StrandValue | ChartValue | PageValue) -> str:
+    """The value as the JSON a button or menu option carries (fields in order; dates as YYYY-MM-DD)."""
+    fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return json.dumps({k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()})
+
+
+def decode(kind: type[Value], text: str | None, expired: str) -> Value:
+    """The value a button or menu option carried; InvalidRequest(`expired`) if it can't be read."""
+    try:
+        data = json.loads(text or "")
+        if not isinstance(data, dict):
+            raise TypeError(type(data).__name__)
+        return kind.read(data)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidRequest(expired) from None
+
+
+def pressed(body: dict) -> str | None:
+    """The value of the button pressed, or of the menu option chosen, in an interaction payload."""
+    try:
+        action = body["actions"][0]
+    except (KeyError, IndexError, TypeError):
+        return None
+    option = action.get("selected_option")
+    return option.get("value") if isinstance(option, dict) else action.get("value")

@@ -1,0 +1,14 @@
+"""What people type after a slash command, as Slack sends it: markup turned into plain IDs, then parsed."""
+
+from __future__ import annotations
+
+from bot import commands
+from bot.admin.request import AdminRequest
+from bot.slack.markup import plain_command
+
+
+def parse_admin_command(text: str | None) -> AdminRequest:
+    """`/strand-admin`'s text as Slack sends it (`role <@U012AB3CD|alex> analyst`), parsed; the audit log keeps it
+    exactly as typed."""
+    plain = plain_command(text)
+    return commands.parse_admin_command(plain.text, plain.channel_names, typed=text or "")
