@@ -23,7 +23,8 @@ from bot.charts.draw import render_chart
 from bot.charts.service import ChartRequest, chart_view
 from bot.settings import load_settings
 from bot.slack.answer import HOLDING_NOTE
-from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.standin import SlackStandIn
+from bot.slack.testing import ServedApp
 from bot.store.db import Database
 
 CHARTS = {

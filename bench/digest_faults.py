@@ -3,7 +3,7 @@ three scheduler processes against one PostgreSQL database, 50 weekly runs in sim
 
     python -m bench.digest_faults [--weeks 50] [--channels 6] [--fault-rate 0.4] [--kill-rate 0.05] [--seed 14]
 
-The three processes are `python -m bot.slack.standin sender`: the scheduler's own tick, told the time over
+The three processes are `python -m bot.slack.testing sender`: the scheduler's own tick, told the time over
 stdin. All three tick at the same simulated minute, from a minute after the weekly run is due until every
 channel's digest for the week is recorded `sent` (at most MAX_MINUTES), so they race for the run and for
 every retry as replicas would. Before each week, at random (--fault-rate), the stand-in is told to fail a
@@ -39,7 +39,7 @@ from bot.alerts.configure import Channel, subscribe
 from bot.alerts.schedule import SHIPPED_SCHEDULE, period_of
 from bot.audit.log import Actor
 from bot.settings import load_settings
-from bot.slack.standin import AfterAccepting, SlackStandIn
+from bot.slack.testing import AfterAccepting, FaultySlackStandIn
 from bot.store.db import Database, upgrade
 from bot.store.models import AlertDelivery, AlertSchedule
 from bot.store.repository import NewOccurrence, replace_source, store_schedule
@@ -78,7 +78,7 @@ class Sender:
     """One scheduler process, ticking when told."""
 
     def __init__(self, environment: dict[str, str], kill_rate: float, seed: int):
-        command = [sys.executable, "-m", "bot.slack.standin", "sender", "--halt-after-post", str(kill_rate)]
+        command = [sys.executable, "-m", "bot.slack.testing", "sender", "--halt-after-post", str(kill_rate)]
         self.process = subprocess.Popen(
             [*command, "--seed", str(seed)],
             env=environment,
@@ -210,7 +210,7 @@ def main() -> None:
     outcomes: Counter[str] = Counter()
     periods = []
     started = time.monotonic()
-    with SlackStandIn() as slack:
+    with FaultySlackStandIn() as slack:
         slack.hold_seconds = HOLD
         environment = {
             **os.environ,

@@ -39,7 +39,8 @@ from bench.generate import write_export
 from bot.alerts.backtest import backtest
 from bot.domain.periods import dashboard_windows
 from bot.settings import Settings, load_settings
-from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.standin import SlackStandIn
+from bot.slack.testing import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database
 from bot.store.models import (

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from bot.alerts.configure import Channel
 from bot.cli import main
 from bot.settings import Settings, load_settings
-from bot.slack.standin import SlackStandIn
+from bot.slack.testing import FaultySlackStandIn as SlackStandIn
 from bot.store.db import Database, upgrade
 from bot.store.models import AlertSchedule
 from bot.store.repository import NewOccurrence, replace_source, store_schedule

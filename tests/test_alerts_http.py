@@ -13,7 +13,8 @@ from conftest import LONDON, all_text, local, settings_for, stocked_database
 from sqlalchemy import select
 
 from bot.audit.log import review
-from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.standin import SlackStandIn
+from bot.slack.testing import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database
 from bot.store.models import AlertDelivery

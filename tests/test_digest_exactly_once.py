@@ -22,7 +22,8 @@ from sqlalchemy import select
 from bot.alerts.configure import Channel, subscribe
 from bot.audit.log import Actor
 from bot.settings import Settings
-from bot.slack.standin import AfterAccepting, SlackStandIn
+from bot.slack.standin import SlackStandIn
+from bot.slack.testing import AfterAccepting
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database
 from bot.store.models import AlertDelivery
@@ -103,7 +104,7 @@ def test_a_sender_killed_between_slacks_answer_and_sent_is_found_in_the_channel_
         "SLACK_API_URL": slack.api_url,
     }
     sender = subprocess.Popen(
-        [sys.executable, "-m", "bot.slack.standin", "sender", "--halt-after-post", "1"],
+        [sys.executable, "-m", "bot.slack.testing", "sender", "--halt-after-post", "1"],
         env=environment,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -20,7 +20,7 @@ from bot.alerts.configure import Channel, change_schedule, subscribe
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
 from bot.audit.log import Actor, chain_head
 from bot.errors import InvalidRequest
-from bot.slack.standin import ServedApp
+from bot.slack.testing import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database
 from bot.store.models import JobRun

@@ -13,7 +13,8 @@ from conftest import all_text, local, stocked_database
 from PIL import Image
 
 from bot.slack.answer import HOLDING_NOTE
-from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.standin import SlackStandIn
+from bot.slack.testing import ServedApp
 
 SECRET = "c0ffee4b10e8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICER2"

@@ -14,7 +14,8 @@ from conftest import all_text, local, stocked_database
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.slack.standin import ServedApp, SlackStandIn, signed_command
+from bot.slack.standin import SlackStandIn, signed_command
+from bot.slack.testing import ServedApp
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICER1"

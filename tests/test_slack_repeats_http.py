@@ -16,7 +16,8 @@ from sqlalchemy.engine import URL
 
 from bot.audit.log import review
 from bot.cli import main
-from bot.slack.standin import ServedApp, SlackStandIn
+from bot.slack.standin import SlackStandIn
+from bot.slack.testing import ServedApp
 from bot.store.db import Database
 
 SECRET = "3e1b2d6f0a9c48b7a5d4c3b2a1f0e9d8"
