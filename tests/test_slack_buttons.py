@@ -1,0 +1,45 @@
+"""Slack's markup is read in one place, and button values are written and read back by one encoder."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.errors import InvalidRequest
+from bot.slack.buttons import ChartValue, PageValue, StrandValue, decode, encode
+from bot.slack.markup import escape, plain_command, unescape
+
+
+def test_mentions_become_plain_ids_and_channel_names_are_kept():
+    plain = plain_command("subscribe <#C0SAFE|safeguarding> hate-crime <@U0ALEX|alex>")
+    assert plain.text == "subscribe C0SAFE hate-crime U0ALEX"
+    assert plain.channel_names == {"C0SAFE": "safeguarding"}
+
+
+def test_text_that_only_looks_like_a_mention_is_left_as_typed():
+    assert plain_command("reason <@X1> and x<@U0ALEX>").text == "reason <@X1> and x<@U0ALEX>"
+
+
+def test_unescape_gives_back_what_escape_was_given():
+    typed = "<!channel> & <@U0ALEX>"
+    assert escape(typed) == "&lt;!channel&gt; &amp; &lt;@U0ALEX&gt;"
+    assert unescape(escape(typed)) == typed
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        StrandValue("hate-crime", date(2025, 3, 31)),
+        ChartValue("heatmap", "hate-crime", "2024-10", date(2025, 3, 31)),
+        PageValue(7, 2),
+    ],
+)
+def test_a_button_value_reads_back_as_written(value):
+    assert decode(type(value), encode(value), "expired") == value
+
+
+def test_a_value_that_cannot_be_read_is_an_expired_button():
+    for text in (None, "", "[]", '{"strand": "x"}', '{"strand": "x", "as_of": "31/03/2025"}'):
+        with pytest.raises(InvalidRequest, match="expired"):
+            decode(StrandValue, text, "That button has expired")
