@@ -41,6 +41,8 @@ from bot.domain.periods import dashboard_windows
 from bot.settings import Settings, load_settings
 from bot.slack.standin import ServedApp, SlackStandIn
 from bot.slack.web import SlackWeb, retrying_client
+from bot.store.alerts import add_subscriptions
+from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
 from bot.store.models import (
     AlertDelivery,
@@ -52,7 +54,6 @@ from bot.store.models import (
     Occurrence,
     Strand,
 )
-from bot.store.repository import add_subscriptions, load_catalogue
 from jobs.weekly_breaches import run_weekly_breaches
 
 SECRET = "benchmark-signing-secret"

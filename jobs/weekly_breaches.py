@@ -34,7 +34,7 @@ from bot.render.alerts import digest_message
 from bot.render.blocks import Message
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.repository import (
+from bot.store.jobs import (
     claim_delivery,
     claim_job_run,
     claim_retry,

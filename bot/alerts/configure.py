@@ -29,13 +29,8 @@ from bot.alerts.thresholds import (
 from bot.audit.log import Actor, record
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, checked_scope, scope_name
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.store.db import Database
-from bot.store.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
-from bot.store.repository import (
+from bot.store.alerts import (
     add_subscriptions,
-    load_catalogue,
-    recent_deliveries,
-    recent_job_runs,
     remove_subscriptions,
     store_schedule,
     store_threshold,
@@ -43,6 +38,10 @@ from bot.store.repository import (
     stored_thresholds,
     subscriptions,
 )
+from bot.store.catalogue import load_catalogue
+from bot.store.db import Database
+from bot.store.jobs import recent_deliveries, recent_job_runs
+from bot.store.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
 
 EVERY_STRAND = ("all", "*", "every", "everything")
 HISTORY_ROWS = 15

@@ -17,9 +17,11 @@ from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.domain.stats import Dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.store.alerts import stored_thresholds, subscriptions
+from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
+from bot.store.jobs import last_posted_breaches
 from bot.store.models import AlertSubscription
-from bot.store.repository import last_posted_breaches, load_catalogue, stored_thresholds, subscriptions
 
 
 @dataclass(frozen=True)

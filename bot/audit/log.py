@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session
 from bot.audit.chain import GENESIS, row_hash
 from bot.domain.periods import local_midnight_utc
 from bot.settings import Settings
-from bot.store.db import Database
-from bot.store.models import AuditEntry
-from bot.store.repository import (
+from bot.store.audit import (
     ChainLink,
     Disclosure,
     UserActivity,
@@ -32,6 +30,8 @@ from bot.store.repository import (
     disclosures_of,
     user_activity,
 )
+from bot.store.db import Database
+from bot.store.models import AuditEntry
 
 
 @dataclass(frozen=True)

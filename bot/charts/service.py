@@ -21,8 +21,9 @@ from bot.dashboard.service import checked_as_of
 from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
-from bot.store.repository import daily_totals, first_occurrence_day, hour_of_week_counts, load_catalogue
+from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
 
 ChartKind = Literal["trend", "heatmap", "forecast"]
 CHART_KINDS: tuple[ChartKind, ...] = ("trend", "heatmap", "forecast")

@@ -15,7 +15,8 @@ from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import ImportRecord, PurgeRecord
-from bot.store.repository import PurgeCounts, PurgeScope, purge, purge_scope, recent_imports
+from bot.store.occurrences import recent_imports
+from bot.store.retention import PurgeCounts, PurgeScope, purge, purge_scope
 
 # A purge removing more than this share of what is stored is more likely a mistyped date than retention.
 LARGE_SHARE = 0.5

@@ -24,6 +24,9 @@ from bot.errors import DatabaseNotReady, DatabaseRefused, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+# Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
+INSERT_BATCH_ROWS = 4000
+
 # A database that is down should answer within the 3 seconds Slack allows, not hang.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 
