@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.alerts.records import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
 from bot.alerts.thresholds import (
     DIRECTIONS,
@@ -41,7 +42,6 @@ from bot.store.alerts import (
 from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
 from bot.store.jobs import recent_deliveries, recent_job_runs
-from bot.store.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
 
 EVERY_STRAND = ("all", "*", "every", "everything")
 HISTORY_ROWS = 15

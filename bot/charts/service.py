@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
 from bot.charts.forecast import Forecast, forecast
 from bot.dashboard.service import checked_as_of
@@ -22,7 +21,7 @@ from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
 from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.store.catalogue import load_catalogue
-from bot.store.db import Database
+from bot.store.db import Database, Session
 from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
 
 ChartKind = Literal["trend", "heatmap", "forecast"]

@@ -19,11 +19,11 @@ from bot.alerts.configure import (
     ThresholdList,
 )
 from bot.alerts.digest import Digest, Preview
+from bot.alerts.records import JobRun
 from bot.alerts.thresholds import Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
 from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
 from bot.render.text import ARROWS, pct_text
-from bot.store.models import JobRun
 
 BREACH_EMOJI = {"up": ":red_circle:", "down": ":large_green_circle:"}
 DIGEST_FOOTER = "Each strand's figures: `/strand <strand>` · Thresholds and subscriptions are set by strandbot's admins"

@@ -3,44 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import AlertSchedule, AlertSubscription, BreachThreshold
+from bot.alerts.records import AlertSchedule, AlertSubscription, BreachThreshold
+from bot.store import models
+from bot.store.db import record_of, values_of
 
 
 def stored_thresholds(session: Session) -> dict[str, BreachThreshold]:
-    return {row.scope: row for row in session.scalars(select(BreachThreshold))}
+    return {row.scope: record_of(BreachThreshold, row) for row in session.scalars(select(models.BreachThreshold))}
 
 
 def store_threshold(session: Session, scope: str, row: BreachThreshold | None) -> None:
     """Set the threshold for `scope` (a strand slug or '*'), or remove it (None)."""
-    session.execute(delete(BreachThreshold).where(BreachThreshold.scope == scope))
+    session.execute(delete(models.BreachThreshold).where(models.BreachThreshold.scope == scope))
     if row is not None:
-        session.add(row)
+        session.add(models.BreachThreshold(**values_of(row)))
 
 
 def subscriptions(session: Session) -> list[AlertSubscription]:
-    return list(session.scalars(select(AlertSubscription).order_by(AlertSubscription.channel, AlertSubscription.scope)))
+    rows = session.scalars(
+        select(models.AlertSubscription).order_by(models.AlertSubscription.channel, models.AlertSubscription.scope)
+    )
+    return [record_of(AlertSubscription, row) for row in rows]
 
 
 def add_subscriptions(session: Session, rows: list[AlertSubscription], by: str, at: datetime) -> None:
-    for row in rows:
-        row.added_by, row.added_at = by, at
-    session.add_all(rows)
+    session.add_all(models.AlertSubscription(**values_of(replace(row, added_by=by, added_at=at))) for row in rows)
 
 
 def remove_subscriptions(session: Session, channel: str, scopes: Iterable[str]) -> None:
-    session.execute(
-        delete(AlertSubscription).where(AlertSubscription.channel == channel, AlertSubscription.scope.in_(list(scopes)))
-    )
+    subscription = models.AlertSubscription
+    session.execute(delete(subscription).where(subscription.channel == channel, subscription.scope.in_(list(scopes))))
 
 
 def stored_schedule(session: Session) -> AlertSchedule | None:
-    return session.get(AlertSchedule, 1)
+    row = session.get(models.AlertSchedule, 1)
+    return None if row is None else record_of(AlertSchedule, row)
 
 
 def store_schedule(session: Session, row: AlertSchedule) -> None:
-    session.merge(row)
+    session.merge(models.AlertSchedule(**values_of(row)))

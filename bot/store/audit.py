@@ -10,10 +10,13 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.chain import CHAINED_COLUMNS, row_hash
-from bot.store.models import AuditChainHead, AuditDisclosure, AuditEntry
+from bot.audit.records import AuditEntry
+from bot.store.db import record_of, values_of
+from bot.store.models import AuditChainHead, AuditDisclosure
+from bot.store.models import AuditEntry as AuditRow
 
 
-def append_audit(session: Session, entry: AuditEntry, disclosed: Sequence[tuple[str, str]] = ()) -> AuditEntry:
+def append_audit(session: Session, record: AuditEntry, disclosed: Sequence[tuple[str, str]] = ()) -> AuditEntry:
     """Add `entry` and the (kind, ref) pairs it disclosed to the end of the hash chain.
 
     The UPDATE of the chain's head row comes first: it locks that row until commit (PostgreSQL) or takes
@@ -25,6 +28,7 @@ def append_audit(session: Session, entry: AuditEntry, disclosed: Sequence[tuple[
         .returning(AuditChainHead.seq, AuditChainHead.head_hash)
     ).one()
     disclosed = sorted(set(disclosed))
+    entry = AuditRow(**values_of(record))
     entry.seq, entry.prev_hash = seq, prev
     entry.row_hash = row_hash(prev, {name: getattr(entry, name) for name in CHAINED_COLUMNS}, disclosed)
     session.add(entry)
@@ -35,26 +39,25 @@ def append_audit(session: Session, entry: AuditEntry, disclosed: Sequence[tuple[
             [{"audit_id": entry.id, "kind": kind, "ref": ref} for kind, ref in disclosed],
         )
     session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(head_hash=entry.row_hash))
-    return entry
+    return record_of(AuditEntry, entry)
 
 
 def audit_entry(session: Session, entry_id: int) -> AuditEntry | None:
-    return session.get(AuditEntry, entry_id)
+    row = session.get(AuditRow, entry_id)
+    return None if row is None else record_of(AuditEntry, row)
 
 
 def audit_entries(session: Session, since: datetime | None, actor: str | None, limit: int | None) -> list[AuditEntry]:
     """Oldest first, as a reviewer reads them."""
-    query = select(AuditEntry)
+    query = select(AuditRow)
     if since is not None:
-        query = query.where(AuditEntry.at >= since)
+        query = query.where(AuditRow.at >= since)
     if actor is not None:
-        query = query.where(or_(AuditEntry.actor == actor, AuditEntry.operator == actor))
+        query = query.where(or_(AuditRow.actor == actor, AuditRow.operator == actor))
     if limit is not None:
-        newest = query.order_by(AuditEntry.id.desc()).limit(limit).subquery()
-        return list(
-            session.scalars(select(AuditEntry).join(newest, newest.c.id == AuditEntry.id).order_by(AuditEntry.id))
-        )
-    return list(session.scalars(query.order_by(AuditEntry.id)))
+        newest = query.order_by(AuditRow.id.desc()).limit(limit).subquery()
+        query = select(AuditRow).join(newest, newest.c.id == AuditRow.id)
+    return [record_of(AuditEntry, row) for row in session.scalars(query.order_by(AuditRow.id))]
 
 
 @dataclass(frozen=True)
@@ -69,16 +72,16 @@ class Disclosure:
 def disclosures_of(session: Session, ref: str, kind: str | None, since: datetime | None) -> list[Disclosure]:
     """Every time `ref` was shown (as a person or location, or either), oldest first."""
     query = (
-        select(AuditEntry, AuditDisclosure.kind, AuditDisclosure.ref)
-        .join(AuditDisclosure, AuditDisclosure.audit_id == AuditEntry.id)
+        select(AuditRow, AuditDisclosure.kind, AuditDisclosure.ref)
+        .join(AuditDisclosure, AuditDisclosure.audit_id == AuditRow.id)
         .where(AuditDisclosure.ref == ref)
-        .order_by(AuditEntry.id, AuditDisclosure.kind)
+        .order_by(AuditRow.id, AuditDisclosure.kind)
     )
     if kind is not None:
         query = query.where(AuditDisclosure.kind == kind)
     if since is not None:
-        query = query.where(AuditEntry.at >= since)
-    return [Disclosure(*row) for row in session.execute(query)]
+        query = query.where(AuditRow.at >= since)
+    return [Disclosure(record_of(AuditEntry, row), kind, ref) for row, kind, ref in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -95,20 +98,20 @@ class UserActivity:
 
 def user_activity(session: Session, since: datetime) -> list[UserActivity]:
     """Per user (the actor of each audit row), from `since`: lists, pages, distinct references, refusals."""
-    recent = AuditEntry.at >= since
+    recent = AuditRow.at >= since
     counted = session.execute(
         select(
-            AuditEntry.actor,
-            func.count().filter(AuditEntry.action == "repeats.list", AuditEntry.outcome == "shown"),
-            func.count().filter(AuditEntry.action == "repeats.page", AuditEntry.outcome == "shown"),
-            func.count().filter(AuditEntry.outcome == "refused"),
+            AuditRow.actor,
+            func.count().filter(AuditRow.action == "repeats.list", AuditRow.outcome == "shown"),
+            func.count().filter(AuditRow.action == "repeats.page", AuditRow.outcome == "shown"),
+            func.count().filter(AuditRow.outcome == "refused"),
         )
         .where(recent)
-        .group_by(AuditEntry.actor)
+        .group_by(AuditRow.actor)
     ).all()
     seen = (
-        select(AuditEntry.actor, AuditDisclosure.kind, AuditDisclosure.ref)
-        .join(AuditDisclosure, AuditDisclosure.audit_id == AuditEntry.id)
+        select(AuditRow.actor, AuditDisclosure.kind, AuditDisclosure.ref)
+        .join(AuditDisclosure, AuditDisclosure.audit_id == AuditRow.id)
         .where(recent)
         .distinct()
         .subquery()
@@ -116,10 +119,10 @@ def user_activity(session: Session, since: datetime) -> list[UserActivity]:
     references = dict(session.execute(select(seen.c.actor, func.count()).group_by(seen.c.actor)).all())
     reasons: dict[str, list[str]] = {}
     for actor, reason in session.execute(
-        select(AuditEntry.actor, AuditEntry.reason)
-        .where(recent, AuditEntry.reason.is_not(None))
-        .group_by(AuditEntry.actor, AuditEntry.reason)
-        .order_by(AuditEntry.actor, func.min(AuditEntry.id))
+        select(AuditRow.actor, AuditRow.reason)
+        .where(recent, AuditRow.reason.is_not(None))
+        .group_by(AuditRow.actor, AuditRow.reason)
+        .order_by(AuditRow.actor, func.min(AuditRow.id))
     ):
         reasons.setdefault(actor, []).append(reason)
     return [
@@ -145,9 +148,7 @@ def audit_chain(session: Session, batch: int = 5000) -> Iterator[ChainLink]:
     at a time, each with the references recorded beside it."""
     after = -1
     while True:
-        entries = session.scalars(
-            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
-        ).all()
+        entries = session.scalars(select(AuditRow).where(AuditRow.id > after).order_by(AuditRow.id).limit(batch)).all()
         if not entries:
             return
         disclosed: dict[int, list[tuple[str, str]]] = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -24,11 +26,26 @@ from bot.errors import DatabaseNotReady, DatabaseRefused, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+# Services type-hint their sessions with this name; only the store imports SQLAlchemy.
+__all__ = ["URL", "Database", "Session"]
+
+Record = TypeVar("Record")
+
 # Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
 INSERT_BATCH_ROWS = 4000
 
 # A database that is down should answer within the 3 seconds Slack allows, not hang.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
+
+
+def record_of(cls: type[Record], row: Any) -> Record:
+    """The plain dataclass `cls` with the fields of the stored `row`: rows never leave the store."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+def values_of(record: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, to build the row that stores it."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def make_engine(url: URL, create: bool = False) -> Engine:

@@ -10,7 +10,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.store.models import AlertDelivery, JobRun
+from bot.alerts.records import AlertDelivery, JobRun
+from bot.store.db import record_of
+from bot.store.models import AlertDelivery as DeliveryRow
+from bot.store.models import JobRun as RunRow
 
 
 def _insert_new(session: Session, model, values: dict, returning):
@@ -26,41 +29,42 @@ def claim_job_run(session: Session, run: dict, abandoned_before: datetime) -> in
     """Record the start of a run: its id, or None if a scheduled run for the same time is already recorded
     and did not fail or get abandoned (still `running` since before `abandoned_before`). A failed or
     abandoned scheduled run is taken over, so its channels still get their digest."""
-    run_id = _insert_new(session, JobRun, run, returning=JobRun.id)
+    run_id = _insert_new(session, RunRow, run, returning=RunRow.id)
     if run_id is not None or run["scheduled_for"] is None:
         return run_id
     taken = session.execute(
-        update(JobRun)
+        update(RunRow)
         .where(
-            JobRun.job == run["job"],
-            JobRun.scheduled_for == run["scheduled_for"],
-            or_(JobRun.outcome == "failed", and_(JobRun.outcome == "running", JobRun.started_at < abandoned_before)),
+            RunRow.job == run["job"],
+            RunRow.scheduled_for == run["scheduled_for"],
+            or_(RunRow.outcome == "failed", and_(RunRow.outcome == "running", RunRow.started_at < abandoned_before)),
         )
         .values(host=run["host"], started_at=run["started_at"], outcome="running")
-        .returning(JobRun.id)
+        .returning(RunRow.id)
     )
     return taken.scalar()
 
 
 def finish_job_run(session: Session, run_id: int, **outcome) -> None:
-    session.execute(update(JobRun).where(JobRun.id == run_id).values(**outcome))
+    session.execute(update(RunRow).where(RunRow.id == run_id).values(**outcome))
 
 
 def recent_job_runs(session: Session, job: str, limit: int) -> list[JobRun]:
-    return list(session.scalars(select(JobRun).where(JobRun.job == job).order_by(JobRun.id.desc()).limit(limit)))
+    rows = session.scalars(select(RunRow).where(RunRow.job == job).order_by(RunRow.id.desc()).limit(limit))
+    return [record_of(JobRun, row) for row in rows]
 
 
 def has_job_runs(session: Session, job: str) -> bool:
-    return session.scalar(select(JobRun.id).where(JobRun.job == job).limit(1)) is not None
+    return session.scalar(select(RunRow.id).where(RunRow.job == job).limit(1)) is not None
 
 
 def claim_delivery(session: Session, delivery: dict) -> int | None:
     """Write a ledger row before posting: its id, or None if the channel already has one for the period."""
-    return _insert_new(session, AlertDelivery, delivery, returning=AlertDelivery.id)
+    return _insert_new(session, DeliveryRow, delivery, returning=DeliveryRow.id)
 
 
 def update_delivery(session: Session, delivery_id: int, **values) -> None:
-    session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id).values(**values))
+    session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
 
 
 def retryable_deliveries(
@@ -68,29 +72,28 @@ def retryable_deliveries(
 ) -> list[AlertDelivery]:
     """Posts that failed, or may have arrived (unknown), before `failed_before`, and posts whose sender vanished
     mid-send (claimed before `stale_before`), created since `created_after`."""
-    return list(
-        session.scalars(
-            select(AlertDelivery)
-            .where(
-                AlertDelivery.created_at >= created_after,
-                or_(
-                    and_(AlertDelivery.status.in_(["failed", "unknown"]), AlertDelivery.claimed_at < failed_before),
-                    and_(AlertDelivery.status == "sending", AlertDelivery.claimed_at < stale_before),
-                ),
-            )
-            .order_by(AlertDelivery.id)
+    rows = session.scalars(
+        select(DeliveryRow)
+        .where(
+            DeliveryRow.created_at >= created_after,
+            or_(
+                and_(DeliveryRow.status.in_(["failed", "unknown"]), DeliveryRow.claimed_at < failed_before),
+                and_(DeliveryRow.status == "sending", DeliveryRow.claimed_at < stale_before),
+            ),
         )
+        .order_by(DeliveryRow.id)
     )
+    return [record_of(AlertDelivery, row) for row in rows]
 
 
 def claim_retry(session: Session, delivery: AlertDelivery, by: str, at: datetime) -> bool:
     """Take a failed, unknown or stale delivery to retry, unless another process took it first since it was read."""
     claimed = session.execute(
-        update(AlertDelivery)
+        update(DeliveryRow)
         .where(
-            AlertDelivery.id == delivery.id,
-            AlertDelivery.status == delivery.status,
-            AlertDelivery.claimed_at == delivery.claimed_at,
+            DeliveryRow.id == delivery.id,
+            DeliveryRow.status == delivery.status,
+            DeliveryRow.claimed_at == delivery.claimed_at,
         )
         .values(status="sending", claimed_by=by, claimed_at=at)
     )
@@ -100,21 +103,21 @@ def claim_retry(session: Session, delivery: AlertDelivery, by: str, at: datetime
 def last_posted_breaches(session: Session, before_period: str) -> dict[str, list]:
     """Per channel, the breaches its latest digest before `before_period` told it about (delivered or quiet)."""
     told = (
-        select(AlertDelivery.channel, func.max(AlertDelivery.period).label("period"))
-        .where(AlertDelivery.period < before_period, AlertDelivery.status.in_(["sent", "quiet"]))
-        .group_by(AlertDelivery.channel)
+        select(DeliveryRow.channel, func.max(DeliveryRow.period).label("period"))
+        .where(DeliveryRow.period < before_period, DeliveryRow.status.in_(["sent", "quiet"]))
+        .group_by(DeliveryRow.channel)
         .subquery()
     )
     rows = session.execute(
-        select(AlertDelivery.channel, AlertDelivery.breaches).join(
-            told, and_(told.c.channel == AlertDelivery.channel, told.c.period == AlertDelivery.period)
+        select(DeliveryRow.channel, DeliveryRow.breaches).join(
+            told, and_(told.c.channel == DeliveryRow.channel, told.c.period == DeliveryRow.period)
         )
     )
     return {channel: json.loads(breaches) for channel, breaches in rows}
 
 
 def recent_deliveries(session: Session, channel: str | None, limit: int) -> list[AlertDelivery]:
-    query = select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit)
+    query = select(DeliveryRow).order_by(DeliveryRow.id.desc()).limit(limit)
     if channel is not None:
-        query = query.where(AlertDelivery.channel == channel)
-    return list(session.scalars(query))
+        query = query.where(DeliveryRow.channel == channel)
+    return [record_of(AlertDelivery, row) for row in session.scalars(query)]

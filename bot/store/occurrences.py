@@ -31,10 +31,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.imports.records import ImportRecord
+from bot.store import models
 from bot.store.catalogue import strand_id_map
 from bot.store.counts import lock_daily_counts, rebuild_daily_counts, recount_days
-from bot.store.db import INSERT_BATCH_ROWS
-from bot.store.models import ImportRecord, Occurrence, OccurrenceLink, UTCDateTime
+from bot.store.db import INSERT_BATCH_ROWS, record_of, values_of
+from bot.store.models import Occurrence, OccurrenceLink, UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -285,18 +287,18 @@ def end_staging(session: Session) -> None:
 
 
 def record_import(session: Session, record: ImportRecord) -> None:
-    session.add(record)
+    session.add(models.ImportRecord(**values_of(record)))
 
 
 def earlier_load(session: Session, sha256: str, source: str) -> ImportRecord | None:
     """The latest earlier load of a file with the same content into the same source, if any."""
-    return session.scalars(
-        select(ImportRecord)
-        .where(ImportRecord.file_sha256 == sha256, ImportRecord.source == source)
-        .order_by(ImportRecord.id.desc())
-        .limit(1)
+    stored = models.ImportRecord
+    row = session.scalars(
+        select(stored).where(stored.file_sha256 == sha256, stored.source == source).order_by(stored.id.desc()).limit(1)
     ).first()
+    return None if row is None else record_of(ImportRecord, row)
 
 
 def recent_imports(session: Session, limit: int) -> list[ImportRecord]:
-    return list(session.scalars(select(ImportRecord).order_by(ImportRecord.id.desc()).limit(limit)))
+    rows = session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit))
+    return [record_of(ImportRecord, row) for row in rows]

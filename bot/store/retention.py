@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.orm import Session
 
+from bot.imports.records import PurgeRecord
+from bot.store import models
 from bot.store.counts import lock_daily_counts, recount_days
+from bot.store.db import values_of
 from bot.store.models import Occurrence, OccurrenceLink, Strand
 
 
@@ -87,3 +90,7 @@ def purge(session: Session, before: datetime, whole_occurrences: bool, tz: ZoneI
         if earliest is not None and earliest < before:
             recount_days(session, tz, earliest, before - timedelta(microseconds=1))
     return PurgeCounts(occurrences, links)
+
+
+def record_purge(session: Session, record: PurgeRecord) -> None:
+    session.add(models.PurgeRecord(**values_of(record)))
