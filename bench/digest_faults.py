@@ -36,13 +36,15 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import URL, make_url
 
 from bot.alerts.configure import Channel, subscribe
+from bot.alerts.records import AlertSchedule
 from bot.alerts.schedule import SHIPPED_SCHEDULE, period_of
 from bot.audit.log import Actor
 from bot.settings import load_settings
 from bot.slack.testing import AfterAccepting, FaultySlackStandIn
+from bot.store.alerts import store_schedule
 from bot.store.db import Database, upgrade
-from bot.store.models import AlertDelivery, AlertSchedule
-from bot.store.repository import NewOccurrence, replace_source, store_schedule
+from bot.store.models import AlertDelivery
+from bot.store.occurrences import NewOccurrence, replace_source
 from jobs.weekly_breaches import DIGEST_EVENT
 
 SENDERS = 3

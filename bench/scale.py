@@ -37,11 +37,14 @@ from sqlalchemy.engine import URL, make_url
 
 from bench.generate import write_export
 from bot.alerts.backtest import backtest
+from bot.alerts.records import AlertSubscription as Subscription
 from bot.domain.periods import dashboard_windows
 from bot.settings import Settings, load_settings
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import ServedApp
 from bot.slack.web import SlackWeb, retrying_client
+from bot.store.alerts import add_subscriptions
+from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
 from bot.store.models import (
     AlertDelivery,
@@ -53,7 +56,6 @@ from bot.store.models import (
     Occurrence,
     Strand,
 )
-from bot.store.repository import add_subscriptions, load_catalogue
 from jobs.weekly_breaches import run_weekly_breaches
 
 SECRET = "benchmark-signing-secret"
@@ -205,7 +207,7 @@ def weekly_job_seconds(url: URL, slack: SlackStandIn, channels: int, runs: int) 
         rows = []
         for n in range(channels):  # a fifth follow every strand, the rest three strands each
             scopes = ["*"] if n % 5 == 0 else [slugs[(3 * n + k) % len(slugs)] for k in range(3)]
-            rows += [AlertSubscription(channel=f"C0BENCH{n:03d}", scope=s, channel_name=f"bench-{n}") for s in scopes]
+            rows += [Subscription(channel=f"C0BENCH{n:03d}", scope=s, channel_name=f"bench-{n}") for s in scopes]
         add_subscriptions(session, rows, "bench", datetime.now(UTC))
     poster = SlackWeb(retrying_client(settings))
     yesterday = datetime.now(settings.timezone).date() - timedelta(days=1)

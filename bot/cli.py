@@ -99,6 +99,16 @@ def settings_from(ctx: click.Context) -> Settings:
     return ctx.obj
 
 
+def database_from(ctx: click.Context) -> Database:
+    """The invocation's one `Database` (its engine and pool), kept beside the settings and disposed when the
+    command ends."""
+    database = ctx.meta.get("strandbot.database")
+    if database is None:
+        database = ctx.meta["strandbot.database"] = Database(settings_from(ctx).database_url)
+        ctx.find_root().call_on_close(database.dispose)
+    return database
+
+
 @click.group(cls=StrandbotGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.version_option(package_name="strandbot")
@@ -128,11 +138,10 @@ def db_upgrade(ctx: click.Context, revision: str, recount: bool) -> None:
     """Bring the database's schema, and the daily counts the dashboard sums, up to date (safe to run any time)."""
     settings = settings_from(ctx)
     upgrade_database(settings, revision)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     revision_now = current_revision(database.engine)
     at_head = revision_now == head_revision(settings.database_url)
     rebuilt = at_head and ensure_daily_counts(database, settings, recount)
-    database.dispose()
     latest = " (the latest)" if at_head else ""
     click.echo(f"Database {settings.database_url.render_as_string()} is at revision {revision_now}{latest}.")
     if rebuilt:
@@ -164,7 +173,7 @@ def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
     """Load synthetic data (FY 2019/20 to yesterday) into the configured database and print the dashboard."""
     settings = settings_from(ctx)
     upgrade_database(settings)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     end = checked_as_of(settings, as_of.date() if as_of else None)
     loaded = load_demo(database, settings, end, seed, force)
     click.echo(f"Loaded {loaded.stored:,} demo occurrences from {loaded.start} to {loaded.end} (seed {seed}).\n")
@@ -179,7 +188,7 @@ def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
 def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
     """The dashboard for every strand, or for STRAND and its sub-strands."""
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     day: date | None = as_of.date() if as_of else None
     if strand and strand.strip().lower() != "all":
         dashboard = strand_report(database, settings, strand, day).dashboard
@@ -215,7 +224,7 @@ def chart(
     option = f"years={years}" if years is not None else period and period_text(period)
     settings = settings_from(ctx)
     request = ChartRequest(kind, strand, option, as_of.date() if as_of else None)
-    drawn = render_chart(chart_view(Database(settings.database_url), settings, request))
+    drawn = render_chart(chart_view(database_from(ctx), settings, request))
     out = out or Path(drawn.filename)
     write_file(out, drawn.png)
     click.echo(f"Wrote {out} ({len(drawn.png) / 1024:,.0f} kB): {drawn.title}")
@@ -242,8 +251,7 @@ def ask(ctx: click.Context, slash_command: str, user: str) -> None:
     if not command.startswith("/"):
         command, text = "/strand", slash_command
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
-    for upload in ask_slack(settings, database, command, text, user, operator(), click.echo):
+    for upload in ask_slack(settings, database_from(ctx), command, text, user, operator(), click.echo):
         # A chart: kept here, as Slack would keep it in the direct messages.
         write_file(Path(upload.filename), upload.content)
         click.echo(f"(The image is saved as {upload.filename}.)")
@@ -269,7 +277,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     settings.require_slack()
     check_slack_connection(settings)
     logging.getLogger().setLevel(logging.INFO)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     if not database.ping():
         click.echo(
             "strandbot: warning: the database is not reachable yet; answers will say so until it is.",
@@ -283,7 +291,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
             "run `strandbot db upgrade`.",
             err=True,
         )
-    database.dispose()
+    database.dispose()  # before gunicorn forks: its workers open their own connections
     if scheduler:
         beside = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler", "--parent", str(os.getpid())])
         atexit.register(beside.terminate)
@@ -318,7 +326,7 @@ def jobs() -> None:
 def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     """Run JOB once now. A channel already sent its digest for the week is not sent another."""
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     day = checked_as_of(settings, as_of.date() if as_of else None)
     if not dry_run and day >= datetime.now(settings.timezone).date():
         raise InvalidRequest(
@@ -347,7 +355,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
 def jobs_status(ctx: click.Context, limit: int) -> None:
     """When the weekly job runs next, and how its last runs went."""
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     click.echo(
         job_status_text(schedule_view(database, settings.timezone), job_runs(database, JOB, limit), settings.timezone)
     )
@@ -371,7 +379,7 @@ def import_command(
 ) -> None:
     """Load a CSV export of occurrences: canonical columns, or any export with --mapping."""
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     with ByteProgress(path) as progress:
         summary = import_file(database, settings, path, operator(), mapping_path, source, dry_run, strict, progress)
     if summary.same_as_earlier and not dry_run:
@@ -417,7 +425,7 @@ class ByteProgress:
 @click.pass_context
 def imports(ctx: click.Context, limit: int) -> None:
     """The most recent loads: file, who, when and what each did."""
-    records = recent_loads(Database(settings_from(ctx).database_url), limit)
+    records = recent_loads(database_from(ctx), limit)
     if not records:
         click.echo("No files have been loaded yet: see `strandbot import --help`.")
         return
@@ -444,7 +452,7 @@ def purge(
     """Retention: remove person and location links (or whole occurrences) from before a date (yesterday at the
     latest). Recorded in the audit log."""
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     day = before.date()
     plan = planned_purge(database, settings, day, whole_occurrences)
     if plan.empty:
@@ -509,7 +517,7 @@ def operator() -> str:
 def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options: str | None) -> None:
     """A strand's repeat-contact list: the people (or places) with several occurrences in a period. Audited."""
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     flags = {"period": "--period", "as_of": "--as-of", "min_occurrences": "--min", "by": "--by", "role": "--role"}
     typed = ["strandbot", "repeats", strand] + [
         part for name, value in options.items() if value is not None for part in (flags.get(name, "--reason"), value)
@@ -548,7 +556,7 @@ def audit(
     if ctx.invoked_subcommand is not None:
         return
     settings = settings_from(ctx)
-    database = Database(settings.database_url)
+    database = database_from(ctx)
     day = since.date() if since else None
     if ref is not None:
         if user is not None or limit is not None:
@@ -583,7 +591,7 @@ def audit_report(ctx: click.Context, since, output: str) -> None:
     Flags (REVIEW) a user who saw more than three times the median of their peers (the other users who saw
     any), and at least 20 references."""
     settings = settings_from(ctx)
-    lines = activity_report(Database(settings.database_url), settings, since.date())
+    lines = activity_report(database_from(ctx), settings, since.date())
     if output == "csv":
         click.echo(activity_csv(lines), nl=False)
     elif lines:
@@ -606,7 +614,7 @@ def audit_verify(ctx: click.Context, noted_head: str | None) -> None:
     """Walk the audit log's hash chain: exits 1 naming the first row changed, removed or inserted out of order.
 
     Prints the chain's length and head hash: note them elsewhere (a ticket, an email) to check against later."""
-    checked = verify_chain(Database(settings_from(ctx).database_url), noted_head)
+    checked = verify_chain(database_from(ctx), noted_head)
     if checked.intact:
         click.echo(f"The audit log is intact: {checked.length:,} rows, head {checked.head_hash}.")
         return
@@ -627,7 +635,7 @@ def strands() -> None:
 @click.pass_context
 def strands_list(ctx: click.Context) -> None:
     """Every strand with its parent and aliases."""
-    click.echo(write_catalogue_csv(strand_catalogue(Database(settings_from(ctx).database_url))), nl=False)
+    click.echo(write_catalogue_csv(strand_catalogue(database_from(ctx))), nl=False)
 
 
 @strands.command("export")
@@ -635,7 +643,7 @@ def strands_list(ctx: click.Context) -> None:
 @click.pass_context
 def strands_export(ctx: click.Context, path: Path) -> None:
     """Write the catalogue to PATH as CSV (slug, name, parent, aliases separated by ';')."""
-    catalogue = strand_catalogue(Database(settings_from(ctx).database_url))
+    catalogue = strand_catalogue(database_from(ctx))
     try:
         path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
     except OSError as error:
@@ -653,7 +661,7 @@ def strands_load(ctx: click.Context, path: Path) -> None:
     except UnicodeDecodeError:
         raise InvalidRequest(f"{path} is not UTF-8 text; save it from Excel as “CSV UTF-8”.") from None
     definitions = read_catalogue_csv(text)
-    change = update_catalogue(Database(settings_from(ctx).database_url), definitions)
+    change = update_catalogue(database_from(ctx), definitions)
     click.echo(
         f"Catalogue loaded: {len(change.added)} added, {len(change.updated)} updated, "
         f"{len(definitions) - len(change.added) - len(change.updated)} unchanged."

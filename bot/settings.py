@@ -13,13 +13,12 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+
+from bot.store.db import URL, parse_database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///strandbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 class SettingsError(Exception):
@@ -74,7 +73,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         return value.strip() if value and value.strip() else None
 
     problems: list[str] = []
-    database_url = _database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL, problems)
+    database_url = parse_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL, problems)
     slack_api_url = _slack_api_url(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL, problems)
     slack_timeout = _seconds("STRANDBOT_SLACK_TIMEOUT", get("STRANDBOT_SLACK_TIMEOUT") or "30", 0.1, 300.0, problems)
     timezone = _timezone(get("STRANDBOT_TIMEZONE") or "Europe/London", problems)
@@ -116,25 +115,6 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         baseline_fy=baseline_fy,
         admins=admins,
     )
-
-
-def _database_url(raw: str, problems: list[str]) -> URL | None:
-    expected = "expected e.g. sqlite:///strandbot.db or postgresql://user:password@host:5432/dbname"
-    try:
-        url = make_url(raw)
-    except (ArgumentError, ValueError):
-        problems.append(f"DATABASE_URL {raw!r} is not a database URL; {expected}.")
-        return None
-    # We ship psycopg 3; a bare postgresql:// URL would make SQLAlchemy look for psycopg2.
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    if url.drivername not in SUPPORTED_DRIVERS:
-        problems.append(f"DATABASE_URL uses {url.drivername!r}, which strandbot does not support; {expected}.")
-        return None
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        problems.append(f"DATABASE_URL {raw!r} is an in-memory database, which keeps nothing; {expected}.")
-        return None
-    return url
 
 
 def _slack_api_url(raw: str, problems: list[str]) -> str:

@@ -24,7 +24,7 @@ from bot.alerts.configure import current_schedule
 from bot.audit.log import chain_head
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.repository import has_job_runs
+from bot.store.jobs import has_job_runs
 from jobs.weekly_breaches import JOB, LATE_AFTER, Poster, RunReport, retry_failed, run_weekly_breaches, start_job_run
 
 log = logging.getLogger(__name__)

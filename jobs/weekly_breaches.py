@@ -32,7 +32,7 @@ from bot.alerts.schedule import period_of
 from bot.errors import DeliveryFailed, DeliveryUnknown
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.repository import (
+from bot.store.jobs import (
     claim_delivery,
     claim_job_run,
     claim_retry,

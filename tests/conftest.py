@@ -23,12 +23,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.alerts.configure import Channel
+from bot.alerts.records import AlertSchedule
 from bot.cli import main
 from bot.settings import Settings, load_settings
 from bot.slack.testing import FaultySlackStandIn as SlackStandIn
+from bot.store.alerts import store_schedule
 from bot.store.db import Database, upgrade
-from bot.store.models import AlertSchedule
-from bot.store.repository import NewOccurrence, replace_source, store_schedule
+from bot.store.occurrences import NewOccurrence, replace_source
 
 POSTGRES_URL = os.environ.get("STRANDBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LONDON = ZoneInfo("Europe/London")

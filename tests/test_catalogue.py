@@ -4,7 +4,7 @@ import pytest
 
 from bot.domain.catalogue import StrandDefinition, normalise, read_catalogue_csv, validate, write_catalogue_csv
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.store.repository import load_catalogue
+from bot.store.catalogue import load_catalogue
 
 DEFAULT = [  # the docs/domain.md catalogue, as the migration loads it
     ("adult-at-risk", None),

@@ -10,8 +10,8 @@ from sqlalchemy import delete, select, update
 
 from bot.dashboard.service import strand_report
 from bot.domain.periods import Window
+from bot.store.counts import daily_counts_zone, window_counts
 from bot.store.models import DailyCount, DailyCountsZone, Strand
-from bot.store.repository import daily_counts_zone, window_counts
 
 HEADER = "occurrence_id,occurred_at,strand,category,person_ref,person_role,location_ref"
 

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.alerts.records import BreachThreshold
 from bot.alerts.thresholds import (
     SHIPPED_THRESHOLD,
     breaches,
@@ -15,7 +16,6 @@ from bot.alerts.thresholds import (
 from bot.domain.catalogue import Catalogue, StrandDefinition
 from bot.domain.stats import StrandStats, compare
 from bot.errors import InvalidRequest
-from bot.store.models import BreachThreshold
 
 
 def strand(current: int, previous: int, slug: str = "hate-crime") -> StrandStats:

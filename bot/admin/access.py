@@ -12,8 +12,8 @@ from enum import StrEnum
 from bot.audit.log import Actor, record
 from bot.errors import StrandbotError
 from bot.settings import Settings
+from bot.store.access import stored_role
 from bot.store.db import Database
-from bot.store.repository import stored_role
 
 
 class Role(StrEnum):

@@ -33,11 +33,12 @@ from bot.audit.log import Actor, record
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
 from bot.domain.periods import ROLLING_TEXT, repeat_period
 from bot.errors import InvalidRequest
+from bot.repeats.records import StoredRepeatRule
 from bot.repeats.service import RepeatRule, checked_min, rule_for, stored_rules
 from bot.settings import Settings
+from bot.store.access import store_repeat_rule, store_role, stored_role, stored_roles
+from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
-from bot.store.models import StoredRepeatRule
-from bot.store.repository import load_catalogue, store_repeat_rule, store_role, stored_role, stored_roles
 
 RULE_PERIODS = "`last-month`, or a rolling window such as `30d` or `12m`"
 

@@ -12,8 +12,10 @@ from bot.domain.periods import dashboard_windows
 from bot.domain.stats import compute_dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.store.alerts import stored_thresholds
+from bot.store.catalogue import load_catalogue
+from bot.store.counts import window_counts
 from bot.store.db import Database
-from bot.store.repository import load_catalogue, stored_thresholds, window_counts
 
 WEEKS = 52
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.alerts.records import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
 from bot.alerts.thresholds import (
     DIRECTIONS,
@@ -29,13 +30,8 @@ from bot.alerts.thresholds import (
 from bot.audit.log import Actor, record
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, checked_scope, scope_name
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.store.db import Database
-from bot.store.models import AlertDelivery, AlertSchedule, AlertSubscription, BreachThreshold, JobRun
-from bot.store.repository import (
+from bot.store.alerts import (
     add_subscriptions,
-    load_catalogue,
-    recent_deliveries,
-    recent_job_runs,
     remove_subscriptions,
     store_schedule,
     store_threshold,
@@ -43,6 +39,9 @@ from bot.store.repository import (
     stored_thresholds,
     subscriptions,
 )
+from bot.store.catalogue import load_catalogue
+from bot.store.db import Database
+from bot.store.jobs import recent_deliveries, recent_job_runs
 
 EVERY_STRAND = ("all", "*", "every", "everything")
 HISTORY_ROWS = 15

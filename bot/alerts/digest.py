@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.alerts.configure import current_schedule
+from bot.alerts.records import AlertSubscription
 from bot.alerts.schedule import period_of
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
 from bot.dashboard.service import full_dashboard
@@ -17,9 +18,10 @@ from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.domain.stats import Dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.store.alerts import stored_thresholds, subscriptions
+from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
-from bot.store.models import AlertSubscription
-from bot.store.repository import last_posted_breaches, load_catalogue, stored_thresholds, subscriptions
+from bot.store.jobs import last_posted_breaches
 
 
 @dataclass(frozen=True)

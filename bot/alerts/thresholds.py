@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from fractions import Fraction
 
+from bot.alerts.records import BreachThreshold
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, StrandStats, compare
 from bot.errors import InvalidRequest
-from bot.store.models import BreachThreshold
 
 # The dashboard's three comparisons, by the names admins type (`window=fytd,rolling12`).
 COMPARISONS = ("fytd", "baseline", "rolling12")

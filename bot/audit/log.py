@@ -14,14 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy.orm import Session
-
 from bot.audit.chain import GENESIS, row_hash
+from bot.audit.records import AuditEntry
 from bot.domain.periods import local_midnight_utc
 from bot.settings import Settings
-from bot.store.db import Database
-from bot.store.models import AuditEntry
-from bot.store.repository import (
+from bot.store.audit import (
     ChainLink,
     Disclosure,
     UserActivity,
@@ -32,6 +29,7 @@ from bot.store.repository import (
     disclosures_of,
     user_activity,
 )
+from bot.store.db import Database, Session
 
 
 @dataclass(frozen=True)

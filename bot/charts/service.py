@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
 from bot.charts.forecast import Forecast, forecast
 from bot.charts.request import ChartKind, ChartRequest
@@ -21,8 +20,9 @@ from bot.dashboard.service import checked_as_of
 from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
 from bot.errors import InvalidRequest
 from bot.settings import Settings
-from bot.store.db import Database
-from bot.store.repository import daily_totals, first_occurrence_day, hour_of_week_counts, load_catalogue
+from bot.store.catalogue import load_catalogue
+from bot.store.db import Database, Session
+from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
 
 CHART_KINDS: tuple[ChartKind, ...] = ("trend", "heatmap", "forecast")
 DEFAULT_OPTION = {"trend": "24m", "heatmap": "12m", "forecast": "years=2"}

@@ -10,15 +10,9 @@ from bot.domain.periods import dashboard_windows
 from bot.domain.stats import Dashboard, compute_dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.store.catalogue import CatalogueChange, load_catalogue, save_catalogue
+from bot.store.counts import daily_counts_zone, rebuild_daily_counts, window_counts
 from bot.store.db import Database
-from bot.store.repository import (
-    CatalogueChange,
-    daily_counts_zone,
-    load_catalogue,
-    rebuild_daily_counts,
-    save_catalogue,
-    window_counts,
-)
 
 
 @dataclass(frozen=True)
@@ -97,6 +91,6 @@ def strand_catalogue(database: Database) -> Catalogue:
 
 
 def update_catalogue(database: Database, definitions: list[StrandDefinition]) -> CatalogueChange:
-    """Add and update strands (see repository.save_catalogue), all or nothing."""
+    """Add and update strands (see bot.store.catalogue.save_catalogue), all or nothing."""
     with database.session() as session:
         return save_catalogue(session, definitions)

@@ -1,6 +1,6 @@
 """The strand catalogue: which strands exist, how they nest, and finding one from what a person typed.
 
-Pure code: the catalogue is read from the database by `bot.store.repository` and handed in.
+Pure code: the catalogue is read from the database by `bot.store.catalogue` and handed in.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from bot.domain.periods import dashboard_windows
 from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.repository import NewOccurrence, other_sources_count, replace_source
+from bot.store.occurrences import NewOccurrence, other_sources_count, replace_source
 
 DEMO_SOURCE = "demo"
 

@@ -24,19 +24,11 @@ import pandas as pd
 from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping, canonical_mapping, load_mapping
+from bot.imports.records import ImportRecord
 from bot.settings import Settings
+from bot.store.catalogue import load_catalogue, strand_id_map
 from bot.store.db import Database
-from bot.store.models import ImportRecord
-from bot.store.repository import (
-    earlier_load,
-    end_staging,
-    load_catalogue,
-    merge_staged,
-    record_import,
-    stage_rows,
-    start_staging,
-    strand_id_map,
-)
+from bot.store.occurrences import earlier_load, end_staging, merge_staged, record_import, stage_rows, start_staging
 
 CHUNK_ROWS = 50_000
 SNIFF_BYTES = 64 * 1024

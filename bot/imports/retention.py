@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime
 from bot.audit.log import Actor, record
 from bot.domain.periods import local_midnight_utc
 from bot.errors import InvalidRequest
+from bot.imports.records import ImportRecord, PurgeRecord
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.models import ImportRecord, PurgeRecord
-from bot.store.repository import PurgeCounts, PurgeScope, purge, purge_scope, recent_imports
+from bot.store.occurrences import recent_imports
+from bot.store.retention import PurgeCounts, PurgeScope, purge, purge_scope, record_purge
 
 # A purge removing more than this share of what is stored is more likely a mistyped date than retention.
 LARGE_SHARE = 0.5
@@ -93,7 +94,8 @@ def run_purge(
             )
         done = purge(session, cutoff, whole_occurrences, settings.timezone)
         now = datetime.now(UTC)
-        session.add(
+        record_purge(
+            session,
             PurgeRecord(
                 purged_by=actor.user[:100],
                 purged_at=now,
@@ -101,7 +103,7 @@ def run_purge(
                 whole_occurrences=whole_occurrences,
                 occurrences_removed=done.occurrences,
                 links_removed=done.links,
-            )
+            ),
         )
         record(
             session,

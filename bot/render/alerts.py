@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from tabulate import tabulate
 
 from bot.alerts.configure import ScheduleView
-from bot.store.models import JobRun
+from bot.alerts.records import JobRun
 
 
 def schedule_line(view: ScheduleView, tz: ZoneInfo) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
@@ -24,16 +23,11 @@ from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.mapping import PERSON_ROLES
 from bot.repeats.request import RepeatRequest
 from bot.settings import Settings
-from bot.store.db import Database
-from bot.store.repository import (
-    RepeatScope,
-    audit_entry,
-    load_catalogue,
-    other_strands,
-    repeat_rows,
-    repeat_totals,
-    stored_repeat_rules,
-)
+from bot.store.access import stored_repeat_rules
+from bot.store.audit import audit_entry
+from bot.store.catalogue import load_catalogue
+from bot.store.db import Database, Session
+from bot.store.repeats import RepeatScope, other_strands, repeat_rows, repeat_totals
 
 MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
 REASON_LENGTH = (8, 500)

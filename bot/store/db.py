@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -15,8 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
@@ -24,8 +26,48 @@ from bot.errors import DatabaseNotReady, DatabaseRefused, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+# Services type-hint their sessions with this name; only the store imports SQLAlchemy.
+__all__ = ["URL", "Database", "Session"]
+
+Record = TypeVar("Record")
+
+# Rows per INSERT: large enough to be fast, small enough for SQLite's 32,766 bound-parameter limit.
+INSERT_BATCH_ROWS = 4000
+
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+
 # A database that is down should answer within the 3 seconds Slack allows, not hang.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
+
+
+def record_of(cls: type[Record], row: Any) -> Record:
+    """The plain dataclass `cls` with the fields of the stored `row`: rows never leave the store."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+def values_of(record: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, to build the row that stores it."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def parse_database_url(raw: str, problems: list[str]) -> URL | None:
+    """DATABASE_URL as a URL strandbot can use, or None with what is wrong added to `problems`."""
+    expected = "expected e.g. sqlite:///strandbot.db or postgresql://user:password@host:5432/dbname"
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError):
+        problems.append(f"DATABASE_URL {raw!r} is not a database URL; {expected}.")
+        return None
+    # We ship psycopg 3; a bare postgresql:// URL would make SQLAlchemy look for psycopg2.
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.drivername not in SUPPORTED_DRIVERS:
+        problems.append(f"DATABASE_URL uses {url.drivername!r}, which strandbot does not support; {expected}.")
+        return None
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        problems.append(f"DATABASE_URL {raw!r} is an in-memory database, which keeps nothing; {expected}.")
+        return None
+    return url
 
 
 def make_engine(url: URL, create: bool = False) -> Engine:

@@ -1,0 +1,101 @@
+"""Repeat contact: people and places linked to several occurrences of a strand within a period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from bot.store.db import INSERT_BATCH_ROWS
+from bot.store.models import Occurrence, OccurrenceLink, Strand
+
+
+@dataclass(frozen=True)
+class RepeatScope:
+    """Which links count: occurrences of these strands between two instants, links of one kind (and role)."""
+
+    slugs: tuple[str, ...]
+    start: datetime
+    end: datetime
+    kind: str  # person | location
+    role: str | None  # None: any role
+    min_occurrences: int
+
+
+@dataclass(frozen=True)
+class RepeatRow:
+    ref: str
+    occurrences: int
+    first: datetime
+    last: datetime
+
+
+def _per_ref(scope: RepeatScope, label: str | None = None):
+    """One row per reference meeting the rule: ref, its distinct occurrences, first and last (UTC).
+
+    Counted by distinct occurrence, so one occurrence linking a person twice (two roles) counts once."""
+    n = func.count(func.distinct(Occurrence.id))
+    columns = [OccurrenceLink.ref, n.label("n"), func.min(Occurrence.occurred_at), func.max(Occurrence.occurred_at)]
+    if label is not None:
+        columns.insert(0, literal(label).label("period"))
+    query = (
+        select(*columns)
+        .join(OccurrenceLink, OccurrenceLink.occurrence_id == Occurrence.id)
+        .where(
+            Occurrence.strand_id.in_(select(Strand.id).where(Strand.slug.in_(scope.slugs)).scalar_subquery()),
+            Occurrence.occurred_at >= scope.start,
+            Occurrence.occurred_at < scope.end,
+            OccurrenceLink.kind == scope.kind,
+        )
+        .group_by(OccurrenceLink.ref)
+        .having(n >= scope.min_occurrences)
+    )
+    if scope.role is not None:
+        query = query.where(OccurrenceLink.role == scope.role)
+    return query
+
+
+def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
+    """Everyone (or everywhere) meeting the rule, most occurrences first, then most recent."""
+    counted = _per_ref(scope).subquery()
+    ref, n, first, last = counted.c
+    rows = session.execute(select(ref, n, first, last).order_by(n.desc(), last.desc(), ref)).all()
+    return [RepeatRow(*row) for row in rows]
+
+
+def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
+    """For each named scope: how many references meet the rule, and their occurrences between them."""
+    parts = [_per_ref(scope, label) for label, scope in scopes.items()]
+    counted = union_all(*parts).subquery()
+    rows = session.execute(
+        select(counted.c.period, func.count(), func.sum(counted.c.n)).group_by(counted.c.period)
+    ).all()
+    found = {label: (people, int(total or 0)) for label, people, total in rows}
+    return {label: found.get(label, (0, 0)) for label in scopes}
+
+
+def other_strands(session: Session, refs: Sequence[str], scope: RepeatScope) -> dict[str, list[str]]:
+    """The strands outside `scope.slugs` each reference appears in (any role) within the scope's period."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(refs), INSERT_BATCH_ROWS):
+        batch = refs[start : start + INSERT_BATCH_ROWS]
+        rows = session.execute(
+            select(OccurrenceLink.ref, Strand.slug)
+            .join(Occurrence, Occurrence.id == OccurrenceLink.occurrence_id)
+            .join(Strand, Strand.id == Occurrence.strand_id)
+            .where(
+                OccurrenceLink.kind == scope.kind,
+                OccurrenceLink.ref.in_(batch),
+                Occurrence.occurred_at >= scope.start,
+                Occurrence.occurred_at < scope.end,
+                Strand.slug.not_in(scope.slugs),
+            )
+            .group_by(OccurrenceLink.ref, Strand.slug, Strand.position)
+            .order_by(OccurrenceLink.ref, Strand.position)
+        ).all()
+        for ref, slug in rows:
+            found.setdefault(ref, []).append(slug)
+    return found
