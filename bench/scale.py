@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL, make_url
 
 from bench.generate import write_export
 from bot.alerts.backtest import backtest
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.settings import Settings, load_settings
 from bot.slack.standin import ServedApp, SlackStandIn
 from bot.slack.web import SlackWeb, retrying_client

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from bot.alerts.configure import checked_threshold_values, current_schedule, with_values
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import compute_dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings

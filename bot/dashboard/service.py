@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.catalogue import Catalogue, StrandDefinition
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import Dashboard, compute_dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings

@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from bot.admin.service import AdminResult, RoleChange, RoleList, RuleChange, RuleList
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
+from bot.domain.comparisons import COMPARISONS
 from bot.render.alerts import alert_message
 from bot.render.blocks import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message, notice_message
 from bot.repeats.service import RepeatRule
@@ -24,7 +25,7 @@ ADMIN_HELP = (
     "• `/strand-admin repeats reset mental-health` — back to the rule it had before an admin changed it\n"
     "*Weekly breach alerts*\n"
     "• `/strand-admin threshold hate-crime 15%` — a strand's threshold (`default` for the force-wide one); options "
-    "`window=fytd,baseline,rolling12`, `direction=up|down|either`, `min=10` (both counts at least), "
+    f"`window={','.join(COMPARISONS)}`, `direction=up|down|either`, `min=10` (both counts at least), "
     "`significance=post|mark|hold` (for changes that could be chance)\n"
     "• `/strand-admin threshold show` — every strand's threshold · `threshold reset hate-crime` — "
     "follow the default again\n"
