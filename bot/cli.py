@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
@@ -77,7 +77,7 @@ from bot.slack.standin import SlackStandIn, signed_command
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database, current_revision, head_revision, upgrade
 from jobs.scheduler import TICK_SECONDS, run_scheduler
-from jobs.weekly_breaches import JOB, Delivery, run_weekly_breaches
+from jobs.weekly_breaches import JOB, Delivery, refuse_unfinished_day, run_weekly_breaches
 
 log = logging.getLogger("strandbot")
 
@@ -341,12 +341,8 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     settings = settings_from(ctx)
     database = Database(settings.database_url)
     day = checked_as_of(settings, as_of.date() if as_of else None)
-    if not dry_run and day >= datetime.now(settings.timezone).date():
-        raise InvalidRequest(
-            "Today is not over yet: a digest of today's data would stand in for tomorrow's. "
-            "Give an earlier --as-of, or use --dry-run to look."
-        )
     if not dry_run:
+        refuse_unfinished_day(settings, day)  # the job's rule, checked before asking for Slack's settings
         settings.require_slack(posting_only=True)
     poster = None if dry_run else SlackWeb(retrying_client(settings))
     report = run_weekly_breaches(database, settings, poster, as_of=day, dry_run=dry_run)
