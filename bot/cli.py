@@ -29,8 +29,8 @@ from bot.audit.log import (
     review,
     verify_chain,
 )
-from bot.charts.draw import render_chart
-from bot.charts.service import CHART_KINDS, FORECAST_YEARS, ChartKind, ChartRequest, chart_view
+from bot.charts.kinds import CHART_KINDS, chart_view, render_chart
+from bot.charts.service import FORECAST_YEARS, ChartKind, ChartRequest
 from bot.commands import period_text
 from bot.dashboard.service import (
     checked_as_of,
@@ -199,7 +199,7 @@ def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
 
 @main.command()
 @click.argument("strand")
-@click.option("--kind", type=click.Choice(CHART_KINDS), default="trend", show_default=True)
+@click.option("--kind", type=click.Choice(tuple(CHART_KINDS)), default="trend", show_default=True)
 @click.option("--period", help="trend: 24m (default), 36m, 5y…; heatmap: 12m (default), 90d, 2024-10, last-month…")
 @click.option("--years", type=click.IntRange(*FORECAST_YEARS), help="forecast: years ahead (default: 2).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Data to this date (default: yesterday).")

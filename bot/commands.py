@@ -9,6 +9,7 @@ from typing import Literal
 
 from bot.admin.service import AdminRequest
 from bot.alerts.thresholds import THRESHOLD_OPTIONS
+from bot.charts.kinds import CHART_KINDS, CHART_WORDS
 from bot.charts.service import ChartKind, ChartRequest
 from bot.domain.periods import MONTH_NAMES, is_period_text, iso_date
 from bot.errors import InvalidRequest
@@ -19,14 +20,6 @@ from bot.settings import SLACK_USER_ID
 MAX_COMMAND_LENGTH = 200
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 OTHER_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
-
-
-# What people type for each chart; `heat map` is two words.
-CHART_WORDS: dict[str, ChartKind] = {
-    "trend": "trend", "trends": "trend", "chart": "trend",
-    "heatmap": "heatmap", "heat-map": "heatmap",
-    "forecast": "forecast", "forecasts": "forecast", "projection": "forecast",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,7 @@ def parse_strand_command(text: str | None) -> StrandCommand:
             raise InvalidRequest(
                 f"Charts are drawn for one strand at a time; say which, e.g. `/strand hate-crime {kind}`."
             )
-        if kind == "heatmap" and option:
+        if CHART_KINDS[kind].option_is_period and option:
             option = period_text(option)  # `October 2024` as `2024-10`
         return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of))
     if keyword in ("help", "?", "-h", "--help"):
@@ -81,8 +74,8 @@ def _take_chart(words: list[str]) -> tuple[ChartKind | None, str | None]:
     """Pop a chart and what follows it off the end of `words`: `trend`, `trend 36m`, `heat map October 2024`."""
     lowered = [w.lower() for w in words]
     for at in range(len(words) - 1, max(len(words) - 5, -1), -1):  # a kind, then at most two words
-        if lowered[at : at + 2] == ["heat", "map"]:
-            kind, option = CHART_WORDS["heatmap"], words[at + 2 :]
+        if len(lowered[at : at + 2]) == 2 and " ".join(lowered[at : at + 2]) in CHART_WORDS:  # `heat map`
+            kind, option = CHART_WORDS[" ".join(lowered[at : at + 2])], words[at + 2 :]
         elif lowered[at] in CHART_WORDS:
             kind, option = CHART_WORDS[lowered[at]], words[at + 1 :]
         else:

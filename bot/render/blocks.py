@@ -21,7 +21,8 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.charts.service import CHART_KINDS, ChartKind, ChartRequest
+from bot.charts.kinds import CHART_KINDS
+from bot.charts.service import ChartKind, ChartRequest
 from bot.dashboard.service import StrandReport
 from bot.domain.catalogue import Catalogue
 from bot.domain.comparisons import COMPARISONS
@@ -36,7 +37,7 @@ SHARE_ACTION_ID = "share_strand"
 SHARE_CHART_ACTION_ID = "share_chart"
 OPEN_STRAND_ACTION_ID = "open_strand"
 CHART_ACTION_IDS: dict[ChartKind, str] = {kind: f"chart_{kind}" for kind in CHART_KINDS}
-CHART_BUTTON_TEXT: dict[ChartKind, str] = {"trend": "Trend", "heatmap": "Heat map", "forecast": "Forecast"}
+CHART_BUTTON_TEXT: dict[ChartKind, str] = {name: kind.button for name, kind in CHART_KINDS.items()}
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a select menu
 RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": ":large_green_circle:"}
 # Slack allows 3,000 characters in a section's text (leave room for the code fences) and 50 blocks.

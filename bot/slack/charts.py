@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from bot.charts.draw import Chart, render_chart
-from bot.charts.service import ChartRequest, chart_view
+from bot.charts.draw import Chart
+from bot.charts.kinds import chart_view, render_chart
+from bot.charts.service import ChartRequest
 from bot.errors import DeliveryFailed
 from bot.render.blocks import Message, chart_message, escape
 from bot.slack.web import SlackWeb

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.charts.service import CHART_KINDS, ChartKind, ChartRequest
+from bot.charts.kinds import CHART_KINDS
+from bot.charts.service import ChartKind, ChartRequest
 from bot.dashboard.service import strand_report
 from bot.errors import InvalidRequest
 from bot.render.blocks import (
