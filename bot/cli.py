@@ -31,7 +31,6 @@ from bot.audit.log import (
 )
 from bot.charts.kinds import CHART_KINDS, chart_view, render_chart
 from bot.charts.service import FORECAST_YEARS, ChartKind, ChartRequest
-from bot.commands import period_text
 from bot.dashboard.service import (
     checked_as_of,
     daily_counts_ready,
@@ -42,6 +41,7 @@ from bot.dashboard.service import (
     update_catalogue,
 )
 from bot.domain.catalogue import read_catalogue_csv, write_catalogue_csv
+from bot.domain.periods import period_text
 from bot.errors import InvalidRequest, StrandbotError
 from bot.imports.demo import load_demo
 from bot.imports.load import import_file

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.admin.access import NotAllowed
-from bot.admin.service import AdminRequest, perform
+from bot.admin.dispatch import AdminRequest, perform
 from bot.audit.log import Actor, review
 from bot.errors import InvalidRequest, UnknownStrand
 from bot.repeats.service import RepeatRequest, RepeatTrend, TrendMonth, repeat_list, repeat_list_page, repeat_trend

@@ -75,6 +75,7 @@ MONTH_NAMES = {
 MONTH_TEXT = re.compile(r"^(\d{4})-(\d{1,2})$")
 ROLLING_TEXT = re.compile(r"^(\d{1,4})([dm])$")
 ROLLING_LIMITS = {"d": 3660, "m": 120}
+YEAR = re.compile(r"^\d{4}$")
 PERIOD_EXAMPLES = "a month (`2024-10`, `oct`, `last-month`, `this-month`) or a rolling window (`30d`, `12m`)"
 
 
@@ -97,6 +98,28 @@ def is_period_text(text: str) -> bool:
         or text in ("last-month", "this-month")
         or bool(MONTH_TEXT.match(text) or ROLLING_TEXT.match(text))
     )
+
+
+def period_text(text: str) -> str:
+    """A period as people write it (`October 2024`, `last month`) in the form `repeat_period` reads."""
+    words = text.split()
+    period = take_period(words)
+    return period if period and not words else text
+
+
+def take_period(words: list[str]) -> str | None:
+    """Pop a period off the end of `words`: `oct`, `12m`, `2024-10`, `last month`, `October 2024`."""
+    if len(words) >= 2:
+        first, second = words[-2].lower(), words[-1].lower()
+        if first in ("last", "this") and second == "month":
+            del words[-2:]
+            return f"{first}-month"
+        if first in MONTH_NAMES and YEAR.match(second):
+            del words[-2:]
+            return f"{second}-{MONTH_NAMES[first]:02d}"
+    if words and is_period_text(words[-1]):
+        return words.pop().lower()
+    return None
 
 
 def repeat_period(text: str, today: date, end: date | None = None) -> Period:

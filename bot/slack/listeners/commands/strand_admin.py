@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.admin.service import perform
+from bot.admin.dispatch import perform
 from bot.commands import parse_admin_command
 from bot.render.admin import admin_message
 from bot.render.blocks import Message
