@@ -20,8 +20,8 @@ import pandas as pd
 
 from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.imports.csv_reader import inspect_file, read_chunks
-from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping, canonical_mapping, load_mapping
+from bot.imports.formats import import_format
+from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import ImportRecord
@@ -103,10 +103,10 @@ def import_file(
     with database.session() as session:
         catalogue = load_catalogue(session)
         strand_ids = strand_id_map(session)
-    peek = inspect_file(path, None)
-    mapping = load_mapping(mapping_path, peek.header, catalogue) if mapping_path else canonical_mapping(peek.header)
-    mapping = mapping.with_source(source)
-    facts = inspect_file(path, mapping.encoding) if mapping.encoding else peek
+    form = import_format(mapping_path)
+    peek = form.inspect(path, None)
+    mapping = form.mapping(mapping_path, peek.header, catalogue).with_source(source)
+    facts = form.inspect(path, mapping.encoding) if mapping.encoding else peek
     checker = RowChecker(mapping, catalogue, strand_ids, mapping.timezone or settings.timezone)
     rejects_path = path.with_name(path.stem + ".rejects.csv")
     summary: ImportSummary | None = None
@@ -116,7 +116,7 @@ def import_file(
             same = (earlier.finished_at, earlier.imported_by) if earlier else None
             start_staging(session)
             rows_read = 0
-            for lines, frame in read_chunks(path, facts, progress):
+            for lines, frame in form.read(path, facts, progress):
                 good, bad = checker.check(lines, frame)
                 rows_read += len(frame)
                 rejects.write(bad)
