@@ -19,8 +19,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.scale import THREADS, WORKDIR, WORKERS, scale_database
-from bot.charts.draw import render_chart
-from bot.charts.service import ChartRequest, chart_view
+from bot.charts.kinds import chart_view, render_chart
+from bot.charts.request import ChartRequest
 from bot.settings import load_settings
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import SlackStandIn

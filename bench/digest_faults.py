@@ -39,6 +39,7 @@ from bot.alerts.configure import Channel, subscribe
 from bot.alerts.records import AlertSchedule
 from bot.alerts.schedule import SHIPPED_SCHEDULE, period_of
 from bot.audit.log import Actor
+from bot.domain import clock
 from bot.settings import load_settings
 from bot.slack.testing import AfterAccepting, FaultySlackStandIn
 from bot.store.alerts import store_schedule
@@ -136,7 +137,7 @@ def drop_database(postgres_url: str, url: URL) -> None:
 def first_due(weeks: int) -> datetime:
     """The shipped schedule's time (Monday 08:00, London) `weeks` + 1 weeks ago: every simulated run is past."""
     tz = load_settings({}, dotenv_path=None).timezone
-    today = datetime.now(tz).date()
+    today = clock.today(tz)
     monday = today - timedelta(days=today.weekday(), weeks=weeks + 1)
     return datetime.combine(monday, SHIPPED_SCHEDULE.at, tzinfo=tz)
 

@@ -15,7 +15,8 @@ import time
 
 from bench.scale import WORKDIR, scale_database
 from bot.audit.log import Actor
-from bot.repeats.service import RepeatRequest, repeat_list, repeat_trend
+from bot.repeats.request import RepeatRequest
+from bot.repeats.service import repeat_list, repeat_trend
 from bot.settings import load_settings
 from bot.slack.blocks.repeats import PAGE_SIZE
 from bot.store.db import Database

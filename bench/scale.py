@@ -38,7 +38,8 @@ from sqlalchemy.engine import URL, make_url
 from bench.generate import write_export
 from bot.alerts.backtest import backtest
 from bot.alerts.records import AlertSubscription as Subscription
-from bot.domain.periods import dashboard_windows
+from bot.domain import clock
+from bot.domain.comparisons import dashboard_windows
 from bot.settings import Settings, load_settings
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import ServedApp
@@ -174,7 +175,7 @@ def slash(server: ServedApp, slack: SlackStandIn, command: str, text_: str) -> C
 def floor_query(url: URL, settings: Settings, slugs: list[str] | None, source: str) -> Callable[[], None]:
     """The dashboard's counts by the most direct SQL, one pass with a FILTER per window: over `occurrences`
     (counting them, as anyone would without a summary) or over `daily_counts` (summing the summary)."""
-    yesterday = datetime.now(settings.timezone).date() - timedelta(days=1)
+    yesterday = clock.yesterday(settings.timezone)
     windows = dashboard_windows(yesterday, settings.fy_start_month, settings.baseline_fy).all().values()
     if source == "occurrences":
         at, strand_id, count = Occurrence.occurred_at, Occurrence.strand_id, func.count()
@@ -210,7 +211,7 @@ def weekly_job_seconds(url: URL, slack: SlackStandIn, channels: int, runs: int) 
             rows += [Subscription(channel=f"C0BENCH{n:03d}", scope=s, channel_name=f"bench-{n}") for s in scopes]
         add_subscriptions(session, rows, "bench", datetime.now(UTC))
     poster = SlackWeb(retrying_client(settings))
-    yesterday = datetime.now(settings.timezone).date() - timedelta(days=1)
+    yesterday = clock.yesterday(settings.timezone)
     seconds = []
     for week in range(runs):
         started = time.perf_counter()

@@ -10,7 +10,7 @@ import shlex
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
@@ -25,9 +25,9 @@ from bot.audit.log import (
     review,
     verify_chain,
 )
-from bot.charts.draw import render_chart
-from bot.charts.service import CHART_KINDS, FORECAST_YEARS, ChartKind, ChartRequest, chart_view
-from bot.commands import period_text
+from bot.charts.kinds import CHART_KINDS, chart_view, render_chart
+from bot.charts.request import ChartKind, ChartRequest
+from bot.charts.service import FORECAST_YEARS
 from bot.dashboard.service import (
     checked_as_of,
     daily_counts_ready,
@@ -38,6 +38,7 @@ from bot.dashboard.service import (
     update_catalogue,
 )
 from bot.domain.catalogue import read_catalogue_csv, write_catalogue_csv
+from bot.domain.periods import period_text
 from bot.errors import InvalidRequest, StrandbotError
 from bot.imports.demo import load_demo
 from bot.imports.load import import_file
@@ -64,7 +65,8 @@ from bot.render.text import (
     imports_table,
     purge_plan_text,
 )
-from bot.repeats.service import RepeatRequest, repeat_list, repeat_trend
+from bot.repeats.request import RepeatRequest
+from bot.repeats.service import repeat_list, repeat_trend
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import check_slack_connection
 from bot.slack.ask import ask as ask_slack
@@ -72,7 +74,7 @@ from bot.slack.ask import message_as_text
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database, current_revision, head_revision, upgrade
 from jobs.scheduler import TICK_SECONDS, run_scheduler
-from jobs.weekly_breaches import JOB, Delivery, run_weekly_breaches
+from jobs.weekly_breaches import JOB, Delivery, refuse_unfinished_day, run_weekly_breaches
 
 log = logging.getLogger("strandbot")
 
@@ -203,7 +205,7 @@ def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
 
 @main.command()
 @click.argument("strand")
-@click.option("--kind", type=click.Choice(CHART_KINDS), default="trend", show_default=True)
+@click.option("--kind", type=click.Choice(tuple(CHART_KINDS)), default="trend", show_default=True)
 @click.option("--period", help="trend: 24m (default), 36m, 5y…; heatmap: 12m (default), 90d, 2024-10, last-month…")
 @click.option("--years", type=click.IntRange(*FORECAST_YEARS), help="forecast: years ahead (default: 2).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Data to this date (default: yesterday).")
@@ -328,12 +330,8 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     settings = settings_from(ctx)
     database = database_from(ctx)
     day = checked_as_of(settings, as_of.date() if as_of else None)
-    if not dry_run and day >= datetime.now(settings.timezone).date():
-        raise InvalidRequest(
-            "Today is not over yet: a digest of today's data would stand in for tomorrow's. "
-            "Give an earlier --as-of, or use --dry-run to look."
-        )
     if not dry_run:
+        refuse_unfinished_day(settings, day)  # the job's rule, checked before asking for Slack's settings
         settings.require_slack(posting_only=True)
     poster = SlackWeb(retrying_client(settings))  # renders the digests, even for a dry run
     report = run_weekly_breaches(database, settings, poster, as_of=day, dry_run=dry_run)

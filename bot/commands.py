@@ -12,9 +12,11 @@ from datetime import date
 from typing import Literal
 
 from bot.admin.request import AdminRequest
-from bot.alerts.thresholds import THRESHOLD_OPTIONS
+from bot.admin.verbs import Markup, admin_request
+from bot.charts.kinds import CHART_KINDS, CHART_WORDS
 from bot.charts.request import ChartKind, ChartRequest
-from bot.domain.periods import MONTH_NAMES, is_period_text, iso_date
+from bot.domain.periods import iso_date, period_text
+from bot.domain.periods import take_period as _take_period
 from bot.errors import InvalidRequest
 from bot.repeats.request import RepeatRequest
 from bot.settings import SLACK_USER_ID
@@ -23,14 +25,6 @@ from bot.settings import SLACK_USER_ID
 MAX_COMMAND_LENGTH = 200
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 OTHER_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
-
-
-# What people type for each chart; `heat map` is two words.
-CHART_WORDS: dict[str, ChartKind] = {
-    "trend": "trend", "trends": "trend", "chart": "trend",
-    "heatmap": "heatmap", "heat-map": "heatmap",
-    "forecast": "forecast", "forecasts": "forecast", "projection": "forecast",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,7 +63,7 @@ def parse_strand_command(text: str | None) -> StrandCommand:
             raise InvalidRequest(
                 f"Charts are drawn for one strand at a time; say which, e.g. `/strand hate-crime {kind}`."
             )
-        if kind == "heatmap" and option:
+        if CHART_KINDS[kind].option_is_period and option:
             option = period_text(option)  # `October 2024` as `2024-10`
         return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of))
     if keyword in ("help", "?", "-h", "--help"):
@@ -85,8 +79,8 @@ def _take_chart(words: list[str]) -> tuple[ChartKind | None, str | None]:
     """Pop a chart and what follows it off the end of `words`: `trend`, `trend 36m`, `heat map October 2024`."""
     lowered = [w.lower() for w in words]
     for at in range(len(words) - 1, max(len(words) - 5, -1), -1):  # a kind, then at most two words
-        if lowered[at : at + 2] == ["heat", "map"]:
-            kind, option = CHART_WORDS["heatmap"], words[at + 2 :]
+        if len(lowered[at : at + 2]) == 2 and " ".join(lowered[at : at + 2]) in CHART_WORDS:  # `heat map`
+            kind, option = CHART_WORDS[" ".join(lowered[at : at + 2])], words[at + 2 :]
         elif lowered[at] in CHART_WORDS:
             kind, option = CHART_WORDS[lowered[at]], words[at + 1 :]
         else:
@@ -105,7 +99,6 @@ REASON = re.compile(
 CLOSING_QUOTES = {"straight": '"', "curly": "”", "single": "'", "curly_single": "’"}
 QUOTES_AND_SPACE = "\"'“”‘’ \t\n"  # mixed quotes from phones: “like this"
 REPEATS_OPTIONS = ("min", "by", "role", "period")
-YEAR = re.compile(r"^\d{4}$")
 
 
 def parse_repeats_command(text: str | None) -> RepeatRequest | None:
@@ -172,28 +165,6 @@ def _reason(typed: str) -> tuple[str | None, str]:
     return reason.strip(QUOTES_AND_SPACE), rest
 
 
-def period_text(text: str) -> str:
-    """A period as people write it (`October 2024`, `last month`) in the form `repeat_period` reads."""
-    words = text.split()
-    period = _take_period(words)
-    return period if period and not words else text
-
-
-def _take_period(words: list[str]) -> str | None:
-    """Pop a period off the end of `words`: `oct`, `12m`, `2024-10`, `last month`, `October 2024`."""
-    if len(words) >= 2:
-        first, second = words[-2].lower(), words[-1].lower()
-        if first in ("last", "this") and second == "month":
-            del words[-2:]
-            return f"{first}-month"
-        if first in MONTH_NAMES and YEAR.match(second):
-            del words[-2:]
-            return f"{second}-{MONTH_NAMES[first]:02d}"
-    if words and is_period_text(words[-1]):
-        return words.pop().lower()
-    return None
-
-
 # `/strand-admin`: a verb and its arguments.
 
 
@@ -218,22 +189,8 @@ def parse_admin_command(
 def _admin_request(full: str, command: str, length: int, channel_names: Mapping[str, str]) -> AdminRequest:
     if length > MAX_COMMAND_LENGTH:
         raise InvalidRequest(f"That is {length:,} characters; see `/strand-admin help` for what it takes.")
-    words = command.split()
-    verb = words[0].lower() if words else "help"
-    args = words[1:]
-    if verb in ("help", "?"):
-        return AdminRequest(full, "help")
-    if verb == "roles" and not args:
-        return AdminRequest(full, "roles")
-    if verb == "role":
-        if len(args) != 2:
-            raise InvalidRequest("Give a person and a role: `/strand-admin role @alex analyst` (or `none` to remove).")
-        return AdminRequest(full, "role", user=_slack_user(args[0]), role=args[1])
-    if verb in ("repeats", "repeat-rule"):
-        return _repeat_rule_request(full, args)
-    if verb in ALERT_VERBS:
-        return _alert_request(full, verb, args, channel_names)
-    raise InvalidRequest(f"“{verb}” is not something `/strand-admin` does; `/strand-admin help` lists what it does.")
+    markup = Markup(user=_slack_user, channel=lambda text: _channel(text, channel_names))
+    return admin_request(full, command.split(), markup)
 
 
 def _slack_user(text: str) -> str:
@@ -245,90 +202,7 @@ def _slack_user(text: str) -> str:
     )
 
 
-def _repeat_rule_request(full: str, args: list[str]) -> AdminRequest:
-    if not args or [a.lower() for a in args] == ["show"]:
-        return AdminRequest(full, "rules")
-    if args[0].lower() == "reset":
-        return AdminRequest(full, "rule-reset", strand=" ".join(args[1:]) or None)
-    options = {}
-    names = []
-    for word in args:
-        key, equals, value = word.partition("=")
-        if not equals:
-            names.append(word)
-        elif key.lower() in ("min", "period"):
-            options[key.lower()] = value
-        else:
-            raise InvalidRequest(f"“{word}” is not an option here; use min= and period=, e.g. `repeats DA min=3`.")
-    period = options.get("period")
-    if period is None:
-        period = _take_period(names)  # `repeats hate-crime 12m`, as /repeats takes it
-    return AdminRequest(
-        full,
-        "rule",
-        strand=" ".join(names) or None,
-        min_occurrences=options.get("min"),
-        period=None if period is None else period_text(period),
-    )
-
-
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-PERCENT = re.compile(r"^[-+]?\d*\.?\d+%?$")
-ALERT_VERBS = (
-    "threshold", "thresholds", "subscribe", "unsubscribe", "subscriptions", "schedule",
-    "pause", "resume", "quiet-weeks", "preview", "backtest", "history",
-)  # fmt: skip
-
-
-def _alert_request(full: str, verb: str, args: list[str], channel_names: Mapping[str, str]) -> AdminRequest:
-    lowered = [a.lower() for a in args]
-    if verb == "thresholds" or (verb == "threshold" and lowered in ([], ["show"])):
-        return AdminRequest(full, "thresholds")
-    if verb == "threshold" and lowered[0] == "reset":
-        return AdminRequest(full, "threshold-reset", strand=" ".join(args[1:]) or None)
-    if verb in ("threshold", "backtest"):
-        names, percent, options = _threshold_words(args)
-        return AdminRequest(full, verb, strand=names or None, percent=percent, options=options)
-    if verb in ("subscribe", "unsubscribe"):
-        if not args:
-            raise InvalidRequest(f"Say which channel and strands: `/strand-admin {verb} #safeguarding hate-crime`.")
-        channel, name = _channel(args[0], channel_names)
-        return AdminRequest(full, verb, channel=channel, channel_name=name, strands=" ".join(args[1:]) or None)
-    if verb in ("preview", "history"):
-        if len(args) > 1:
-            raise InvalidRequest(f"`{verb}` takes at most one channel: `/strand-admin {verb} #safeguarding`.")
-        channel, name = _channel(args[0], channel_names) if args else (None, None)
-        return AdminRequest(full, verb, channel=channel, channel_name=name)
-    if verb == "schedule":
-        return AdminRequest(full, "schedule-show" if lowered in ([], ["show"]) else "schedule", words=tuple(args))
-    if verb == "quiet-weeks":
-        if lowered not in (["on"], ["off"]):
-            raise InvalidRequest(
-                "`quiet-weeks on` posts a one-line note in a week without breaches; `off` posts nothing."
-            )
-        return AdminRequest(full, "quiet-weeks", words=tuple(lowered))
-    if args:
-        raise InvalidRequest(f"`{verb}` takes nothing more: `/strand-admin {verb}`.")
-    return AdminRequest(full, verb)  # subscriptions, pause, resume
-
-
-def _threshold_words(args: list[str]) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
-    """`hate crime 15% direction=up`: the strand's words, the percentage, and the options."""
-    names, percent, options = [], None, []
-    for word in args:
-        key, equals, value = word.partition("=")
-        if equals:
-            if key.lower() not in THRESHOLD_OPTIONS:
-                raise InvalidRequest(
-                    f"“{word}” is not an option here; use {', '.join(f'{o}=' for o in THRESHOLD_OPTIONS)}, "
-                    "e.g. `threshold hate-crime 15% direction=up`."
-                )
-            options.append((key.lower(), value))
-        elif PERCENT.match(word) and percent is None:
-            percent = word
-        else:
-            names.append(word)
-    return " ".join(names), percent, tuple(options)
 
 
 def _channel(text: str, channel_names: Mapping[str, str]) -> tuple[str, str | None]:

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts.configure import current_schedule
 from bot.audit.log import chain_head
+from bot.domain import clock
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.jobs import has_job_runs
@@ -103,7 +104,7 @@ def run_scheduler(
     scheduler.add_job(
         safe_tick,
         IntervalTrigger(seconds=tick_seconds, timezone=settings.timezone),
-        next_run_time=datetime.now(settings.timezone),
+        next_run_time=clock.now(settings.timezone),
         id="tick",
         coalesce=True,
         max_instances=1,

@@ -29,7 +29,8 @@ from typing import Protocol
 from bot.alerts.configure import current_schedule
 from bot.alerts.digest import Digest, weekly_digests
 from bot.alerts.schedule import period_of
-from bot.errors import DeliveryFailed, DeliveryUnknown
+from bot.domain import clock as force_clock
+from bot.errors import DeliveryFailed, DeliveryUnknown, InvalidRequest
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.jobs import (
@@ -119,6 +120,15 @@ def host_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def refuse_unfinished_day(settings: Settings, as_of: date, now: datetime | None = None) -> None:
+    """A digest's data must end before today: a digest of today's data would stand in for tomorrow's."""
+    if as_of >= force_clock.today(settings.timezone, now):
+        raise InvalidRequest(
+            "Today is not over yet: a digest of today's data would stand in for tomorrow's. "
+            "Give an earlier --as-of, or use --dry-run to look."
+        )
+
+
 def run_weekly_breaches(
     database: Database,
     settings: Settings,
@@ -137,7 +147,9 @@ def run_weekly_breaches(
     clock = clock_from(now)
     now = clock()
     if as_of is None:
-        as_of = (scheduled_for or now).astimezone(settings.timezone).date() - timedelta(days=1)
+        as_of = force_clock.yesterday(settings.timezone, scheduled_for or now)
+    elif not dry_run:
+        refuse_unfinished_day(settings, as_of, now)
     report = RunReport(trigger, period_of(as_of), as_of)
     due = scheduled_for if trigger == "catch-up" else None
     if dry_run:

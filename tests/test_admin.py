@@ -6,7 +6,8 @@ import pytest
 from conftest import settings_for
 
 from bot.admin.access import NotAllowed, Role, role_of
-from bot.admin.service import RoleChange, RoleList, RuleChange, RuleList, perform
+from bot.admin.dispatch import perform
+from bot.admin.roles import RoleChange, RoleList, RuleChange, RuleList
 from bot.audit.log import Actor, review
 from bot.errors import InvalidRequest, UnknownStrand
 from bot.slack.commands import parse_admin_command

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 
 from bot.domain.catalogue import Catalogue, StrandDefinition
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import compute_dashboard
 from bot.slack.ask import message_as_text
 from bot.slack.blocks.dashboard import catalogue_message, dashboard_message

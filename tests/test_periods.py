@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.periods import Window, dashboard_windows, fy_label, repeat_period, shift_months
+from bot.domain.comparisons import dashboard_windows
+from bot.domain.periods import Window, fy_label, repeat_period, shift_months
 from bot.errors import InvalidRequest
 
 

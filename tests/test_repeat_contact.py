@@ -9,10 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.admin.access import NotAllowed
-from bot.admin.service import AdminRequest, perform
+from bot.admin.dispatch import perform
+from bot.admin.request import AdminRequest
 from bot.audit.log import Actor, review
 from bot.errors import InvalidRequest, UnknownStrand
-from bot.repeats.service import RepeatRequest, RepeatTrend, TrendMonth, repeat_list, repeat_list_page, repeat_trend
+from bot.repeats.request import RepeatRequest
+from bot.repeats.service import RepeatTrend, TrendMonth, repeat_list, repeat_list_page, repeat_trend
 
 ADMIN = Actor("U0ADMIN", team="T0FORCE", channel="C0ADMIN")
 ANALYST = Actor("U0ANALYST", team="T0FORCE", channel="C0MH")

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from bot.domain.catalogue import Catalogue, StrandDefinition
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import compare, compute_dashboard, percent_change
 
 

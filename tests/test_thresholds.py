@@ -14,14 +14,15 @@ from bot.alerts.thresholds import (
     threshold_for,
 )
 from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.comparisons import COMPARISONS
 from bot.domain.stats import StrandStats, compare
 from bot.errors import InvalidRequest
 
 
 def strand(current: int, previous: int, slug: str = "hate-crime") -> StrandStats:
-    """A strand whose three comparisons are all `current` against `previous`."""
+    """A strand whose comparisons are all `current` against `previous`."""
     comparison = compare(current, previous)
-    return StrandStats(slug, "Hate crime", None, 0, comparison, comparison, comparison)
+    return StrandStats(slug, "Hate crime", None, 0, {key: comparison for key in COMPARISONS})
 
 
 def fytd_breaches(current: int, previous: int, **threshold):

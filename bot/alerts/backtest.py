@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.alerts.configure import checked_threshold_values, current_schedule, with_values
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
+from bot.domain import clock
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import compute_dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
@@ -51,7 +52,7 @@ def backtest(
     (parts not given are the strand's current ones), and at the current threshold for comparison."""
     values = checked_threshold_values(percent, options)
     schedule = current_schedule(database)
-    today = datetime.now(settings.timezone).date()
+    today = clock.today(settings.timezone)
     last_run = today - timedelta(days=(today.weekday() - schedule.weekday) % 7)
     run_days = [last_run - timedelta(weeks=n) for n in reversed(range(WEEKS))]
     with database.session() as session:

@@ -2,7 +2,7 @@
 
 Every change is checked before anything is written, applied in one transaction together with its audit
 row, and not recorded at all when it changes nothing. Who may make changes is checked by the caller
-(`bot.admin.service.perform`)."""
+(`bot.admin.dispatch.perform`)."""
 
 from __future__ import annotations
 

@@ -7,13 +7,14 @@ was in a channel's last delivered digest and is no longer past any threshold is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from bot.alerts.configure import current_schedule
 from bot.alerts.records import AlertSubscription
 from bot.alerts.schedule import period_of
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
 from bot.dashboard.service import full_dashboard
+from bot.domain import clock
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.domain.stats import Dashboard
 from bot.errors import InvalidRequest
@@ -148,9 +149,9 @@ class Preview:
 
 def preview(database: Database, settings: Settings, channel: str | None = None) -> Preview:
     schedule = current_schedule(database)
-    next_run = schedule.runs_after(datetime.now(settings.timezone), settings.timezone, 1)[0]
-    as_of = datetime.now(settings.timezone).date() - timedelta(days=1)
-    next_as_of = next_run.date() - timedelta(days=1)
+    next_run = schedule.runs_after(clock.now(settings.timezone), settings.timezone, 1)[0]
+    as_of = clock.yesterday(settings.timezone)
+    next_as_of = clock.yesterday(settings.timezone, next_run)
     digests = weekly_digests(database, settings, as_of, period_of(next_as_of), channel)
     if channel is not None and not digests:
         raise InvalidRequest(

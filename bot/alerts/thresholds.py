@@ -12,12 +12,13 @@ from dataclasses import dataclass, fields
 from fractions import Fraction
 
 from bot.alerts.records import BreachThreshold
+from bot.domain import comparisons
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, StrandStats, compare
 from bot.errors import InvalidRequest
 
-# The dashboard's three comparisons, by the names admins type (`window=fytd,rolling12`).
-COMPARISONS = ("fytd", "baseline", "rolling12")
+# The dashboard's comparisons, by the names admins type (`window=fytd,rolling12`), in the dashboard's order.
+COMPARISONS = tuple(comparisons.COMPARISONS)
 DIRECTIONS = ("up", "down", "either")
 SIGNIFICANCE = ("post", "mark", "hold")
 # What admins type after a threshold, e.g. `threshold hate-crime 15% direction=up min=20`.
@@ -53,7 +54,7 @@ class Breach:
 
     slug: str
     name: str
-    comparison: str  # fytd | baseline | rolling12
+    comparison: str  # a key of bot.domain.comparisons.COMPARISONS
     counts: Comparison
     threshold: Threshold
 
@@ -98,7 +99,7 @@ def breaches(stats: StrandStats, threshold: Threshold) -> list[Breach]:
     """The strand's comparisons that cross `threshold`, in the dashboard's order."""
     found = []
     for name in threshold.comparisons:
-        shown: Comparison = getattr(stats, name)
+        shown = stats.comparisons[name]
         counts = compare(shown.current, shown.previous, threshold.percent)
         if min(counts.current, counts.previous) < threshold.min_volume or counts.rag == "amber":
             continue

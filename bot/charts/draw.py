@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bot.charts.forecast import Forecast, MethodForecast, fy_in_progress_total
-from bot.charts.service import ChartStrand, ChartView, ForecastView, HeatmapView, TrendView
+from bot.charts.service import ChartStrand, ForecastView, HeatmapView, TrendView
 from bot.domain.periods import fy_label
 from bot.domain.stats import percent_change
 from bot.render.text import short_date
@@ -55,14 +55,6 @@ class Chart:
     png: bytes
     alt_text: str
     summary: tuple[str, ...]
-
-
-def render_chart(view: ChartView) -> Chart:
-    if isinstance(view, TrendView):
-        return trend_chart(view)
-    if isinstance(view, HeatmapView):
-        return heatmap_chart(view)
-    return forecast_chart(view)
 
 
 def number(value: float) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
-ChartKind = Literal["trend", "heatmap", "forecast"]
+ChartKind = str  # a name in bot.charts.kinds.CHART_KINDS: "trend", "heatmap", "forecast"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The chart service: one strand's monthly trend, its day-and-hour pattern and its forecast, from the
-database to small frozen results that `bot.charts.draw` draws. No Slack, no drawing.
+database to small frozen results that `bot.charts.draw` draws. No Slack, no drawing. Which kinds of chart
+there are, and what each is called, is the registry in `bot.charts.kinds`.
 
 A parent strand counts its sub-strands, as `/strand` does, and months are the force's local months.
 Only complete months are charted or forecast: the month in progress would look like a fall.
@@ -15,8 +16,6 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from bot.charts.forecast import Forecast, forecast
-from bot.charts.request import ChartKind, ChartRequest
-from bot.dashboard.service import checked_as_of
 from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
 from bot.errors import InvalidRequest
 from bot.settings import Settings
@@ -24,8 +23,6 @@ from bot.store.catalogue import load_catalogue
 from bot.store.db import Database, Session
 from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
 
-CHART_KINDS: tuple[ChartKind, ...] = ("trend", "heatmap", "forecast")
-DEFAULT_OPTION = {"trend": "24m", "heatmap": "12m", "forecast": "years=2"}
 SPAN = re.compile(r"^(\d{1,3})\s*(m|months?|y|years?)$")
 YEARS = re.compile(r"^(?:years?\s*=\s*)?(\d{1,2})\s*(?:y|years?)?$")
 TREND_MONTHS = (12, 120)
@@ -81,24 +78,14 @@ class ForecastView:
 ChartView = TrendView | HeatmapView | ForecastView
 
 
-def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
-    """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
-    as_of = checked_as_of(settings, request.as_of)
-    if request.kind == "trend":
-        return _trend(database, settings, request, as_of)
-    if request.kind == "heatmap":
-        return _heatmap(database, settings, request, as_of)
-    return _forecast(database, settings, request, as_of)
-
-
 def last_complete_month(as_of: date) -> pd.Period:
     month = pd.Period(as_of, freq="M")
     return month if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1] else month - 1
 
 
-def trend_months(text: str | None) -> int:
+def trend_months(text: str, as_of: date | None = None) -> int:
     """`24m`, `36 months`, `5y` as a number of months (12 to 120)."""
-    typed = (text or DEFAULT_OPTION["trend"]).strip().lower()
+    typed = text.strip().lower()
     found = SPAN.match(typed)
     months = None if found is None else int(found.group(1)) * (12 if found.group(2).startswith("y") else 1)
     low, high = TREND_MONTHS
@@ -110,9 +97,9 @@ def trend_months(text: str | None) -> int:
     return months
 
 
-def forecast_years(text: str | None) -> int:
+def forecast_years(text: str, as_of: date | None = None) -> int:
     """`years=3`, `3y` or `3` as a number of years (1 to 5)."""
-    typed = (text or DEFAULT_OPTION["forecast"]).strip().lower()
+    typed = text.strip().lower()
     found = YEARS.match(typed)
     low, high = FORECAST_YEARS
     if found is None or not low <= int(found.group(1)) <= high:
@@ -157,11 +144,19 @@ def _first_complete_month(data_from: date | None) -> pd.Period:
     return month if data_from.day == 1 else month + 1
 
 
-def _trend(database: Database, settings: Settings, request: ChartRequest, as_of: date) -> TrendView:
-    shown = trend_months(request.option)
+def heatmap_period(text: str, as_of: date) -> Period:
+    """`12m`, `90d`, `2024-10`, `last-month`… as the period a heat map covers, as of `as_of`."""
+    # Seen from the day after the as-of date (today, by default): a rolling window (`12m`, `90d`) ends on
+    # the as-of date, and `last-month` or `oct` mean the same months whenever a shared chart is redrawn.
+    rolling = bool(ROLLING_TEXT.match(text.strip().lower()))
+    return repeat_period(text, as_of + timedelta(days=1), as_of if rolling else None)
+
+
+def trend_view(database: Database, settings: Settings, strand_text: str, shown: int, as_of: date) -> TrendView:
+    """`shown` months of `strand_text`'s counts to the last complete month by `as_of`, with a forecast."""
     last = last_complete_month(as_of)
     fetched = max(shown + 12, FORECAST_HISTORY_MONTHS)
-    strand, counts = _strand_and_history(database, settings, request.strand, last - (fetched - 1), last)
+    strand, counts = _strand_and_history(database, settings, strand_text, last - (fetched - 1), last)
     months = counts.iloc[-shown:]
     year_earlier = counts.shift(12).iloc[-shown:]
     projected = forecast(counts.dropna(), settings.fy_start_month, TREND_FORECAST_MONTHS)
@@ -169,23 +164,17 @@ def _trend(database: Database, settings: Settings, request: ChartRequest, as_of:
     return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected)
 
 
-def _forecast(database: Database, settings: Settings, request: ChartRequest, as_of: date) -> ForecastView:
-    years = forecast_years(request.option)
+def forecast_view(database: Database, settings: Settings, strand_text: str, years: int, as_of: date) -> ForecastView:
     last = last_complete_month(as_of)
     first = last - (FORECAST_HISTORY_MONTHS - 1)
-    strand, counts = _strand_and_history(database, settings, request.strand, first, last)
+    strand, counts = _strand_and_history(database, settings, strand_text, first, last)
     projected = forecast(counts.dropna(), settings.fy_start_month, 12 * years)
     return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected)
 
 
-def _heatmap(database: Database, settings: Settings, request: ChartRequest, as_of: date) -> HeatmapView:
-    text = request.option or DEFAULT_OPTION["heatmap"]
-    # Seen from the day after the as-of date (today, by default): a rolling window (`12m`, `90d`) ends on
-    # the as-of date, and `last-month` or `oct` mean the same months whenever a shared chart is redrawn.
-    rolling = bool(ROLLING_TEXT.match(text.strip().lower()))
-    period = repeat_period(text, as_of + timedelta(days=1), as_of if rolling else None)
+def heatmap_view(database: Database, settings: Settings, strand_text: str, period: Period, as_of: date) -> HeatmapView:
     with database.session() as session:
-        strand, family = _strand_family(session, request.strand)
+        strand, family = _strand_family(session, strand_text)
         by_hour = hour_of_week_counts(session, period.window, settings.timezone, family)
         data_from = first_occurrence_day(session, settings.timezone)
     grid = by_hour.reindex(range(7 * 24), fill_value=0).to_numpy().reshape(7, 24)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
+from bot.domain import clock
 from bot.domain.catalogue import Catalogue, StrandDefinition
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import Dashboard, compute_dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
@@ -30,15 +31,10 @@ class StrandReport:
         return self.dashboard.strands[1:]
 
 
-def default_as_of(settings: Settings) -> date:
-    """Yesterday in the force's time zone: today is not over yet."""
-    return datetime.now(settings.timezone).date() - timedelta(days=1)
-
-
 def checked_as_of(settings: Settings, as_of: date | None) -> date:
     if as_of is None:
-        return default_as_of(settings)
-    today = datetime.now(settings.timezone).date()
+        return clock.yesterday(settings.timezone)  # today is not over yet
+    today = clock.today(settings.timezone)
     if as_of > today:
         raise InvalidRequest(
             f"{as_of:%d %B %Y} is in the future; give a date up to today ({today.isoformat()}), "

@@ -1,10 +1,6 @@
-"""Date windows, all inclusive local dates: the force dashboard's, as of a date D, and the months and
-rolling windows of repeat-contact lists (`repeat_period`).
-
-- Current FYTD: start of the financial year containing D, to D.
-- Previous FYTD: the same span one year earlier (a 29 February end maps to 28 February).
-- Baseline FYTD: the same span in the baseline financial year.
-- Current rolling 12 months: D minus 12 months (exclusive) to D; previous: the twelve months before that.
+"""Date windows, all inclusive local dates, and the date arithmetic behind them: financial years, the
+months and rolling windows of repeat-contact lists (`repeat_period`). The dashboard's comparison windows
+are built from these in `bot.domain.comparisons`.
 """
 
 from __future__ import annotations
@@ -28,26 +24,6 @@ class Window:
     def utc_bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
         """The UTC instants [from, to) covering the window's local days (DST-correct)."""
         return local_midnight_utc(self.start, tz), local_midnight_utc(self.end + timedelta(days=1), tz)
-
-
-@dataclass(frozen=True)
-class DashboardWindows:
-    as_of: date
-    fy_start_year: int
-    current_fytd: Window
-    previous_fytd: Window
-    baseline_fytd: Window
-    current_rolling12: Window
-    previous_rolling12: Window
-
-    def all(self) -> dict[str, Window]:
-        return {
-            "current_fytd": self.current_fytd,
-            "previous_fytd": self.previous_fytd,
-            "baseline_fytd": self.baseline_fytd,
-            "current_rolling12": self.current_rolling12,
-            "previous_rolling12": self.previous_rolling12,
-        }
 
 
 def iso_date(text: str) -> date:
@@ -89,22 +65,6 @@ def fy_label(start_year: int, fy_start_month: int) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
-def dashboard_windows(as_of: date, fy_start_month: int, baseline_fy: int) -> DashboardWindows:
-    start_year = fy_start_year(as_of, fy_start_month)
-    fy_start = date(start_year, fy_start_month, 1)
-    to_baseline = baseline_fy - start_year
-    rolling_start = shift_months(as_of, -12) + timedelta(days=1)
-    return DashboardWindows(
-        as_of=as_of,
-        fy_start_year=start_year,
-        current_fytd=Window(fy_start, as_of),
-        previous_fytd=Window(shift_years(fy_start, -1), shift_years(as_of, -1)),
-        baseline_fytd=Window(shift_years(fy_start, to_baseline), shift_years(as_of, to_baseline)),
-        current_rolling12=Window(rolling_start, as_of),
-        previous_rolling12=Window(shift_months(as_of, -24) + timedelta(days=1), rolling_start - timedelta(days=1)),
-    )
-
-
 # Repeat-contact periods: a calendar month, or a rolling window ending on a date.
 
 MONTH_NAMES = {
@@ -115,6 +75,7 @@ MONTH_NAMES = {
 MONTH_TEXT = re.compile(r"^(\d{4})-(\d{1,2})$")
 ROLLING_TEXT = re.compile(r"^(\d{1,4})([dm])$")
 ROLLING_LIMITS = {"d": 3660, "m": 120}
+YEAR = re.compile(r"^\d{4}$")
 PERIOD_EXAMPLES = "a month (`2024-10`, `oct`, `last-month`, `this-month`) or a rolling window (`30d`, `12m`)"
 
 
@@ -137,6 +98,28 @@ def is_period_text(text: str) -> bool:
         or text in ("last-month", "this-month")
         or bool(MONTH_TEXT.match(text) or ROLLING_TEXT.match(text))
     )
+
+
+def period_text(text: str) -> str:
+    """A period as people write it (`October 2024`, `last month`) in the form `repeat_period` reads."""
+    words = text.split()
+    period = take_period(words)
+    return period if period and not words else text
+
+
+def take_period(words: list[str]) -> str | None:
+    """Pop a period off the end of `words`: `oct`, `12m`, `2024-10`, `last month`, `October 2024`."""
+    if len(words) >= 2:
+        first, second = words[-2].lower(), words[-1].lower()
+        if first in ("last", "this") and second == "month":
+            del words[-2:]
+            return f"{first}-month"
+        if first in MONTH_NAMES and YEAR.match(second):
+            del words[-2:]
+            return f"{second}-{MONTH_NAMES[first]:02d}"
+    if words and is_period_text(words[-1]):
+        return words.pop().lower()
+    return None
 
 
 def repeat_period(text: str, today: date, end: date | None = None) -> Period:

@@ -14,7 +14,8 @@ import pandas as pd
 from scipy.special import bdtr, bdtrc
 
 from bot.domain.catalogue import Catalogue
-from bot.domain.periods import DashboardWindows, fy_label
+from bot.domain.comparisons import COMPARISONS, DashboardWindows
+from bot.domain.periods import fy_label
 
 DEFAULT_THRESHOLD_PERCENT = 10
 # Below this p-value a change is unlikely to be chance (exact conditional test of two Poisson counts).
@@ -50,13 +51,21 @@ class Comparison:
 
 @dataclass(frozen=True)
 class StrandStats:
+    """One strand's comparisons, by key of `bot.domain.comparisons.COMPARISONS` (`stats.fytd` reads one)."""
+
     slug: str
     name: str
     parent: str | None
     depth: int
-    fytd: Comparison
-    baseline: Comparison
-    rolling12: Comparison
+    comparisons: dict[str, Comparison]
+
+    def __getattr__(self, name: str) -> Comparison:
+        if name.startswith("_") or name == "comparisons":
+            raise AttributeError(name)
+        try:
+            return self.comparisons[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass(frozen=True)
@@ -159,9 +168,10 @@ def compute_dashboard(
                 name=strand.name,
                 parent=strand.parent,
                 depth=catalogue.depth(strand.slug),
-                fytd=compare(int(row["current_fytd"]), int(row["previous_fytd"]), threshold_percent),
-                baseline=compare(int(row["current_fytd"]), int(row["baseline_fytd"]), threshold_percent),
-                rolling12=compare(int(row["current_rolling12"]), int(row["previous_rolling12"]), threshold_percent),
+                comparisons={
+                    key: compare(int(row[c.current.name]), int(row[c.previous.name]), threshold_percent)
+                    for key, c in COMPARISONS.items()
+                },
             )
         )
     return Dashboard(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from bot.domain.periods import dashboard_windows
+from bot.domain.comparisons import dashboard_windows
 from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.store.db import Database

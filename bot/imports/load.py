@@ -7,13 +7,10 @@ reason, to `<name>.rejects.csv` beside the input. Re-loading a file changes noth
 
 from __future__ import annotations
 
-import codecs
 import csv
 import dataclasses
-import hashlib
-import io
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,33 +20,20 @@ import pandas as pd
 
 from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
-from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping, canonical_mapping, load_mapping
+from bot.imports.formats import import_format
+from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
 from bot.imports.records import ImportRecord
 from bot.settings import Settings
 from bot.store.catalogue import load_catalogue, strand_id_map
 from bot.store.db import Database
 from bot.store.occurrences import earlier_load, end_staging, merge_staged, record_import, stage_rows, start_staging
 
-CHUNK_ROWS = 50_000
-SNIFF_BYTES = 64 * 1024
 MAX_ID_LENGTH = MAX_REF_LENGTH = 100
 MAX_CATEGORY_LENGTH = 500
 EARLIEST_YEAR = 1900
 # UK day-first layouts tried, in order, when a date is not ISO 8601 and the mapping gives no format.
 DAY_FIRST_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y")
 HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
-# Records systems export free-text narratives far longer than the csv module's default 131,072-character
-# cell limit. A cell past this much larger one is not a narrative but a quote left open, swallowing rows.
-MAX_CELL_CHARACTERS = 16 * 1024 * 1024
-csv.field_size_limit(MAX_CELL_CHARACTERS)
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    size: int
-    sha256: str
-    encoding: str
-    header: list[str]
 
 
 @dataclass(frozen=True)
@@ -95,49 +79,6 @@ class _RollBack(Exception):
     """Raised inside the import transaction to undo it (dry run, or --strict with rejects)."""
 
 
-def inspect_file(path: Path, encoding: str | None) -> FileFacts:
-    """Size, hash, encoding and header, in one pass over the bytes; refuses files that are not CSV text."""
-    if not path.exists():
-        raise InvalidRequest(f"No file at {path}.")
-    if path.is_dir():
-        raise InvalidRequest(f"{path} is a folder; give the CSV file inside it.")
-    digest, size, utf8_ok, decoder = hashlib.sha256(), 0, True, codecs.getincrementaldecoder("utf-8")()
-    chosen = codecs.getincrementaldecoder(encoding)() if encoding else None
-    try:
-        with path.open("rb") as raw:
-            head = raw.read(SNIFF_BYTES)
-            if b"\x00" in head:
-                raise InvalidRequest(f"{path} is not a CSV text file (it holds binary data); export it as CSV.")
-            block = head
-            while block:
-                digest.update(block)
-                size += len(block)
-                if chosen:
-                    chosen.decode(block)
-                elif utf8_ok:
-                    try:
-                        decoder.decode(block)
-                    except UnicodeDecodeError:
-                        utf8_ok = False
-                block = raw.read(1 << 20)
-            if chosen:
-                chosen.decode(b"", final=True)
-    except UnicodeDecodeError as error:
-        raise InvalidRequest(f"{path} is not valid {encoding} text ({error.reason} at byte {error.start:,}).") from None
-    except OSError as error:
-        raise InvalidRequest(f"Can't read {path}: {error.strerror}.") from None
-    if size == 0:
-        raise InvalidRequest(f"{path} is empty (0 bytes): nothing to load.")
-    if not encoding:
-        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8" if utf8_ok else "cp1252"
-    with path.open(encoding=encoding, errors="replace", newline="") as text:
-        header = next(csv.reader(text), [])
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise InvalidRequest(f"{path} has no header row: the first line should name the columns.")
-    return FileFacts(size, digest.hexdigest(), encoding, header)
-
-
 def import_file(
     database: Database,
     settings: Settings,
@@ -154,10 +95,10 @@ def import_file(
     with database.session() as session:
         catalogue = load_catalogue(session)
         strand_ids = strand_id_map(session)
-    peek = inspect_file(path, None)
-    mapping = load_mapping(mapping_path, peek.header, catalogue) if mapping_path else canonical_mapping(peek.header)
-    mapping = mapping.with_source(source)
-    facts = inspect_file(path, mapping.encoding) if mapping.encoding else peek
+    form = import_format(mapping_path)
+    peek = form.inspect(path, None)
+    mapping = form.mapping(mapping_path, peek.header, catalogue).with_source(source)
+    facts = form.inspect(path, mapping.encoding) if mapping.encoding else peek
     checker = RowChecker(mapping, catalogue, strand_ids, mapping.timezone or settings.timezone)
     rejects_path = path.with_name(path.stem + ".rejects.csv")
     summary: ImportSummary | None = None
@@ -167,7 +108,7 @@ def import_file(
             same = (earlier.finished_at, earlier.imported_by) if earlier else None
             start_staging(session)
             rows_read = 0
-            for lines, frame in read_chunks(path, facts, progress):
+            for lines, frame in form.read(path, facts, progress):
                 good, bad = checker.check(lines, frame)
                 rows_read += len(frame)
                 rejects.write(bad)
@@ -212,58 +153,6 @@ def import_file(
         ) from None
     assert summary is not None
     return summary
-
-
-def read_chunks(
-    path: Path, facts: FileFacts, progress: Callable[[int], None] | None
-) -> Iterator[tuple[list[int], pd.DataFrame]]:
-    """(row numbers, rows as strings) a chunk at a time; blank rows skipped, short rows padded.
-
-    Row numbers are the spreadsheet's: the header is row 1. A row with more cells than the header
-    comes back with its extra cells in a column named "" so the checker can reject it."""
-    width = len(facts.header)
-    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=facts.encoding, newline="", errors="strict") as text:
-        reader = csv.reader(text)
-        next(reader, None)
-        lines: list[int] = []
-        rows: list[list[str]] = []
-        row_number = 1
-        for row in _rows(reader, path):
-            row_number += 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < width:
-                row = row + [""] * (width - len(row))
-            extra = ""
-            if len(row) > width:
-                extra = "|".join(c for c in row[width:] if c.strip())
-                row = row[:width]
-            lines.append(row_number)
-            rows.append(row + [extra])
-            if len(rows) == CHUNK_ROWS:
-                yield lines, pd.DataFrame(rows, columns=[*facts.header, ""], dtype=object)
-                if progress:
-                    progress(raw.tell())
-                lines, rows = [], []
-        if rows:
-            yield lines, pd.DataFrame(rows, columns=[*facts.header, ""], dtype=object)
-        if progress:
-            progress(facts.size)
-
-
-def _rows(reader, path: Path) -> Iterator[list[str]]:
-    """The reader's rows; a cell too long to be real names the line where it started, not a traceback."""
-    while True:
-        starts_on = reader.line_num + 1
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise InvalidRequest(
-                f"{path}: a cell in the row starting on line {starts_on:,} runs past {MAX_CELL_CHARACTERS:,} "
-                f"characters ({error}); a quote is probably not closed there. Nothing was loaded."
-            ) from None
 
 
 class RowChecker:

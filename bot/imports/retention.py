@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bot.audit.log import Actor, record
+from bot.domain import clock
 from bot.domain.periods import local_midnight_utc
 from bot.errors import InvalidRequest
 from bot.imports.records import ImportRecord, PurgeRecord
@@ -52,7 +53,7 @@ class PurgePlan:
 
 def checked_cutoff(settings: Settings, before: date) -> date:
     """A purge date must be yesterday or earlier, local time: today's data, and the future's, are still in use."""
-    today = datetime.now(settings.timezone).date()
+    today = clock.today(settings.timezone)
     if before >= today:
         when = "today" if before == today else "in the future"
         raise InvalidRequest(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from bot.domain.comparisons import COMPARISONS
 from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats
 
 ARROWS = {"up": "↑", "down": "↓", "none": "●"}
@@ -47,72 +48,73 @@ def short_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def _labels(dashboard: Dashboard) -> dict[str, str]:
+    return {"fy": dashboard.fy_label, "baseline": dashboard.baseline_label}
+
+
+def _shows_current(key: str) -> bool:
+    """Whether a table shows this comparison's current counts: not when an earlier comparison shares them."""
+    keys = list(COMPARISONS)
+    earlier = {COMPARISONS[k].current.name for k in keys[: keys.index(key)]}
+    return COMPARISONS[key].current.name not in earlier
+
+
 def dashboard_table(dashboard: Dashboard) -> str:
     """Every column of the force dashboard, one row per strand (sub-strands indented)."""
-    fy, base = dashboard.fy_label, dashboard.baseline_label
-    headers = [
-        "Strand",
-        f"FYTD {fy}",
-        "Prev FYTD",
-        "Change",
-        "%",
-        f"FYTD {base}",
-        "Change",
-        "%",
-        "R12",
-        "Prev R12",
-        "Change",
-        "%",
-        "RAG (FY/base/R12)",
-    ]
-    rows = [
-        [
-            indented_name(s),
-            s.fytd.current,
-            s.fytd.previous,
-            signed(s.fytd.change),
-            pct_text(s.fytd),
-            s.baseline.previous,
-            signed(s.baseline.change),
-            pct_text(s.baseline),
-            s.rolling12.current,
-            s.rolling12.previous,
-            signed(s.rolling12.change),
-            pct_text(s.rolling12),
-            "/".join(RAG_LETTERS[c.rag] for c in (s.fytd, s.baseline, s.rolling12)),
-        ]
-        for s in dashboard.strands
-    ]
-    return tabulate(
-        rows, headers=headers, tablefmt="simple", disable_numparse=True, colalign=("left",) + ("right",) * 12
-    )
-
-
-def compact_table(dashboard: Dashboard, strands: tuple[StrandStats, ...] | None = None) -> list[str]:
-    """A narrow table for Slack (fits a phone): counts and change cells. Returns lines, header first."""
-    headers = ["Strand", "FYTD", "vs LY", f"vs {dashboard.baseline_label}", "R12", "vs prev"]
-    rows = [
-        [
-            indented_name(s, "slug"),
-            s.fytd.current,
-            change_cell(s.fytd),
-            change_cell(s.baseline),
-            s.rolling12.current,
-            change_cell(s.rolling12),
-        ]
-        for s in (dashboard.strands if strands is None else strands)
-    ]
+    labels = _labels(dashboard)
+    headers = ["Strand"]
+    for key, c in COMPARISONS.items():
+        headers += [c.current.column.format(**labels)] if _shows_current(key) else []
+        headers += [c.previous_column.format(**labels), "Change", "%"]
+    headers.append(f"RAG ({'/'.join(c.rag for c in COMPARISONS.values())})")
+    rows = []
+    for s in dashboard.strands:
+        row: list = [indented_name(s)]
+        for key in COMPARISONS:
+            c = s.comparisons[key]
+            row += [c.current] if _shows_current(key) else []
+            row += [c.previous, signed(c.change), pct_text(c)]
+        row.append("/".join(RAG_LETTERS[s.comparisons[key].rag] for key in COMPARISONS))
+        rows.append(row)
     return tabulate(
         rows,
         headers=headers,
         tablefmt="simple",
         disable_numparse=True,
-        colalign=("left", "right", "left", "left", "right", "left"),
+        colalign=("left",) + ("right",) * (len(headers) - 1),
+    )
+
+
+def compact_table(dashboard: Dashboard, strands: tuple[StrandStats, ...] | None = None) -> list[str]:
+    """A narrow table for Slack (fits a phone): counts and change cells. Returns lines, header first."""
+    labels = _labels(dashboard)
+    headers, colalign = ["Strand"], ["left"]
+    for key, c in COMPARISONS.items():
+        if _shows_current(key):
+            headers.append(c.current.short.format(**labels))
+            colalign.append("right")
+        headers.append(c.change_column.format(**labels))
+        colalign.append("left")
+    rows = []
+    for s in dashboard.strands if strands is None else strands:
+        row: list = [indented_name(s, "slug")]
+        for key in COMPARISONS:
+            c = s.comparisons[key]
+            row += [c.current] if _shows_current(key) else []
+            row.append(change_cell(c))
+        rows.append(row)
+    return tabulate(
+        rows,
+        headers=headers,
+        tablefmt="simple",
+        disable_numparse=True,
+        colalign=tuple(colalign),
     ).splitlines()
 
 
 def dashboard_json(dashboard: Dashboard) -> str:
-    """`{"as_of": ..., "strands": [{slug, name, parent, fytd, baseline, rolling12}, ...]}`."""
+    """`{"as_of": ..., "strands": [{slug, name, parent, fytd, baseline, rolling12}, ...]}`: one key for each
+    comparison of `bot.domain.comparisons.COMPARISONS`."""
 
     def comparison(c: Comparison) -> dict:
         fields = asdict(c)
@@ -126,9 +128,7 @@ def dashboard_json(dashboard: Dashboard) -> str:
                     "slug": s.slug,
                     "name": s.name,
                     "parent": s.parent,
-                    "fytd": comparison(s.fytd),
-                    "baseline": comparison(s.baseline),
-                    "rolling12": comparison(s.rolling12),
+                    **{key: comparison(s.comparisons[key]) for key in COMPARISONS},
                 }
                 for s in dashboard.strands
             ],

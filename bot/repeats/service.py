@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
+from bot.domain import clock
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.domain.stats import Comparison, compare
@@ -310,7 +311,7 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
             raise InvalidRequest(
                 f"role={request.role} is not known; use one of {', '.join(PERSON_ROLES)}, or role=any."
             )
-    today = datetime.now(settings.timezone).date()
+    today = clock.today(settings.timezone)
     return RepeatQuery(
         strand=strand.slug,
         strand_name=strand.name,

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from tabulate import tabulate
 
-from bot.admin.service import AdminResult, RoleChange, RoleList, RuleChange, RuleList
+from bot.admin.dispatch import AdminResult
+from bot.admin.roles import RoleChange, RoleList, RuleChange, RuleList
+from bot.admin.verbs import admin_help
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
 from bot.repeats.service import RepeatRule
 from bot.slack.blocks.alerts import alert_message
@@ -21,29 +23,7 @@ from bot.slack.blocks.message import (
 )
 from bot.slack.markup import user_mention
 
-ADMIN_HELP = (
-    "*strandbot admin* — for admins only; every change is recorded in the audit log.\n"
-    "• `/strand-admin role @alex analyst` — give a role: `officer`, `analyst`, `supervisor` or `admin` "
-    "(`none` takes it away; everyone is an officer)\n"
-    "• `/strand-admin roles` — who has which role\n"
-    "• `/strand-admin repeats` — the repeat-contact rule each strand follows\n"
-    "• `/strand-admin repeats mental-health min=3 period=last-month` — change a strand's rule "
-    "(`default` for the force-wide one; periods `last-month`, `30d`, `12m`…)\n"
-    "• `/strand-admin repeats reset mental-health` — back to the rule it had before an admin changed it\n"
-    "*Weekly breach alerts*\n"
-    "• `/strand-admin threshold hate-crime 15%` — a strand's threshold (`default` for the force-wide one); options "
-    "`window=fytd,baseline,rolling12`, `direction=up|down|either`, `min=10` (both counts at least), "
-    "`significance=post|mark|hold` (for changes that could be chance)\n"
-    "• `/strand-admin threshold show` — every strand's threshold · `threshold reset hate-crime` — "
-    "follow the default again\n"
-    "• `/strand-admin subscribe #channel hate-crime, domestic abuse` (or `all`) · `unsubscribe #channel …` · "
-    "`subscriptions`\n"
-    "• `/strand-admin schedule weekly mon 08:00` (the force's local time) · `schedule show` · `pause` · `resume` · "
-    "`quiet-weeks on|off`\n"
-    "• `/strand-admin preview [#channel]` — what the next run would post, shown only to you\n"
-    "• `/strand-admin backtest hate-crime 15%` — how often it would have fired in the last 52 weeks\n"
-    "• `/strand-admin history [#channel]` — the last digests sent, and whether they arrived"
-)
+ADMIN_HELP = admin_help()
 
 
 def rule_line(rule: RepeatRule) -> str:

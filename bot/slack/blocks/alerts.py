@@ -20,6 +20,7 @@ from bot.alerts.configure import (
 from bot.alerts.digest import Digest, Preview
 from bot.alerts.thresholds import Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
+from bot.domain.comparisons import COMPARISONS
 from bot.render.alerts import local_time, schedule_line
 from bot.render.text import ARROWS, pct_text
 from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
@@ -33,12 +34,7 @@ MAX_PREVIEW_DIGESTS = 4  # each digest is several blocks; Slack allows 50 in a m
 
 
 def comparison_label(comparison: str, digest: Digest) -> str:
-    fy, baseline = digest.fy_label, digest.baseline_label
-    return {
-        "fytd": f"FYTD {fy} vs last year",
-        "baseline": f"FYTD {fy} vs {baseline}",
-        "rolling12": "Rolling 12 months vs the 12 before",
-    }[comparison]
+    return COMPARISONS[comparison].alert.format(fy=digest.fy_label, baseline=digest.baseline_label)
 
 
 def threshold_text(threshold: Threshold) -> str:

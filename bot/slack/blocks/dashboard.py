@@ -17,10 +17,11 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartKind, ChartRequest
-from bot.charts.service import CHART_KINDS
 from bot.dashboard.service import StrandReport
 from bot.domain.catalogue import Catalogue
+from bot.domain.comparisons import COMPARISONS
 from bot.domain.periods import Window
 from bot.domain.stats import Comparison, Dashboard
 from bot.render.text import ARROWS, RAG_LEGEND, compact_table, pct_text, short_date, signed
@@ -31,7 +32,7 @@ from bot.slack.markup import escape, user_mention
 if TYPE_CHECKING:
     from bot.charts.draw import Chart
 
-CHART_BUTTON_TEXT: dict[ChartKind, str] = {"trend": "Trend", "heatmap": "Heat map", "forecast": "Forecast"}
+CHART_BUTTON_TEXT: dict[ChartKind, str] = {name: kind.button for name, kind in CHART_KINDS.items()}
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a select menu
 RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": ":large_green_circle:"}
 
@@ -100,15 +101,14 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
                 )
             ]
         ),
-        comparison_section("Financial year to date vs last year", strand.fytd, w.current_fytd, w.previous_fytd),
-        comparison_section(
-            f"Financial year to date vs {dashboard.baseline_label} (baseline)",
-            strand.baseline,
-            w.current_fytd,
-            w.baseline_fytd,
-        ),
-        comparison_section(
-            "Rolling 12 months vs previous 12", strand.rolling12, w.current_rolling12, w.previous_rolling12
+        *(
+            comparison_section(
+                c.title.format(fy=dashboard.fy_label, baseline=dashboard.baseline_label),
+                strand.comparisons[key],
+                w.current(key),
+                w.previous(key),
+            )
+            for key, c in COMPARISONS.items()
         ),
     ]
     if report.sub_strands:

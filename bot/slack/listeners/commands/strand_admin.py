@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.admin.service import perform
+from bot.admin.dispatch import perform
 from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.admin import admin_message
 from bot.slack.blocks.message import Message
