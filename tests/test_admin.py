@@ -6,8 +6,9 @@ import pytest
 from conftest import settings_for
 
 from bot.admin.access import NotAllowed, Role, role_of
-from bot.admin.dispatch import perform
+from bot.admin.dispatch import HANDLERS, perform
 from bot.admin.roles import RoleChange, RoleList, RuleChange, RuleList
+from bot.admin.verbs import AUDITED_AS
 from bot.audit.log import Actor, review
 from bot.errors import InvalidRequest, UnknownStrand
 from bot.slack.commands import parse_admin_command
@@ -222,3 +223,7 @@ def test_a_strand_pinned_at_the_default_value_keeps_it_when_the_default_changes(
     admin(database, settings, "threshold default 15%")
     listed = {entry.slug: entry.threshold for entry in admin(database, settings, "threshold show").thresholds}
     assert (listed["hate-crime"].percent, listed["mental-health"].percent) == (10.0, 15.0)
+
+
+def test_every_admin_action_the_parser_can_produce_has_a_handler_and_an_audit_name():
+    assert set(HANDLERS) == set(AUDITED_AS)
