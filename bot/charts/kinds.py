@@ -26,7 +26,7 @@ from bot.charts.service import (
     trend_months,
     trend_view,
 )
-from bot.dashboard.service import checked_as_of
+from bot.domain import clock
 from bot.settings import Settings
 from bot.store.db import Database
 
@@ -96,7 +96,7 @@ CHART_WORDS: dict[str, str] = {word: kind.name for kind in CHART_KINDS.values() 
 def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
     """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
     kind = CHART_KINDS[request.kind]
-    as_of = checked_as_of(settings, request.as_of)
+    as_of = clock.checked_as_of(request.as_of, settings.timezone)
     option = kind.parse_option(request.option or kind.default_option, as_of)
     return kind.view(database, settings, request.strand, option, as_of)
 

@@ -13,10 +13,8 @@ import click
 
 from bot.alerts.configure import job_runs, schedule_view
 from bot.cli.base import database_from, main, settings_from
-from bot.dashboard.service import (
-    checked_as_of,
-    daily_counts_ready,
-)
+from bot.dashboard.daily_counts import daily_counts_ready
+from bot.domain import clock
 from bot.render.alerts import job_status_text
 from bot.slack.app import check_slack_connection
 from bot.slack.ask import message_as_text
@@ -96,7 +94,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     """Run JOB once now. A channel already sent its digest for the week is not sent another."""
     settings = settings_from(ctx)
     database = database_from(ctx)
-    day = checked_as_of(settings, as_of.date() if as_of else None)
+    day = clock.checked_as_of(as_of.date() if as_of else None, settings.timezone)
     if not dry_run:
         refuse_unfinished_day(settings, day)  # the job's rule, checked before asking for Slack's settings
         settings.require_slack(posting_only=True)

@@ -13,13 +13,9 @@ from bot.audit.log import (
     Actor,
 )
 from bot.cli.base import database_from, main, operator, settings_from
-from bot.dashboard.service import (
-    checked_as_of,
-    ensure_daily_counts,
-    full_dashboard,
-    strand_catalogue,
-    update_catalogue,
-)
+from bot.dashboard.daily_counts import ensure_daily_counts
+from bot.dashboard.service import full_dashboard
+from bot.domain import clock
 from bot.domain.catalogue import read_catalogue_csv, write_catalogue_csv
 from bot.errors import InvalidRequest
 from bot.imports.demo import load_demo
@@ -32,6 +28,7 @@ from bot.render.text import (
 )
 from bot.settings import Settings
 from bot.store.db import current_revision, head_revision, upgrade
+from bot.strands import strand_catalogue, update_catalogue
 
 log = logging.getLogger("strandbot")
 
@@ -89,7 +86,7 @@ def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
     settings = settings_from(ctx)
     upgrade_database(settings)
     database = database_from(ctx)
-    end = checked_as_of(settings, as_of.date() if as_of else None)
+    end = clock.checked_as_of(as_of.date() if as_of else None, settings.timezone)
     loaded = load_demo(database, settings, end, seed, force)
     click.echo(f"Loaded {loaded.stored:,} demo occurrences from {loaded.start} to {loaded.end} (seed {seed}).\n")
     click.echo(dashboard_table(full_dashboard(database, settings, end)))
