@@ -35,9 +35,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import URL, make_url
 
-from bot.alerts.configure import Channel, subscribe
 from bot.alerts.records import AlertSchedule
 from bot.alerts.schedule import SHIPPED_SCHEDULE, period_of
+from bot.alerts.subscriptions import Channel, subscribe
 from bot.audit.log import Actor
 from bot.domain import clock
 from bot.settings import load_settings

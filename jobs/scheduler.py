@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.alerts.configure import current_schedule
+from bot.alerts.schedule_settings import current_schedule
 from bot.audit.log import chain_head
 from bot.domain import clock
 from bot.settings import Settings

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from bot.alerts.configure import current_schedule
 from bot.alerts.digest import Digest, weekly_digests
 from bot.alerts.schedule import period_of
+from bot.alerts.schedule_settings import current_schedule
 from bot.domain import clock as force_clock
 from bot.errors import DeliveryFailed, DeliveryUnknown, InvalidRequest
 from bot.settings import Settings

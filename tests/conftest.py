@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.alerts.configure import Channel
 from bot.alerts.records import AlertSchedule
+from bot.alerts.subscriptions import Channel
 from bot.cli import main
 from bot.settings import Settings, load_settings
 from bot.slack.testing import FaultySlackStandIn as SlackStandIn

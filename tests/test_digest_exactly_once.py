@@ -19,7 +19,7 @@ from conftest import LONDON, Directory, local, schedule_due, settings_for, store
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.alerts.configure import Channel, subscribe
+from bot.alerts.subscriptions import Channel, subscribe
 from bot.audit.log import Actor
 from bot.settings import Settings
 from bot.slack.standin import SlackStandIn

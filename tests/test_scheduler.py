@@ -16,8 +16,9 @@ import pytest
 from conftest import LONDON, Directory, local, schedule_due, settings_for, store
 from sqlalchemy import select
 
-from bot.alerts.configure import Channel, change_schedule, subscribe
 from bot.alerts.schedule import SHIPPED_SCHEDULE, WeeklySchedule, checked_schedule
+from bot.alerts.schedule_settings import change_schedule
+from bot.alerts.subscriptions import Channel, subscribe
 from bot.audit.log import Actor, chain_head
 from bot.errors import InvalidRequest
 from bot.slack.testing import ServedApp

@@ -22,26 +22,25 @@ from bot.admin.roles import (
 )
 from bot.admin.verbs import AUDITED_AS
 from bot.alerts.backtest import Backtest, backtest
-from bot.alerts.configure import (
+from bot.alerts.digest import Preview, preview
+from bot.alerts.history import History, delivery_history
+from bot.alerts.schedule_settings import ScheduleView, change_schedule, schedule_view
+from bot.alerts.subscriptions import (
     Channel,
     ChannelDirectory,
-    History,
-    ScheduleView,
     SubscriptionChange,
     SubscriptionList,
-    ThresholdChange,
-    ThresholdList,
-    change_schedule,
-    change_threshold,
-    delivery_history,
-    reset_threshold,
-    schedule_view,
     subscribe,
     subscription_list,
-    threshold_list,
     unsubscribe,
 )
-from bot.alerts.digest import Preview, preview
+from bot.alerts.threshold_settings import (
+    ThresholdChange,
+    ThresholdList,
+    change_threshold,
+    reset_threshold,
+    threshold_list,
+)
 from bot.audit.log import Actor
 from bot.errors import InvalidRequest
 from bot.settings import Settings

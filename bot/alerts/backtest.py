@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.alerts.configure import checked_threshold_values, current_schedule, with_values
+from bot.alerts.schedule_settings import current_schedule
+from bot.alerts.threshold_settings import checked_threshold_values, with_values
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
 from bot.domain import clock
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope

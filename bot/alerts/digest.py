@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.alerts.configure import current_schedule
 from bot.alerts.records import AlertSubscription
 from bot.alerts.schedule import period_of
+from bot.alerts.schedule_settings import current_schedule
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
 from bot.dashboard.service import full_dashboard
 from bot.domain import clock

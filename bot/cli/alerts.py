@@ -11,7 +11,8 @@ import textwrap
 
 import click
 
-from bot.alerts.configure import job_runs, schedule_view
+from bot.alerts.history import job_runs
+from bot.alerts.schedule_settings import schedule_view
 from bot.cli.base import database_from, main, settings_from
 from bot.dashboard.daily_counts import daily_counts_ready
 from bot.domain import clock

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from tabulate import tabulate
 
-from bot.alerts.configure import ScheduleView
 from bot.alerts.records import JobRun
+from bot.alerts.schedule_settings import ScheduleView
 
 
 def schedule_line(view: ScheduleView, tz: ZoneInfo) -> str:

@@ -30,8 +30,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.alerts.configure import Channel
 from bot.alerts.digest import Digest
+from bot.alerts.subscriptions import Channel
 from bot.errors import DeliveryFailed, DeliveryUnknown, InvalidRequest
 from bot.settings import Settings
 from bot.slack.blocks.alerts import digest_message

@@ -8,16 +8,11 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from tabulate import tabulate
 
 from bot.alerts.backtest import Backtest
-from bot.alerts.configure import (
-    Channel,
-    History,
-    ScheduleView,
-    SubscriptionChange,
-    SubscriptionList,
-    ThresholdChange,
-    ThresholdList,
-)
 from bot.alerts.digest import Digest, Preview
+from bot.alerts.history import History
+from bot.alerts.schedule_settings import ScheduleView
+from bot.alerts.subscriptions import Channel, SubscriptionChange, SubscriptionList
+from bot.alerts.threshold_settings import ThresholdChange, ThresholdList
 from bot.alerts.thresholds import Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
 from bot.domain.comparisons import COMPARISONS

@@ -1,0 +1,134 @@
+"""What admins set as each strand's breach threshold: change, reset, list.
+
+Every change is checked before anything is written, applied in one transaction together with its audit
+row, and not recorded at all when it changes nothing. Who may make changes is checked by the caller
+(`bot.admin.dispatch.perform`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from bot.alerts.records import BreachThreshold
+from bot.alerts.thresholds import (
+    DIRECTIONS,
+    PARTS,
+    SIGNIFICANCE,
+    THRESHOLD_OPTIONS,
+    Threshold,
+    checked_choice,
+    checked_comparisons,
+    checked_min_volume,
+    checked_percent,
+    comparisons_of,
+    threshold_for,
+)
+from bot.audit.log import Actor, record
+from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
+from bot.errors import InvalidRequest
+from bot.store.alerts import (
+    store_threshold,
+    stored_thresholds,
+)
+from bot.store.catalogue import load_catalogue
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class ThresholdChange:
+    scope: str
+    before: Threshold
+    after: Threshold
+    changed: bool  # False when the strand already had exactly these settings of its own
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class StrandThreshold:
+    slug: str  # or DEFAULT_SCOPE
+    depth: int
+    threshold: Threshold
+
+
+@dataclass(frozen=True)
+class ThresholdList:
+    thresholds: tuple[StrandThreshold, ...]
+
+
+def change_threshold(
+    database: Database, actor: Actor, command: str, strand: str | None, percent: str | None, options: dict[str, str]
+) -> ThresholdChange:
+    """Set the parts of a strand's (or the default's) threshold that the admin gave; the rest still follow."""
+    values = checked_threshold_values(percent, options)
+    if not values:
+        raise InvalidRequest("Say what to change: a percentage and/or window=, direction=, min=, significance=.")
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        scope = checked_scope(catalogue, strand, "threshold hate-crime 15%", "threshold default 15%")
+        stored = stored_thresholds(session)
+        before = threshold_for(scope, catalogue, stored)
+        own = {part: getattr(stored.get(scope), part, None) for part in PARTS}
+        if own | values == own:
+            return ThresholdChange(scope, before, before, changed=False)  # nothing to change, nothing to record
+        row = BreachThreshold(scope=scope, **own | values, changed_by=actor.user, changed_at=datetime.now(UTC))
+        after = threshold_for(scope, catalogue, {**stored, scope: row})
+        store_threshold(session, scope, row)
+        _record_threshold(session, actor, command, scope, before, after)
+    return ThresholdChange(scope, before, after, changed=True)
+
+
+def reset_threshold(database: Database, actor: Actor, command: str, strand: str | None) -> ThresholdChange:
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        scope = checked_scope(catalogue, strand, "threshold reset hate-crime", "threshold reset default")
+        stored = stored_thresholds(session)
+        if scope not in stored:
+            raise InvalidRequest(f"{scope_name(scope)} has no threshold set by an admin; nothing to reset.")
+        before = threshold_for(scope, catalogue, stored)
+        store_threshold(session, scope, None)
+        after = threshold_for(scope, catalogue, {k: v for k, v in stored.items() if k != scope})
+        _record_threshold(session, actor, command, scope, before, after)
+    return ThresholdChange(scope, before, after, changed=True, reset=True)
+
+
+def threshold_list(database: Database) -> ThresholdList:
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        stored = stored_thresholds(session)
+    scopes = [(DEFAULT_SCOPE, 0)] + [(s.slug, catalogue.depth(s.slug)) for s in catalogue]
+    return ThresholdList(tuple(StrandThreshold(s, d, threshold_for(s, catalogue, stored)) for s, d in scopes))
+
+
+def checked_threshold_values(percent: str | None, options: dict[str, str]) -> dict:
+    """The threshold parts an admin typed, checked: {"percent": 15.0, "direction": "up", …}."""
+    values: dict = {}
+    if percent is not None:
+        values["percent"] = checked_percent(percent)
+    for option, text in options.items():
+        if option == "window":
+            values["comparisons"] = checked_comparisons(text)
+        elif option == "direction":
+            values["direction"] = checked_choice(option, text, DIRECTIONS)
+        elif option == "significance":
+            values["significance"] = checked_choice(option, text, SIGNIFICANCE)
+        elif option == "min":
+            values["min_volume"] = checked_min_volume(text)
+        else:
+            raise InvalidRequest(
+                f"{option}= is not a threshold option; use {', '.join(f'{o}=' for o in THRESHOLD_OPTIONS)}."
+            )
+    return values
+
+
+def with_values(threshold: Threshold, values: dict) -> Threshold:
+    """`threshold` with typed values (as `checked_threshold_values` gives them) in place of its own."""
+    if "comparisons" in values:
+        values = {**values, "comparisons": comparisons_of(values["comparisons"])}
+    return replace(threshold, **values)
+
+
+def _record_threshold(session, actor: Actor, command: str, scope: str, before: Threshold, after: Threshold) -> None:
+    record(
+        session, actor, "threshold.change", "changed", command,
+        {"scope": scope, "before": before.settings(), "after": after.settings()},
+    )  # fmt: skip
