@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from bot.store.models import ImportRecord, Occurrence, OccurrenceLink, PurgeRecord
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HEADER = " Occurrence_ID ,occurred_at , STRAND,category,person_ref,person_role,location_ref"
 
 
