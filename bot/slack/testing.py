@@ -135,7 +135,88 @@ def signed_action(
     return body, signed_headers(signing_secret, body)
 
 
-class ServedApp:
+class SignedRequests:
+    """Requests signed as Slack signs them, sent by `post` (over HTTP, or into the app in this process)."""
+
+    signing_secret: str
+
+    def post(self, body: str, headers: dict[str, str]) -> tuple[int, dict | str]:
+        raise NotImplementedError
+
+    def command(
+        self,
+        slack: SlackStandIn,
+        text: str,
+        user: str,
+        command: str = "/strand",
+        response_url: str | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[int, dict | str]:
+        """Send a signed slash command, as Slack would when `user` types it."""
+        body, headers = signed_command(
+            self.signing_secret, command, text, user, response_url or slack.response_url(), timestamp
+        )
+        return self.post(body, headers)
+
+    def press(self, slack: SlackStandIn, button: dict, user: str, response_url: str) -> tuple[int, dict | str]:
+        """Press a button (a block element from an earlier answer), as Slack would when `user` clicks it."""
+        body, headers = signed_action(self.signing_secret, button["action_id"], button["value"], user, response_url)
+        return self.post(body, headers)
+
+    def choose(
+        self, slack: SlackStandIn, menu: dict, option: int, user: str, response_url: str
+    ) -> tuple[int, dict | str]:
+        """Choose the `option`-th entry of a select menu (a block element from an earlier answer)."""
+        value = menu["options"][option]["value"]
+        body, headers = signed_action(self.signing_secret, menu["action_id"], value, user, response_url, menu=True)
+        return self.post(body, headers)
+
+
+def _parsed(status: int, raw: str) -> tuple[int, dict | str]:
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
+class DispatchedApp(SignedRequests):
+    """The app `strandbot serve` runs, built the same way and sent the same signed requests, but dispatched in
+    this process: Bolt's signature check, listeners, acknowledgements and replies through the stand-in, without
+    starting a server. Most Slack tests use this; tests/slack/test_slack_http.py keeps the real server."""
+
+    def __init__(
+        self, database_url: str, slack: SlackStandIn, signing_secret: str, environment: dict[str, str] | None = None
+    ):
+        from bot.settings import load_settings
+        from bot.slack.app import Services, create_app
+        from bot.store.db import Database
+
+        settings = load_settings(
+            {
+                "DATABASE_URL": database_url,
+                "SLACK_BOT_TOKEN": "xoxb-stand-in-token",
+                "SLACK_SIGNING_SECRET": signing_secret,
+                "SLACK_API_URL": slack.api_url,
+                **(environment or {}),
+            },
+            dotenv_path=None,
+        )
+        self.signing_secret = signing_secret
+        self.services = Services(settings, Database(settings.database_url))
+        self.app = create_app(self.services)
+
+    def post(self, body: str, headers: dict[str, str]) -> tuple[int, dict | str]:
+        from slack_bolt.request import BoltRequest
+
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        return _parsed(response.status, response.body or "")
+
+    def stop(self) -> None:
+        self.services.executor.shutdown(wait=True)
+        self.services.database.dispose()
+
+
+class ServedApp(SignedRequests):
     """`strandbot serve` as a real process on a free local port, talking to `slack` for its Web API.
 
     Without its scheduler unless asked: a test runs jobs when it means to."""
@@ -211,38 +292,7 @@ class ServedApp:
                 raw, status = response.read().decode(), response.status
         except urllib.error.HTTPError as error:
             raw, status = error.read().decode(), error.code
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw
-
-    def command(
-        self,
-        slack: SlackStandIn,
-        text: str,
-        user: str,
-        command: str = "/strand",
-        response_url: str | None = None,
-        timestamp: int | None = None,
-    ) -> tuple[int, dict | str]:
-        """Send a signed slash command, as Slack would when `user` types it."""
-        body, headers = signed_command(
-            self.signing_secret, command, text, user, response_url or slack.response_url(), timestamp
-        )
-        return self.post(body, headers)
-
-    def press(self, slack: SlackStandIn, button: dict, user: str, response_url: str) -> tuple[int, dict | str]:
-        """Press a button (a block element from an earlier answer), as Slack would when `user` clicks it."""
-        body, headers = signed_action(self.signing_secret, button["action_id"], button["value"], user, response_url)
-        return self.post(body, headers)
-
-    def choose(
-        self, slack: SlackStandIn, menu: dict, option: int, user: str, response_url: str
-    ) -> tuple[int, dict | str]:
-        """Choose the `option`-th entry of a select menu (a block element from an earlier answer)."""
-        value = menu["options"][option]["value"]
-        body, headers = signed_action(self.signing_secret, menu["action_id"], value, user, response_url, menu=True)
-        return self.post(body, headers)
+        return _parsed(status, raw)
 
     def log(self) -> str:
         """Everything the server printed (stops it first)."""

@@ -1,5 +1,6 @@
-"""End to end: admins set up the weekly alerts with signed `/strand-admin` requests to `strandbot serve`,
-the job runs from the command line, and the local Slack stand-in records every post (or fails it)."""
+"""End to end: admins set up the weekly alerts with signed `/strand-admin` requests dispatched to the Bolt
+app in process, the job runs from the command line, and the local Slack stand-in records every post (or
+fails it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from bot.audit.log import review
 from bot.slack.standin import SlackStandIn
-from bot.slack.testing import ServedApp
+from bot.slack.testing import DispatchedApp
 from bot.slack.web import SlackWeb, retrying_client
 from bot.store.db import Database
 from bot.store.models import AlertDelivery
@@ -62,7 +63,7 @@ SAFEGUARDING_DIGEST = (
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request, slack):
     with stocked_database(request, request.param, ROWS) as url:
-        app = ServedApp(
+        app = DispatchedApp(
             url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
         )
         yield app, url

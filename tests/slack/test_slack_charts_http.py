@@ -1,5 +1,5 @@
-"""Charts end to end: `strandbot serve` as a real process, signed slash commands and button presses over
-HTTP, and the Slack stand-in receiving files_upload_v2's three calls with a PNG that decodes."""
+"""Charts end to end: signed slash commands and button presses dispatched to the Bolt app in process, and
+the Slack stand-in receiving files_upload_v2's three calls over HTTP with a PNG that decodes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PIL import Image
 
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import SlackStandIn
-from bot.slack.testing import ServedApp
+from bot.slack.testing import DispatchedApp
 
 SECRET = "c0ffee4b10e8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICER2"
@@ -36,12 +36,12 @@ HATE_CRIMES = [
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request, slack):
     with stocked_database(request, request.param, HATE_CRIMES) as url:
-        running = ServedApp(url.render_as_string(hide_password=False), slack, SECRET, workers=1, threads=4)
+        running = DispatchedApp(url.render_as_string(hide_password=False), slack, SECRET)
         yield running
         running.stop()
 
 
-def answered(server: ServedApp, slack: SlackStandIn, text: str) -> dict:
+def answered(server: DispatchedApp, slack: SlackStandIn, text: str) -> dict:
     """The answer to `/strand text`: in the acknowledgement, or at the response URL after the holding note."""
     name = uuid.uuid4().hex[:8]
     status, ack = server.command(slack, text, OFFICER, response_url=slack.response_url(name))

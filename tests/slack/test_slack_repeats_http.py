@@ -1,5 +1,5 @@
-"""End to end: `/repeats` and `/strand-admin` through `strandbot serve`, signed as Slack signs them, with
-the local Slack stand-in recording everything the app sends back."""
+"""End to end: `/repeats` and `/strand-admin` signed as Slack signs them and dispatched to the Bolt app in
+process, with the local Slack stand-in recording everything the app sends back."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL
 from bot.audit.log import review
 from bot.cli import main
 from bot.slack.standin import SlackStandIn
-from bot.slack.testing import ServedApp
+from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
 
 SECRET = "3e1b2d6f0a9c48b7a5d4c3b2a1f0e9d8"
@@ -33,7 +33,7 @@ OCTOBER = [
 
 @dataclass
 class Served:
-    app: ServedApp
+    app: DispatchedApp
     url: URL
 
     def audit(self) -> list:
@@ -47,7 +47,7 @@ class Served:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request, slack):
     with stocked_database(request, request.param, OCTOBER) as url:
-        app = ServedApp(
+        app = DispatchedApp(
             url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
         )
         for user, role in ((ANALYST, "analyst"), (SUPERVISOR, "supervisor")):
