@@ -178,18 +178,10 @@ AUDIT_COLUMNS = [
 def audit_table(entries: list, tz) -> str:
     """The audit log for a reader at a terminal: local times, long text cut short (CSV has it whole)."""
     rows = [
-        [
-            e.id,
-            f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}",
-            e.actor if e.operator is None else f"{e.actor} (played by {e.operator})",
-            e.action,
-            e.outcome,
-            "" if e.returned is None else e.returned,
-            _cut(e.reason, 40),
-            _cut(e.command, 60),
-        ]
+        [*_who_and_when(e, tz), e.action, e.outcome, "" if e.returned is None else e.returned, _cut(e.reason, 40),
+         _cut(e.command, 60)]
         for e in entries
-    ]
+    ]  # fmt: skip
     headers = ["#", f"When ({tz.key})", "Who", "Action", "Outcome", "Returned", "Reason", "Command"]
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
@@ -238,18 +230,10 @@ def purge_plan_text(plan, tz) -> str:
 def disclosures_table(found: list, tz) -> str:
     """Every time a reference was shown: who, when, via what, where, why and the command."""
     rows = [
-        [
-            d.entry.id,
-            f"{d.entry.at.astimezone(tz):%Y-%m-%d %H:%M}",
-            d.entry.actor if d.entry.operator is None else f"{d.entry.actor} (played by {d.entry.operator})",
-            d.entry.via,
-            d.entry.channel or "",
-            d.kind,
-            _cut(d.entry.reason, 40),
-            _cut(d.entry.command, 50),
-        ]
+        [*_who_and_when(d.entry, tz), d.entry.via, d.entry.channel or "", d.kind, _cut(d.entry.reason, 40),
+         _cut(d.entry.command, 50)]
         for d in found
-    ]
+    ]  # fmt: skip
     headers = ["#", f"When ({tz.key})", "Who", "Via", "Channel", "As", "Reason", "Command"]
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
@@ -298,6 +282,12 @@ def activity_csv(lines: list) -> str:
             [a.user, a.lists, a.pages, a.references, median, a.refusals, " | ".join(a.reasons), line.flagged]
         )
     return out.getvalue()
+
+
+def _who_and_when(entry, tz) -> list:
+    """An audit row's number, local time, and who (with the operator who played them, if any)."""
+    who = entry.actor if entry.operator is None else f"{entry.actor} (played by {entry.operator})"
+    return [entry.id, f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M}", who]
 
 
 def _cut(text: str | None, width: int) -> str:
