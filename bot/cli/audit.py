@@ -153,7 +153,8 @@ def audit_verify(ctx: click.Context, noted_head: str | None) -> None:
     Prints the chain's length and head hash: note them elsewhere (a ticket, an email) to check against later."""
     checked = verify_chain(database_from(ctx), noted_head)
     if checked.intact:
-        click.echo(f"The audit log is intact: {checked.length:,} rows, head {checked.head_hash}.")
+        rows = f"{checked.length:,} row{'' if checked.length == 1 else 's'}"
+        click.echo(f"The audit log is intact: {rows}, head {checked.head_hash}.")
         return
     click.echo(f"strandbot: the audit log has been tampered with: {checked.problem}.", err=True)
     if checked.length:

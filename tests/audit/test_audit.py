@@ -101,7 +101,7 @@ def test_verify_prints_the_length_and_head_to_note_elsewhere(run, database):
     write(database, "U1", ["P1"])
     result = run("audit", "verify")
     assert result.exit_code == 0
-    assert f"The audit log is intact: 1 rows, head {verify_chain(database).head_hash}." in result.output
+    assert f"The audit log is intact: 1 row, head {verify_chain(database).head_hash}." in result.output
 
 
 def test_a_noted_head_that_is_no_longer_on_the_chain_is_reported(run, database):
