@@ -17,7 +17,7 @@ from bot.store.models import AuditEntry as AuditRow
 
 
 def append_audit(session: Session, record: AuditEntry, disclosed: Sequence[tuple[str, str]] = ()) -> AuditEntry:
-    """Add `entry` and the (kind, ref) pairs it disclosed to the end of the hash chain.
+    """Add `record` and the (kind, ref) pairs it disclosed to the end of the hash chain.
 
     The UPDATE of the chain's head row comes first: it locks that row until commit (PostgreSQL) or takes
     the database's write lock (SQLite), so concurrent writers queue here and each chains onto the last."""
