@@ -19,8 +19,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.scale import THREADS, WORKDIR, WORKERS, scale_database
-from bot.charts.kinds import chart_view, render_chart
+from bot.charts.draw import render_chart
 from bot.charts.request import ChartRequest
+from bot.charts.service import chart_view
 from bot.settings import load_settings
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import SlackStandIn

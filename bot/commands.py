@@ -15,11 +15,11 @@ from bot.admin.request import AdminRequest
 from bot.admin.verbs import Markup, admin_request
 from bot.charts.kinds import CHART_KINDS, CHART_WORDS
 from bot.charts.request import ChartKind, ChartRequest
+from bot.domain.ids import CHANNEL_ID, MEMBER_ID
 from bot.domain.periods import iso_date, period_text
 from bot.domain.periods import take_period as _take_period
 from bot.errors import InvalidRequest
 from bot.repeats.request import RepeatRequest
-from bot.settings import SLACK_USER_ID
 
 # Longer than any strand name plus a date; anything beyond is a paste gone wrong.
 MAX_COMMAND_LENGTH = 200
@@ -194,15 +194,12 @@ def _admin_request(full: str, command: str, length: int, channel_names: Mapping[
 
 
 def _slack_user(text: str) -> str:
-    if SLACK_USER_ID.match(text):
+    if MEMBER_ID.match(text):
         return text
     raise InvalidRequest(
         f"“{text}” is not a person Slack knows; mention them (type @ and pick their name from the list) "
         "or give their member ID, e.g. U012AB3CD."
     )
-
-
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 def _channel(text: str, channel_names: Mapping[str, str]) -> tuple[str, str | None]:

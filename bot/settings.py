@@ -6,7 +6,6 @@ Nothing else in strandbot reads the environment: the object is passed down.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -14,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.domain.ids import MEMBER_ID
 from bot.store.db import URL, parse_database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///strandbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class SettingsError(Exception):
@@ -160,7 +159,7 @@ def _seconds(name: str, raw: str, low: float, high: float, problems: list[str]) 
 
 def _admins(raw: str, problems: list[str]) -> tuple[str, ...]:
     admins = tuple(part.strip() for part in raw.split(",") if part.strip())
-    bad = [a for a in admins if not SLACK_USER_ID.match(a)]
+    bad = [a for a in admins if not MEMBER_ID.match(a)]
     if bad:
         problems.append(
             f"STRANDBOT_ADMINS has {', '.join(repr(b) for b in bad)}, which "

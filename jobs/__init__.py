@@ -1,4 +1,2 @@
-"""Scheduled jobs (APScheduler 3.x). They call the same domain code as the Slack listeners and the CLI.
-
-Empty in this release: the weekly threshold-breach digest is the first job (see the README's roadmap).
-"""
+"""Scheduled jobs: the weekly breach digest (weekly_breaches.py) and the scheduler that ticks it
+(scheduler.py, APScheduler 3.x). They call the same domain code as the Slack listeners and the CLI."""

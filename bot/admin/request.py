@@ -10,7 +10,7 @@ class AdminRequest:
     """A parsed `/strand-admin` command. `action` says which of the other fields matter."""
 
     command: str  # exactly as typed, for the audit log
-    action: str  # help | role | roles | rules | rule | rule-reset | invalid
+    action: str  # one of bot.admin.verbs.AUDITED_AS: role, roles, threshold, subscribe… or invalid
     user: str | None = None
     role: str | None = None
     strand: str | None = None  # a strand's name, or "default"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from bot.admin.access import ROLE_NAMES, Role
 from bot.audit.log import Actor, record
+from bot.domain import clock
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
 from bot.domain.periods import ROLLING_TEXT, repeat_period
 from bot.errors import InvalidRequest
@@ -180,5 +181,5 @@ def _checked_rule_period(period: str) -> str:
         period = "last-month"
     if period != "last-month" and not ROLLING_TEXT.match(period):
         raise InvalidRequest(f"period={period} can't be a rule's period; use {RULE_PERIODS}.")
-    repeat_period(period, datetime.now(UTC).date())  # range checks, with their own messages
+    repeat_period(period, clock.today(UTC))  # range checks, with their own messages
     return period

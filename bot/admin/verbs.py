@@ -1,6 +1,6 @@
-"""What `/strand-admin` does, as a registry of verbs: for each, its lines in the help, how its words are
-read into an AdminRequest, and the actions those requests carry (each with its name in the audit log and
-the function that carries it out).
+"""What `/strand-admin` understands, as a registry of verbs: for each, its lines in the help, how its words
+are read into an AdminRequest, and the actions those requests carry, each with its name in the audit log
+(what each action does is `bot.admin.dispatch.HANDLERS`).
 
 A new admin verb is one entry in VERBS (how its words are read, its help lines, the actions it may carry
 and their names in the audit log) and one handler per action in `bot.admin.dispatch.HANDLERS`.

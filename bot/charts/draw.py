@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -20,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from bot.charts.forecast import Forecast, MethodForecast, fy_in_progress_total
-from bot.charts.service import ChartStrand, ForecastView, HeatmapView, TrendView
+from bot.charts.service import ChartStrand, ChartView, ForecastView, HeatmapView, TrendView
 from bot.domain.periods import fy_label
 from bot.domain.stats import percent_change
 from bot.render.text import short_date
@@ -334,3 +336,16 @@ def forecast_summary(view: ForecastView) -> tuple[str, ...]:
 def _alt_text(opening: str, summary: tuple[str, ...]) -> str:
     text = opening + ". ".join(line.rstrip(".") for line in summary) + "."
     return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"
+
+
+# How each kind of chart's view (bot.charts.service.VIEWS) is drawn.
+DRAWERS: dict[type, Callable[[Any], Chart]] = {
+    TrendView: trend_chart,
+    HeatmapView: heatmap_chart,
+    ForecastView: forecast_chart,
+}
+
+
+def render_chart(view: ChartView) -> Chart:
+    """Draw `view` with its kind's drawer."""
+    return DRAWERS[type(view)](view)

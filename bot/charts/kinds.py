@@ -1,34 +1,60 @@
-"""The kinds of chart, as a registry: what people type for each, its option and default, how its view is
-built (`bot.charts.service`) and drawn (`bot.charts.draw`), and its button's label.
+"""The kinds of chart, as a registry: what people type for each, its option (checked here) and default, and
+its button's label. Pure: the command parser reads it without loading the chart machinery.
 
-A new kind of chart is one entry here, with its view builder and its drawer: `/strand` understands its
-words, `strandbot chart --kind` offers it, and every strand's answer gets its button.
+A new kind of chart is one entry here, its view builder in `bot.charts.service.VIEWS` and its drawer in
+`bot.charts.draw.DRAWERS`: `/strand` then understands its words, `strandbot chart --kind` offers it, and
+every strand's answer gets its button.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from bot.charts.draw import Chart, forecast_chart, heatmap_chart, trend_chart
-from bot.charts.request import ChartRequest
-from bot.charts.service import (
-    ChartView,
-    ForecastView,
-    HeatmapView,
-    TrendView,
-    forecast_view,
-    forecast_years,
-    heatmap_period,
-    heatmap_view,
-    trend_months,
-    trend_view,
-)
-from bot.domain import clock
-from bot.settings import Settings
-from bot.store.db import Database
+from bot.domain.periods import ROLLING_TEXT, Period, repeat_period
+from bot.errors import InvalidRequest
+
+SPAN = re.compile(r"^(\d{1,3})\s*(m|months?|y|years?)$")
+YEARS = re.compile(r"^(?:years?\s*=\s*)?(\d{1,2})\s*(?:y|years?)?$")
+TREND_MONTHS = (12, 120)
+FORECAST_YEARS = (1, 5)
+
+
+def trend_months(text: str, as_of: date | None = None) -> int:
+    """`24m`, `36 months`, `5y` as a number of months (12 to 120)."""
+    typed = text.strip().lower()
+    found = SPAN.match(typed)
+    months = None if found is None else int(found.group(1)) * (12 if found.group(2).startswith("y") else 1)
+    low, high = TREND_MONTHS
+    if months is None or not low <= months <= high:
+        raise InvalidRequest(
+            f"“{typed}” is not a span for a trend; give months or years from {low}m to {high // 12}y, "
+            "e.g. `24m`, `36m` or `5y`."
+        )
+    return months
+
+
+def forecast_years(text: str, as_of: date | None = None) -> int:
+    """`years=3`, `3y` or `3` as a number of years (1 to 5)."""
+    typed = text.strip().lower()
+    found = YEARS.match(typed)
+    low, high = FORECAST_YEARS
+    if found is None or not low <= int(found.group(1)) <= high:
+        raise InvalidRequest(
+            f"“{typed}” is not a forecast length; give `years=N` with N from {low} to {high}, e.g. `years=3`."
+        )
+    return int(found.group(1))
+
+
+def heatmap_period(text: str, as_of: date) -> Period:
+    """`12m`, `90d`, `2024-10`, `last-month`… as the period a heat map covers, as of `as_of`."""
+    # Seen from the day after the as-of date (today, by default): a rolling window (`12m`, `90d`) ends on
+    # the as-of date, and `last-month` or `oct` mean the same months whenever a shared chart is redrawn.
+    rolling = bool(ROLLING_TEXT.match(text.strip().lower()))
+    return repeat_period(text, as_of + timedelta(days=1), as_of if rolling else None)
 
 
 @dataclass(frozen=True)
@@ -38,16 +64,12 @@ class Kind:
     words: what people type after a strand to ask for it (lower case; a phrase may be two words).
     default_option: the option when none is typed; parse_option(text, as_of) checks one and returns what the
     view builder takes. option_is_period: what follows the kind is a period, typed as `/repeats` takes it
-    (`October 2024` for `2024-10`). view(database, settings, strand_text, option, as_of) builds the view,
-    of type `view_type`; draw(view) draws it. button: the label of its button under a strand's answer."""
+    (`October 2024` for `2024-10`). button: the label of its button under a strand's answer."""
 
     name: str
     words: tuple[str, ...]
     default_option: str
     parse_option: Callable[[str, date], Any]
-    view: Callable[[Database, Settings, str, Any, date], ChartView]
-    view_type: type
-    draw: Callable[[Any], Chart]
     button: str
     option_is_period: bool = False
 
@@ -55,52 +77,11 @@ class Kind:
 CHART_KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind(
-            name="trend",
-            words=("trend", "trends", "chart"),
-            default_option="24m",
-            parse_option=trend_months,
-            view=trend_view,
-            view_type=TrendView,
-            draw=trend_chart,
-            button="Trend",
-        ),
-        Kind(
-            name="heatmap",
-            words=("heatmap", "heat-map", "heat map"),
-            default_option="12m",
-            parse_option=heatmap_period,
-            view=heatmap_view,
-            view_type=HeatmapView,
-            draw=heatmap_chart,
-            button="Heat map",
-            option_is_period=True,
-        ),
-        Kind(
-            name="forecast",
-            words=("forecast", "forecasts", "projection"),
-            default_option="years=2",
-            parse_option=forecast_years,
-            view=forecast_view,
-            view_type=ForecastView,
-            draw=forecast_chart,
-            button="Forecast",
-        ),
+        Kind("trend", ("trend", "trends", "chart"), "24m", trend_months, "Trend"),
+        Kind("heatmap", ("heatmap", "heat-map", "heat map"), "12m", heatmap_period, "Heat map", option_is_period=True),
+        Kind("forecast", ("forecast", "forecasts", "projection"), "years=2", forecast_years, "Forecast"),
     )
 }
 
 # What people type for each chart, to the kind's name.
 CHART_WORDS: dict[str, str] = {word: kind.name for kind in CHART_KINDS.values() for word in kind.words}
-
-
-def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
-    """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
-    kind = CHART_KINDS[request.kind]
-    as_of = clock.checked_as_of(request.as_of, settings.timezone)
-    option = kind.parse_option(request.option or kind.default_option, as_of)
-    return kind.view(database, settings, request.strand, option, as_of)
-
-
-def render_chart(view: ChartView) -> Chart:
-    """Draw `view` with its kind's drawer."""
-    return next(kind.draw for kind in CHART_KINDS.values() if isinstance(view, kind.view_type))(view)

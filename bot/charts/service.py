@@ -9,24 +9,23 @@ Only complete months are charted or forecast: the month in progress would look l
 from __future__ import annotations
 
 import calendar
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 
 from bot.charts.forecast import Forecast, forecast
-from bot.domain.periods import ROLLING_TEXT, Period, Window, repeat_period
-from bot.errors import InvalidRequest
+from bot.charts.kinds import CHART_KINDS
+from bot.charts.request import ChartRequest
+from bot.domain import clock
+from bot.domain.periods import Period, Window
 from bot.settings import Settings
 from bot.store.catalogue import load_catalogue
 from bot.store.db import Database, Session
 from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
 
-SPAN = re.compile(r"^(\d{1,3})\s*(m|months?|y|years?)$")
-YEARS = re.compile(r"^(?:years?\s*=\s*)?(\d{1,2})\s*(?:y|years?)?$")
-TREND_MONTHS = (12, 120)
-FORECAST_YEARS = (1, 5)
 # Enough history for every method and its back-test: 60 months to fit, 24 to replay, a year to spare.
 FORECAST_HISTORY_MONTHS = 96
 TREND_FORECAST_MONTHS = 12
@@ -83,32 +82,6 @@ def last_complete_month(as_of: date) -> pd.Period:
     return month if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1] else month - 1
 
 
-def trend_months(text: str, as_of: date | None = None) -> int:
-    """`24m`, `36 months`, `5y` as a number of months (12 to 120)."""
-    typed = text.strip().lower()
-    found = SPAN.match(typed)
-    months = None if found is None else int(found.group(1)) * (12 if found.group(2).startswith("y") else 1)
-    low, high = TREND_MONTHS
-    if months is None or not low <= months <= high:
-        raise InvalidRequest(
-            f"“{typed}” is not a span for a trend; give months or years from {low}m to {high // 12}y, "
-            "e.g. `24m`, `36m` or `5y`."
-        )
-    return months
-
-
-def forecast_years(text: str, as_of: date | None = None) -> int:
-    """`years=3`, `3y` or `3` as a number of years (1 to 5)."""
-    typed = text.strip().lower()
-    found = YEARS.match(typed)
-    low, high = FORECAST_YEARS
-    if found is None or not low <= int(found.group(1)) <= high:
-        raise InvalidRequest(
-            f"“{typed}” is not a forecast length; give `years=N` with N from {low} to {high}, e.g. `years=3`."
-        )
-    return int(found.group(1))
-
-
 def _strand_and_history(
     database: Database, settings: Settings, strand_text: str, first: pd.Period, last: pd.Period
 ) -> tuple[ChartStrand, pd.Series]:
@@ -144,14 +117,6 @@ def _first_complete_month(data_from: date | None) -> pd.Period:
     return month if data_from.day == 1 else month + 1
 
 
-def heatmap_period(text: str, as_of: date) -> Period:
-    """`12m`, `90d`, `2024-10`, `last-month`… as the period a heat map covers, as of `as_of`."""
-    # Seen from the day after the as-of date (today, by default): a rolling window (`12m`, `90d`) ends on
-    # the as-of date, and `last-month` or `oct` mean the same months whenever a shared chart is redrawn.
-    rolling = bool(ROLLING_TEXT.match(text.strip().lower()))
-    return repeat_period(text, as_of + timedelta(days=1), as_of if rolling else None)
-
-
 def trend_view(database: Database, settings: Settings, strand_text: str, shown: int, as_of: date) -> TrendView:
     """`shown` months of `strand_text`'s counts to the last complete month by `as_of`, with a forecast."""
     last = last_complete_month(as_of)
@@ -181,3 +146,19 @@ def heatmap_view(database: Database, settings: Settings, strand_text: str, perio
     counts = pd.DataFrame(grid, index=list(calendar.day_name), columns=range(24))
     starts_before_data = data_from is not None and data_from > period.window.start
     return HeatmapView(strand, as_of, settings.timezone.key, period, counts, data_from if starts_before_data else None)
+
+
+# How each kind of chart (bot.charts.kinds) is built, by its name.
+VIEWS: dict[str, Callable[[Database, Settings, str, Any, date], ChartView]] = {
+    "trend": trend_view,
+    "heatmap": heatmap_view,
+    "forecast": forecast_view,
+}
+
+
+def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
+    """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
+    kind = CHART_KINDS[request.kind]
+    as_of = clock.checked_as_of(request.as_of, settings.timezone)
+    option = kind.parse_option(request.option or kind.default_option, as_of)
+    return VIEWS[kind.name](database, settings, request.strand, option, as_of)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from bot.charts.kinds import CHART_KINDS, chart_view, render_chart
+from bot.charts.draw import render_chart
+from bot.charts.kinds import CHART_KINDS, FORECAST_YEARS
 from bot.charts.request import ChartKind, ChartRequest
-from bot.charts.service import FORECAST_YEARS
+from bot.charts.service import chart_view
 from bot.cli.base import database_from, main, operator, settings_from, write_file
 from bot.dashboard.service import (
     full_dashboard,

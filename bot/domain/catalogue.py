@@ -18,7 +18,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATALOGUE_COLUMNS = ("slug", "name", "parent", "aliases")
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 8
-# The schema's column sizes (bot/models.py): checked here so every database refuses the same files.
+# The schema's column sizes (bot/store/models.py): checked here so every database refuses the same files.
 MAX_SLUG_LENGTH = 64
 MAX_LABEL_LENGTH = 200
 # Settings (repeat-contact rules, breach thresholds) are kept per strand, or under this scope for the force.

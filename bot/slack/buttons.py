@@ -26,7 +26,6 @@ class ActionId(enum.StrEnum):
     REPEATS_NEXT_PAGE = "repeats_next_page"
 
 
-# A chart kind without its button's action ID fails here, at import, not when someone presses it.
 # One button per chart kind in the registry, so a new kind gets its button with no edit here.
 CHART_ACTIONS: dict[ChartKind, str] = {kind: f"chart_{kind}" for kind in CHART_KINDS}
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from bot.charts.draw import Chart
-from bot.charts.kinds import chart_view, render_chart
+from bot.charts.draw import Chart, render_chart
 from bot.charts.request import ChartRequest
+from bot.charts.service import chart_view
 from bot.errors import DeliveryFailed
 from bot.slack.blocks.dashboard import chart_message
 from bot.slack.blocks.message import Message

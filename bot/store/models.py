@@ -243,7 +243,7 @@ class AuditEntry(Base):
     parameters: Mapped[str | None] = mapped_column(Text)  # the query as run, JSON
     reason: Mapped[str | None] = mapped_column(Text)
     returned: Mapped[int | None] = mapped_column(Integer)  # people or places shown
-    # The hash chain (bot/audit_chain.py): position, the previous row's hash, this row's. Never empty for a
+    # The hash chain (bot/audit/chain.py): position, the previous row's hash, this row's. Never empty for a
     # row strandbot wrote; nullable only because SQLite cannot add a NOT NULL column to a filled table.
     seq: Mapped[int | None] = mapped_column(BigInteger)
     prev_hash: Mapped[str | None] = mapped_column(String(64))

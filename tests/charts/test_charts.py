@@ -12,9 +12,9 @@ from conftest import LONDON, local, store
 from PIL import Image
 from sqlalchemy import text
 
-from bot.charts.kinds import chart_view, render_chart
+from bot.charts.draw import render_chart
 from bot.charts.request import ChartRequest
-from bot.charts.service import HeatmapView, TrendView
+from bot.charts.service import HeatmapView, TrendView, chart_view
 from bot.errors import InvalidRequest, UnknownStrand
 
 AS_OF = date(2026, 11, 20)
