@@ -139,6 +139,8 @@ class DashboardWindows:
         return self.windows[COMPARISONS[key].previous.name]
 
     def __getattr__(self, name: str) -> Window:
+        # `windows.current_fytd` for `windows.windows["current_fytd"]`: kept for the tests written before the
+        # registry; code asks `current(key)` and `previous(key)`.
         if name.startswith("_") or name == "windows":
             raise AttributeError(name)
         try:

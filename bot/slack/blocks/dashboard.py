@@ -117,10 +117,10 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
     footer = RAG_LEGEND if shared_by is None else f"Shared by {user_mention(shared_by)} · {RAG_LEGEND}"
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     blocks.append(strand_actions(strand.slug, report, shareable=shared_by is None))
+    fytd = strand.comparisons["fytd"]
     text = (
-        f"{strand.name} as of {dashboard.as_of.isoformat()}: {strand.fytd.current:,} "
-        "this financial year to date, "
-        f"{pct_text(strand.fytd)} on last year"
+        f"{strand.name} as of {dashboard.as_of.isoformat()}: {fytd.current:,} this financial year to date, "
+        f"{pct_text(fytd)} on last year"
     )
     return Message(text=text, blocks=as_blocks(*blocks))
 
