@@ -24,6 +24,7 @@ PURE = (
     "bot/alerts/schedule.py",
     "bot/audit/chain.py",
     "bot/admin/verbs.py",
+    "bot/repeats/rules.py",
     "bot/commands.py",
 )
 IMPURE = ("slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "bot.store", "bot.slack")

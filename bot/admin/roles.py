@@ -14,7 +14,8 @@ from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
 from bot.domain.periods import ROLLING_TEXT, repeat_period
 from bot.errors import InvalidRequest
 from bot.repeats.records import StoredRepeatRule
-from bot.repeats.service import RepeatRule, checked_min, rule_for, stored_rules
+from bot.repeats.rules import RepeatRule, checked_min, rule_for
+from bot.repeats.service import stored_rules
 from bot.settings import Settings
 from bot.store.access import store_repeat_rule, store_role, stored_role, stored_roles
 from bot.store.catalogue import load_catalogue

@@ -17,12 +17,13 @@ import numpy as np
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
 from bot.domain import clock
-from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
+from bot.domain.catalogue import Catalogue
 from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.domain.stats import Comparison, compare
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.mapping import PERSON_ROLES
 from bot.repeats.request import RepeatRequest
+from bot.repeats.rules import RepeatRule, checked_min, rule_for
 from bot.settings import Settings
 from bot.store.access import stored_repeat_rules
 from bot.store.audit import audit_entry
@@ -30,32 +31,11 @@ from bot.store.catalogue import load_catalogue
 from bot.store.db import Database, Session
 from bot.store.repeats import RepeatScope, other_strands, repeat_rows, repeat_totals
 
-MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
 REASON_LENGTH = (8, 500)
 TREND_MONTHS = 24
 # A strand, a period, a few options and a reason of a sentence or two; anything longer is a paste gone wrong.
 MAX_REPEATS_COMMAND_LENGTH = 1000
 REFERENCE_KINDS = ("person", "location")
-
-
-@dataclass(frozen=True)
-class RepeatRule:
-    """At least `min_occurrences` in `period`; `scope` is the strand it was set for, or '*'."""
-
-    min_occurrences: int
-    period: str
-    scope: str = DEFAULT_SCOPE
-    set_by: str | None = None  # None: shipped with strandbot
-
-
-# docs/domain.md: mental-health frequent contact is 3 or more in a calendar month; repeat victims of hate
-# crime and domestic abuse are 2 or more within 12 months. Otherwise 2 or more in the last complete month.
-SHIPPED_RULES = {
-    DEFAULT_SCOPE: RepeatRule(2, "last-month"),
-    "mental-health": RepeatRule(3, "last-month", "mental-health"),
-    "hate-crime": RepeatRule(2, "12m", "hate-crime"),
-    "domestic-abuse": RepeatRule(2, "12m", "domestic-abuse"),
-}
 
 
 @dataclass(frozen=True)
@@ -253,34 +233,11 @@ def checked_reason(reason: str | None) -> str:
     return reason
 
 
-def rule_for(scope: str, catalogue: Catalogue, stored: dict[str, RepeatRule]) -> RepeatRule:
-    """The rule for a strand: its own, else its parent's (and so on up), else the force default
-    (which is also the rule for the scope DEFAULT_SCOPE itself).
-
-    An admin's rule beats the shipped one at the same level, never a more specific one."""
-    rules = {**SHIPPED_RULES, **stored}
-    chain = [] if scope == DEFAULT_SCOPE else catalogue.ancestry(scope)
-    return next((rules[s] for s in chain if s in rules), rules[DEFAULT_SCOPE])
-
-
 def stored_rules(session: Session) -> dict[str, RepeatRule]:
     return {
         scope: RepeatRule(row.min_occurrences, row.period, scope, row.changed_by)
         for scope, row in stored_repeat_rules(session).items()
     }
-
-
-def checked_min(text: str | int) -> int:
-    low, high = MIN_OCCURRENCES
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidRequest(f"min={text} is not a whole number; e.g. min=3.") from None
-    if not low <= value <= high:
-        raise InvalidRequest(
-            f"min={value} is out of range: a repeat means at least {low} occurrences (and at most {high}); e.g. min=3."
-        )
-    return value
 
 
 def checked_query(session: Session, catalogue: Catalogue, settings: Settings, request: RepeatRequest) -> RepeatQuery:

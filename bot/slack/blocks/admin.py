@@ -11,7 +11,7 @@ from bot.admin.dispatch import AdminResult
 from bot.admin.roles import RoleChange, RoleList, RuleChange, RuleList
 from bot.admin.verbs import admin_help
 from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
-from bot.repeats.service import RepeatRule
+from bot.repeats.rules import RepeatRule
 from bot.slack.blocks.alerts import alert_message
 from bot.slack.blocks.message import (
     SECTION_TEXT_LIMIT,
