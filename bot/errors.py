@@ -75,3 +75,13 @@ class DeliveryUnknown(DeliveryFailed):
     """The request reached (or may have reached) Slack, but no clear answer came back: the connection dropped,
     Slack answered HTTP 5xx, or no answer came in time. Slack may have taken the message, so sending it again
     blindly could post it twice: look in the channel first."""
+
+
+class AuditLogBroken(StrandbotError):
+    """The audit log's chain head is gone, so nothing can be recorded, and so nothing personal is shown."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The audit log cannot record this, so nothing was shown: its chain head is missing, which strandbot "
+            "never does. An administrator should run `strandbot audit verify` and restore it from a backup."
+        )

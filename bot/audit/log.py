@@ -9,6 +9,7 @@ triggers' back is found by `verify_chain`. `strandbot audit` is how a data-prote
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime
 from bot.audit.chain import GENESIS, row_hash
 from bot.audit.records import AuditEntry
 from bot.domain.periods import local_midnight_utc
+from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.store.audit import (
     ChainLink,
@@ -154,6 +156,8 @@ def verify_chain(database: Database, noted_head: str | None = None) -> ChainChec
     """Walk the audit log in the order written, recomputing every row's hash; the first row that was changed,
     removed or inserted out of order, else the chain's length and head. `noted_head`, a head hash noted
     earlier, must still be on the chain (so rows removed from the end since then are found too)."""
+    if noted_head is not None:
+        noted_head = checked_head(noted_head)
     length, prev, noted_found = 0, GENESIS, noted_head is None
     with database.session() as session:
         for link in audit_chain(session):
@@ -162,7 +166,9 @@ def verify_chain(database: Database, noted_head: str | None = None) -> ChainChec
             length, prev = length + 1, link.row_hash
             noted_found = noted_found or prev == noted_head
         head = audit_chain_head(session)
-    if head is not None and head[0] > length:
+    if head is None and length:
+        problem = f"the chain's head record is missing ({length} rows are on the log): it was deleted"
+    elif head is not None and head[0] > length:
         problem = f"the last {head[0] - length} row(s) were removed: the chain's head records {head[0]} rows"
     elif head is not None and head != (length, prev):
         problem = f"the chain's head record ({head[0]} rows, {head[1]}) does not match the log"
@@ -173,14 +179,29 @@ def verify_chain(database: Database, noted_head: str | None = None) -> ChainChec
     return ChainCheck(length, prev, problem)
 
 
+HEAD_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+def checked_head(text: str) -> str:
+    """A noted head hash as typed (any case, stray spaces), or InvalidRequest if it is not one."""
+    head = text.strip().lower()
+    if not HEAD_HASH.match(head):
+        raise InvalidRequest(
+            f"“{text.strip()}” is not a head hash: `audit verify` prints one as 64 characters 0-9 and a-f; "
+            "copy it whole."
+        )
+    return head
+
+
 def _broken_link(link: ChainLink, seq: int, prev: str) -> str | None:
     """What is wrong with `link` as row `seq` of the chain after `prev`, or None."""
     if link.seq is None or link.row_hash is None:
         return f"row {link.id} has no place in the chain: it was inserted behind strandbot's back"
-    if link.seq > seq:
-        return f"the chain breaks at row {link.id}: {link.seq - seq} row(s) before it were removed"
-    if link.seq < seq or link.prev_hash != prev:
-        return f"the chain breaks at row {link.id}: it was inserted out of order, or the row before it replaced"
+    if link.seq != seq or link.prev_hash != prev:
+        return (
+            f"the chain breaks at row {link.id}: it claims place {link.seq} where place {seq} was due, or does not "
+            "follow the row before it (a row before it was removed, or it was inserted or moved)"
+        )
     if row_hash(prev, link.content, link.disclosed) != link.row_hash:
         return f"row {link.id} (or the references it disclosed) was changed after it was written"
     return None

@@ -98,6 +98,8 @@ def audit(
     if ref is not None:
         if user is not None or limit is not None:
             raise InvalidRequest("--ref lists every disclosure of one reference; it takes --since, --kind, --format.")
+        if not ref.strip():
+            raise InvalidRequest("--ref needs a person or location reference, e.g. --ref N1001.")
         found = disclosures(database, settings, ref, kind, day)
         if output == "csv":
             click.echo(disclosures_csv(found), nl=False)
@@ -105,7 +107,8 @@ def audit(
             click.echo(f"{ref} was shown {len(found):,} time(s):\n")
             click.echo(disclosures_table(found, settings.timezone))
         else:
-            click.echo(f"No list recorded as showing {ref}" + (f" since {day}." if day else "."))
+            as_kind = f" as a {kind}" if kind else ""
+            click.echo(f"No list recorded as showing {ref}{as_kind}" + (f" since {day}." if day else "."))
         return
     if kind is not None:
         raise InvalidRequest("--kind goes with --ref.")
@@ -157,8 +160,9 @@ def audit_verify(ctx: click.Context, noted_head: str | None) -> None:
         click.echo(f"The audit log is intact: {rows}, head {checked.head_hash}.")
         return
     click.echo(f"strandbot: the audit log has been tampered with: {checked.problem}.", err=True)
-    if checked.length:
+    if checked.row_id is not None and checked.length:
         click.echo(
-            f"  The {checked.length:,} rows before that are intact (their last hash {checked.head_hash}).", err=True
+            f"  The {checked.length:,} rows before row {checked.row_id} chain correctly (up to {checked.head_hash}).",
+            err=True,
         )
     sys.exit(1)

@@ -20,7 +20,7 @@ from bot.domain.catalogue import read_catalogue_csv, write_catalogue_csv
 from bot.errors import InvalidRequest
 from bot.imports.demo import load_demo
 from bot.imports.load import import_file
-from bot.imports.retention import planned_purge, recent_loads, run_purge
+from bot.imports.retention import planned_purge, recent_loads, run_purge, share_text
 from bot.render.text import (
     dashboard_table,
     imports_table,
@@ -183,43 +183,53 @@ def purge(
     day = before.date()
     plan = planned_purge(database, settings, day, whole_occurrences)
     if plan.empty:
-        click.echo(f"Nothing occurred before {day}: nothing to purge.")
+        if whole_occurrences:
+            click.echo(f"Nothing occurred before {day}: nothing to purge.")
+        else:
+            click.echo(
+                f"No person or location links are left from before {day}: nothing to purge. (Occurrences stay "
+                "until a purge with --occurrences removes them.)"
+            )
         return
     click.echo(purge_plan_text(plan, settings.timezone))
     if dry_run:
         click.echo("Dry run: nothing was removed.")
         return
+    typed_command = ["strandbot", "purge", "--before", day.isoformat()]
+    typed_command += ["--occurrences"] * whole_occurrences + ["--yes"] * yes
+    typed_command += ["--i-understand"] * large_share_understood
+    confirmed = "--i-understand" if large_share_understood else None
     if plan.large and not large_share_understood:
         if yes:
             raise InvalidRequest(
-                f"That is {plan.share:.0%} of the stored occurrences, more than half: nothing was removed. "
+                f"That is {share_text(plan.share)} of the stored occurrences, more than half: nothing was removed. "
                 "Check --before; if it is really meant, add --i-understand."
             )
         count = plan.removed.occurrences
         typed = click.prompt(
-            f"That is {plan.share:.0%} of the stored occurrences, more than half. To remove them anyway, type {count}",
+            f"That is {share_text(plan.share)} of the stored occurrences, more than half. To remove them anyway, "
+            f"type {count}",
             default="",
             show_default=False,
             err=True,
         )
         if typed.replace(",", "").strip() != str(count):
-            click.echo("Nothing removed.")
-            return
-        large_share_understood = True
+            declined()
+        confirmed = f"the number {count} typed at the terminal"
     elif not yes and not click.confirm(f"Remove this from before {day}? This cannot be undone", err=True):
-        click.echo("Nothing removed.")
-        return
-    typed_command = ["strandbot", "purge", "--before", day.isoformat()]
-    typed_command += ["--occurrences"] * whole_occurrences + ["--yes"] * yes
-    typed_command += ["--i-understand"] * large_share_understood
+        declined()
     actor = Actor(operator(), via="cli")
-    done = run_purge(
-        database, settings, day, whole_occurrences, actor, shlex.join(typed_command), large_share_understood
-    )
+    done = run_purge(database, settings, day, whole_occurrences, actor, shlex.join(typed_command), confirmed)
     click.echo(
         f"Removed {done.occurrences:,} occurrences and {done.links:,} links from before {day}; "
         "recorded in the audit log (`strandbot audit`)."
     )
+
+
+def declined() -> None:
+    """A purge the person at the terminal did not confirm: nothing removed, and a failure status for scripts."""
+    click.echo("Nothing removed.")
+    sys.exit(1)
 
 
 @main.group()

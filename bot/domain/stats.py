@@ -182,3 +182,11 @@ def compute_dashboard(
         baseline_label=fy_label(baseline_fy, fy_start_month),
         strands=tuple(rows),
     )
+
+
+def share_text(share: float) -> str:
+    """A share as a whole percent, unless rounding would hide which side of a half (or of all) it is."""
+    percent = share * 100
+    if round(percent) in (50, 100) and percent != round(percent):
+        return f"{percent:.2f}%"
+    return f"{percent:.0f}%"

@@ -82,7 +82,8 @@ def read_chunks(
     comes back with its extra cells in a column named "" so the checker can reject it."""
     width = len(facts.header)
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=facts.encoding, newline="", errors="strict") as text:
-        reader = csv.reader(text)
+        # strict: a quote still open at the end of the file is an error, not rows silently swallowed into a cell.
+        reader = csv.reader(text, strict=True)
         next(reader, None)
         lines: list[int] = []
         rows: list[list[str]] = []
@@ -111,7 +112,8 @@ def read_chunks(
 
 
 def _rows(reader, path: Path) -> Iterator[list[str]]:
-    """The reader's rows; a cell too long to be real names the line where it started, not a traceback."""
+    """The reader's rows. A row the csv module cannot read stops the load, naming the line it starts on: an
+    open quote would otherwise carry the rows after it into one cell."""
     while True:
         starts_on = reader.line_num + 1
         try:
@@ -119,7 +121,13 @@ def _rows(reader, path: Path) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                problem = f"has a cell longer than {MAX_CELL_CHARACTERS:,} characters (is a quote left open?)"
+            elif "unexpected end of data" in str(error):
+                problem = "opens a quote that is never closed, so every line after it would be one cell"
+            else:
+                problem = f"has quotes the CSV format does not allow ({error})"
             raise InvalidRequest(
-                f"{path}: a cell in the row starting on line {starts_on:,} runs past {MAX_CELL_CHARACTERS:,} "
-                f"characters ({error}); a quote is probably not closed there. Nothing was loaded."
+                f"{path}: the row starting on line {starts_on:,} {problem}. Fix it and load the file again; "
+                "nothing was loaded."
             ) from None

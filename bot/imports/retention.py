@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from bot.audit.log import Actor, record
 from bot.domain import clock
 from bot.domain.periods import local_midnight_utc
+from bot.domain.stats import share_text
 from bot.errors import InvalidRequest
 from bot.imports.records import ImportRecord, PurgeRecord
 from bot.settings import Settings
@@ -79,18 +80,19 @@ def run_purge(
     whole_occurrences: bool,
     actor: Actor,
     command: str,
-    large_share_understood: bool = False,
+    large_share_confirmed: str | None = None,
 ) -> PurgeCounts:
     """Remove person and location links (and, if asked, whole occurrences) from before `before`, and record it
     in the purges table and the audit log, in one transaction. A purge of more than half of what is stored
-    is refused unless `large_share_understood` (checked again here: the data may have changed since the plan)."""
+    is refused unless `large_share_confirmed` says how it was confirmed (checked again here: the data may have
+    changed since the plan)."""
     checked_cutoff(settings, before)
     cutoff = local_midnight_utc(before, settings.timezone)
     with database.session() as session:
         plan = PurgePlan(before, whole_occurrences, purge_scope(session, cutoff, whole_occurrences))
-        if plan.large and not large_share_understood:
+        if plan.large and not large_share_confirmed:
             raise InvalidRequest(
-                f"This purge would remove {plan.share:.0%} of the stored occurrences; nothing was removed. "
+                f"This purge would remove {share_text(plan.share)} of the stored occurrences; nothing was removed. "
                 "If that is really meant, say so with --i-understand."
             )
         done = purge(session, cutoff, whole_occurrences, settings.timezone)
@@ -117,8 +119,9 @@ def run_purge(
                 "whole_occurrences": whole_occurrences,
                 "occurrences_removed": done.occurrences,
                 "links_removed": done.links,
-                "share_removed": round(plan.share, 4),
-            },
+                "share_removed": round(plan.share, 6),
+            }
+            | ({"large_share_confirmed_by": large_share_confirmed} if plan.large else {}),
         )
     return done
 

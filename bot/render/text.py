@@ -12,7 +12,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from bot.domain.comparisons import COMPARISONS
-from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats
+from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats, share_text
 
 ARROWS = {"up": "↑", "down": "↓", "none": "●"}
 RAG_LETTERS = {"red": "R", "amber": "A", "green": "G"}
@@ -201,7 +201,7 @@ def purge_plan_text(plan, tz) -> str:
     scope, removed, stored = plan.scope, plan.removed, plan.scope.stored
 
     def share(part: int, whole: int) -> str:
-        return f"{part / whole:.0%}" if whole else "0%"
+        return share_text(part / whole) if whole else "0%"
 
     span = ""
     if scope.first is not None:

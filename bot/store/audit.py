@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit.chain import CHAINED_COLUMNS, row_hash
 from bot.audit.records import AuditEntry
+from bot.errors import AuditLogBroken
 from bot.store.db import record_of, values_of
 from bot.store.models import AuditChainHead, AuditDisclosure
 from bot.store.models import AuditEntry as AuditRow
@@ -21,12 +22,15 @@ def append_audit(session: Session, record: AuditEntry, disclosed: Sequence[tuple
 
     The UPDATE of the chain's head row comes first: it locks that row until commit (PostgreSQL) or takes
     the database's write lock (SQLite), so concurrent writers queue here and each chains onto the last."""
-    seq, prev = session.execute(
+    head = session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
         .values(seq=AuditChainHead.seq + 1)
         .returning(AuditChainHead.seq, AuditChainHead.head_hash)
-    ).one()
+    ).one_or_none()
+    if head is None:
+        raise AuditLogBroken()
+    seq, prev = head
     disclosed = sorted(set(disclosed))
     entry = AuditRow(**values_of(record))
     entry.seq, entry.prev_hash = seq, prev
@@ -70,11 +74,11 @@ class Disclosure:
 
 
 def disclosures_of(session: Session, ref: str, kind: str | None, since: datetime | None) -> list[Disclosure]:
-    """Every time `ref` was shown (as a person or location, or either), oldest first."""
+    """Every time `ref` (in any case) was shown (as a person or location, or either), oldest first."""
     query = (
         select(AuditRow, AuditDisclosure.kind, AuditDisclosure.ref)
         .join(AuditDisclosure, AuditDisclosure.audit_id == AuditRow.id)
-        .where(AuditDisclosure.ref == ref)
+        .where(func.lower(AuditDisclosure.ref) == ref.lower())  # a DPO may type a reference in any case
         .order_by(AuditRow.id, AuditDisclosure.kind)
     )
     if kind is not None:

@@ -53,6 +53,7 @@ def upgrade() -> None:
         seq=seq, head=head
     ))  # fmt: skip
     _refuse_changes("audit_disclosures")
+    _refuse_head_removal()
 
 
 def _chain_existing_rows() -> tuple[int, str]:
@@ -109,6 +110,24 @@ def _refuse_changes(table: str) -> None:
                 f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
             )
+
+
+def _refuse_head_removal() -> None:
+    """The head row is updated by every append, but never removed: without it the chain's end is unknown."""
+    if op.get_context().dialect.name == "postgresql":
+        op.execute(
+            "CREATE TRIGGER audit_chain_head_kept BEFORE DELETE ON audit_chain_head "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+        )
 
 
 def downgrade() -> None:

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DatabaseError
 
 from bot.audit.log import Actor, activity_report, record, verify_chain
+from bot.errors import AuditLogBroken
 from bot.store.db import Database, upgrade
 
 
@@ -79,7 +81,7 @@ def test_an_untouched_log_verifies_with_its_length_and_head(database):
         ("DELETE FROM audit_disclosures WHERE audit_id = {second}", "row {second} (or the references"),
         ("INSERT INTO audit_disclosures (audit_id, kind, ref) VALUES ({second}, 'person', 'PX')", "row {second} (or"),
         ("DELETE FROM audit_disclosures WHERE audit_id = {second}; DELETE FROM audit_log WHERE id = {second}",
-         "breaks at row {third}: 1 row(s) before it were removed"),
+         "breaks at row {third}: it claims place 3 where place 2 was due"),
         ("DELETE FROM audit_disclosures WHERE audit_id = {third}; DELETE FROM audit_log WHERE id = {third}",
          "the last 1 row(s) were removed"),
         ("INSERT INTO audit_log (at, via, actor, action, outcome, command) "
@@ -102,6 +104,31 @@ def test_verify_prints_the_length_and_head_to_note_elsewhere(run, database):
     result = run("audit", "verify")
     assert result.exit_code == 0
     assert f"The audit log is intact: 1 row, head {verify_chain(database).head_hash}." in result.output
+
+
+def test_the_chain_head_cannot_be_deleted_and_its_loss_is_reported(run, database):
+    write(database, "U1", ["P1"])
+    with pytest.raises(DatabaseError), database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_chain_head"))
+    with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_chain_head DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_chain_head_no_delete"))
+        connection.execute(text("DELETE FROM audit_chain_head"))
+    result = run("audit", "verify")
+    assert result.exit_code == 1 and "the chain's head record is missing (1 rows are on the log)" in result.output
+    with pytest.raises(AuditLogBroken):
+        write(database, "U1", ["P2"])  # nothing can be recorded, so nothing is shown
+
+
+def test_a_noted_head_may_be_pasted_in_any_case_with_spaces_but_must_be_whole(run, database):
+    write(database, "U1", ["P1"])
+    head = verify_chain(database).head_hash
+    assert run("audit", "verify", "--head", f"  {head.upper()} ").exit_code == 0
+    result = run("audit", "verify", "--head", head[:12])
+    assert result.exit_code == 1 and f"“{head[:12]}” is not a head hash" in result.output
+    assert "tampered" not in result.output
 
 
 def test_a_noted_head_that_is_no_longer_on_the_chain_is_reported(run, database):

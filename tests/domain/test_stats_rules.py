@@ -5,7 +5,7 @@ import pytest
 
 from bot.domain.catalogue import Catalogue, StrandDefinition
 from bot.domain.comparisons import dashboard_windows
-from bot.domain.stats import compare, compute_dashboard, percent_change
+from bot.domain.stats import compare, compute_dashboard, percent_change, share_text
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,9 @@ def test_significance_is_the_exact_conditional_test_of_two_poisson_counts(curren
 
     expected = binomtest(current, current + previous, 0.5).pvalue
     assert compare(current, previous).p_value == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_share_is_a_whole_percent_unless_rounding_would_hide_which_side_of_a_half_or_all_it_is():
+    assert [share_text(x) for x in (0.4, 0.5, 0.5001, 0.9998, 1.0, 0.126)] == [
+        "40%", "50%", "50.01%", "99.98%", "100%", "13%"
+    ]  # fmt: skip

@@ -184,7 +184,7 @@ def test_a_quote_left_open_names_its_line_and_loads_nothing(run, database, tmp_p
     )
     result = run("import", str(path))
     assert result.exit_code == 1
-    assert "row starting on line 3" in result.output and "quote is probably not closed" in result.output
+    assert "row starting on line 3 has a cell longer than 16,777,216 characters" in result.output
     assert "Traceback" not in result.output
     assert table(database, Occurrence) == []
 
@@ -326,3 +326,15 @@ def test_a_source_name_that_could_not_be_stored_is_refused(run, database, tmp_pa
     result = run("import", str(path), "--source", "x" * 101)
     assert result.exit_code == 1 and "--source" in result.output
     assert table(database, Occurrence) == []
+
+
+def test_a_quote_never_closed_loads_nothing_rather_than_swallowing_the_rows_after_it(run, database, tmp_path):
+    path = excel_csv(
+        tmp_path / "unclosed.csv",
+        [HEADER, "K1,2024-05-02,DA,fine,,,", 'K2,2024-05-03,DA,"he said ""go away,,,', "K3,2024-05-04,DA,,,,",
+         "K4,2024-05-05,DA,,,,"],
+    )  # fmt: skip
+    result = run("import", str(path))
+    assert result.exit_code == 1
+    assert "the row starting on line 3 opens a quote that is never closed" in result.output
+    assert "nothing was loaded" in result.output and table(database, Occurrence) == []

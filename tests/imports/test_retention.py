@@ -65,9 +65,21 @@ def test_interactively_a_large_purge_goes_only_when_its_size_is_typed(run, datab
     store(database, OLD + NEW)
     declined = run("purge", "--before", "2024-06-02", "--occurrences", input="yes\n")
     assert "To remove them anyway, type 10" in declined.output and "Nothing removed." in declined.output
-    assert counts(database) == (10, 3)
+    assert declined.exit_code == 1 and counts(database) == (10, 3)  # a script sees that nothing happened
     done = run("purge", "--before", "2024-06-02", "--occurrences", input="10\n")
     assert "Removed 10 occurrences" in done.output and counts(database) == (0, 0)
+    with database.session() as session:
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "retention.purge")).one()
+    assert audited.command == "strandbot purge --before 2024-06-02 --occurrences"  # as typed: no flag invented
+    assert json.loads(audited.parameters)["large_share_confirmed_by"] == "the number 10 typed at the terminal"
+
+
+def test_when_only_occurrences_are_left_a_links_purge_says_so(run, database):
+    store(database, OLD)
+    run("purge", "--before", "2020-01-01", "--yes")
+    again = run("purge", "--before", "2020-01-01", "--dry-run")
+    assert "No person or location links are left from before 2020-01-01" in again.output
+    assert "--occurrences" in again.output and counts(database) == (3, 0)
 
 
 def test_a_dry_run_shows_exactly_what_would_go_and_removes_nothing(run, database):

@@ -215,5 +215,6 @@ def test_who_saw_a_person_is_answered_from_the_references_each_page_showed(serve
     assert on_second_page[-1]["action"] == "repeats.page" and on_second_page[-1]["actor"] == ANALYST
     assert int(on_second_page[-1]["audit_id"]) > int(on_first_page[-1]["audit_id"])
     assert who_saw("P-TWO") == []  # never on a list, so never disclosed
+    assert who_saw("p00") == on_first_page  # a data-protection officer may type it in any case
     refused = CliRunner().invoke(main, ["audit", "--ref", "P00"], env={"DATABASE_URL": url})
     assert OFFICER not in refused.output  # a refusal disclosed nobody
