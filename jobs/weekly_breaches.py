@@ -175,7 +175,7 @@ def _deliver(
     database: Database, poster: Poster, digest: Digest, run_id: int, quiet_note: bool, clock: Clock
 ) -> Delivery:
     message = poster.render(digest)
-    stored = json.dumps({"text": message["text"], "blocks": message["blocks"]})
+    stored = json.dumps(message)
     status = "quiet" if digest.quiet and not quiet_note else "sending"
     now = clock()  # when the row is written: the lease runs from here, however long the run took
     with database.session() as session:
@@ -263,12 +263,11 @@ def retry_failed(database: Database, poster: Poster | None, now: datetime | None
     with database.session() as session:
         report.run_id = start_job_run(session, "retry", now, None, report.period)
     for delivery in taken:
-        stored = json.loads(delivery.message)
         pending = Pending(
             delivery.id,
             delivery.channel,
             delivery.period,
-            {"text": stored["text"], "blocks": stored["blocks"]},
+            json.loads(delivery.message),
             delivery.attempts,
             delivery.created_at,
             verify=delivery.status != "failed",  # unknown, or sending when its sender died: it may be there

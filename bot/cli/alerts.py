@@ -108,7 +108,7 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     for delivery in report.deliveries:
         click.echo(f"  {delivery_line(delivery)}")
         if dry_run and delivery.message:
-            click.echo(textwrap.indent(message_as_text({"blocks": delivery.message["blocks"]}), "    "))
+            click.echo(textwrap.indent(message_as_text(delivery.message), "    "))
     if report.unconfirmed:
         sys.exit(1)
 
