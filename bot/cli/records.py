@@ -28,7 +28,7 @@ from bot.render.text import (
 )
 from bot.settings import Settings
 from bot.store.db import current_revision, head_revision, upgrade
-from bot.strands import strand_catalogue, update_catalogue
+from bot.catalogues import strand_catalogue, update_catalogue
 
 log = logging.getLogger("strandbot")
 

@@ -14,7 +14,7 @@ from bot.slack.blocks.dashboard import HELP_TEXT, catalogue_message, dashboard_m
 from bot.slack.blocks.message import Message, notice_message
 from bot.slack.charts import deliver_chart
 from bot.slack.web import SlackWeb
-from bot.strands import strand_catalogue
+from bot.catalogues import strand_catalogue
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
