@@ -152,7 +152,7 @@ def set_up(database: Database, channels: list[str], start: datetime, weeks: int,
             "bench",
             f"bench-{n}",
             start - timedelta(days=730) + timedelta(seconds=rng.uniform(0, span)),
-            rng.choice(STRANDS),
+            (rng.choice(STRANDS),),
         )
         for n in range(8000)
     ]

@@ -7,19 +7,44 @@ class StrandbotError(Exception):
     """Base of every error whose message is fit to show a user as it is."""
 
 
-class UnknownStrand(StrandbotError):
+class UnknownName(StrandbotError):
+    """Nothing in a catalogue (strands, areas) answers to what was typed; `suggestions` are the nearest."""
+
+    noun = "entry"
+    list_hint = ""
+
     def __init__(self, text: str, suggestions: list[str]):
         self.text = text
         self.suggestions = suggestions
-        hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else " `/strand list` shows every strand."
-        super().__init__(f"No strand is called “{text}”.{hint}")
+        hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else f" {self.list_hint}"
+        super().__init__(f"No {self.noun} is called “{text}”.{hint}")
 
 
-class AmbiguousStrand(StrandbotError):
+class AmbiguousName(StrandbotError):
+    noun = "entry"
+
     def __init__(self, text: str, candidates: list[str]):
         self.text = text
         self.suggestions = candidates
-        super().__init__(f"“{text}” could be several strands: did you mean {_or_list(candidates)}?")
+        super().__init__(f"“{text}” could be several {self.noun}s: did you mean {_or_list(candidates)}?")
+
+
+class UnknownStrand(UnknownName):
+    noun = "strand"
+    list_hint = "`/strand list` shows every strand."
+
+
+class AmbiguousStrand(AmbiguousName):
+    noun = "strand"
+
+
+class UnknownArea(UnknownName):
+    noun = "area"
+    list_hint = "`/strand areas` shows every area."
+
+
+class AmbiguousArea(AmbiguousName):
+    noun = "area"
 
 
 class InvalidRequest(StrandbotError):

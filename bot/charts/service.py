@@ -88,9 +88,9 @@ def _strand_and_history(
     """The strand asked for, and its family's counts for each month `first` to `last` (NaN for months
     before the data begins)."""
     with database.session() as session:
-        strand, family = _strand_family(session, strand_text)
+        strand = _chart_strand(session, strand_text)
         window = Window(first.start_time.date(), last.end_time.date())
-        days = daily_totals(session, window, settings.timezone, family)
+        days = daily_totals(session, window, settings.timezone, strand.slug)
         data_from = first_occurrence_day(session, settings.timezone)
     months = pd.period_range(first, last, freq="M")
     by_month = days.groupby(pd.PeriodIndex(pd.to_datetime(days.index), freq="M")).sum() if len(days) else days
@@ -100,14 +100,13 @@ def _strand_and_history(
     return strand, counts
 
 
-def _strand_family(session: Session, strand_text: str) -> tuple[ChartStrand, list[str]]:
-    """The strand `strand_text` names (raises UnknownStrand…), and the slugs it counts: itself and its
-    sub-strands."""
+def _chart_strand(session: Session, strand_text: str) -> ChartStrand:
+    """The strand `strand_text` names (raises UnknownStrand…), with the names of the sub-strands it counts."""
     catalogue = load_catalogue(session)
     definition = catalogue.resolve(strand_text)
     family = catalogue.descendants(definition.slug)
     sub_strands = tuple(catalogue.get(slug).name for slug in family if slug != definition.slug)
-    return ChartStrand(definition.slug, definition.name, sub_strands), family
+    return ChartStrand(definition.slug, definition.name, sub_strands)
 
 
 def _first_complete_month(data_from: date | None) -> pd.Period:
@@ -139,8 +138,8 @@ def forecast_view(database: Database, settings: Settings, strand_text: str, year
 
 def heatmap_view(database: Database, settings: Settings, strand_text: str, period: Period, as_of: date) -> HeatmapView:
     with database.session() as session:
-        strand, family = _strand_family(session, strand_text)
-        by_hour = hour_of_week_counts(session, period.window, settings.timezone, family)
+        strand = _chart_strand(session, strand_text)
+        by_hour = hour_of_week_counts(session, period.window, settings.timezone, strand.slug)
         data_from = first_occurrence_day(session, settings.timezone)
     grid = by_hour.reindex(range(7 * 24), fill_value=0).to_numpy().reshape(7, 24)
     counts = pd.DataFrame(grid, index=list(calendar.day_name), columns=range(24))

@@ -12,6 +12,7 @@ import click
 from bot.audit.log import (
     Actor,
 )
+from bot.catalogues import strand_catalogue, update_catalogue
 from bot.cli.base import database_from, main, operator, settings_from
 from bot.dashboard.daily_counts import ensure_daily_counts
 from bot.dashboard.service import full_dashboard
@@ -28,7 +29,6 @@ from bot.render.text import (
 )
 from bot.settings import Settings
 from bot.store.db import current_revision, head_revision, upgrade
-from bot.catalogues import strand_catalogue, update_catalogue
 
 log = logging.getLogger("strandbot")
 
@@ -267,7 +267,7 @@ def strands_load(ctx: click.Context, path: Path) -> None:
     except UnicodeDecodeError:
         raise InvalidRequest(f"{path} is not UTF-8 text; save it from Excel as “CSV UTF-8”.") from None
     definitions = read_catalogue_csv(text)
-    change = update_catalogue(database_from(ctx), definitions)
+    change = update_catalogue(database_from(ctx), settings_from(ctx), definitions)
     click.echo(
         f"Catalogue loaded: {len(change.added)} added, {len(change.updated)} updated, "
         f"{len(definitions) - len(change.added) - len(change.updated)} unchanged."

@@ -1,6 +1,7 @@
-"""The dashboard service: what `/strand` and `strandbot stats` ask for, from the database to a Dashboard.
+"""The dashboard service: what `/strand` and `strandbot stats` ask for, from the database to a Dashboard,
+for the whole force, one area, or every area.
 
-The daily counts it sums are kept by `bot.dashboard.daily_counts`; the catalogue by `bot.strands`."""
+The daily counts it sums are kept by `bot.dashboard.daily_counts`; the catalogues by `bot.catalogues`."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain import clock
-from bot.domain.comparisons import dashboard_windows
-from bot.domain.stats import Dashboard, compute_dashboard
+from bot.domain.catalogue import Catalogue, CatalogueEntry
+from bot.domain.comparisons import DashboardWindows, dashboard_windows
+from bot.domain.stats import AreaBreakdown, Dashboard, compute_dashboard, rolled_up
 from bot.settings import Settings
-from bot.store.catalogue import load_catalogue
+from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.counts import window_counts
-from bot.store.db import Database
+from bot.store.db import Database, Session
 
 
 @dataclass(frozen=True)
@@ -31,21 +33,69 @@ class StrandReport:
         return self.dashboard.strands[1:]
 
 
-def full_dashboard(database: Database, settings: Settings, as_of: date | None = None) -> Dashboard:
-    """Every strand in the catalogue, parents summing their sub-strands."""
-    return _dashboard(database, settings, as_of, strand_text=None)
+def full_dashboard(
+    database: Database, settings: Settings, as_of: date | None = None, area_text: str | None = None
+) -> Dashboard:
+    """Every strand in the catalogue, each counting its sub-strands; in one area (found loosely by name,
+    raises UnknownArea / AmbiguousArea) and its sub-areas if `area_text` is given."""
+    return _dashboard(database, settings, as_of, None, area_text)
 
 
-def strand_report(database: Database, settings: Settings, strand_text: str, as_of: date | None = None) -> StrandReport:
-    """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands."""
-    return StrandReport(_dashboard(database, settings, as_of, strand_text))
+def strand_report(
+    database: Database,
+    settings: Settings,
+    strand_text: str,
+    as_of: date | None = None,
+    area_text: str | None = None,
+) -> StrandReport:
+    """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands;
+    in one area if `area_text` is given."""
+    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text))
 
 
-def _dashboard(database: Database, settings: Settings, as_of: date | None, strand_text: str | None) -> Dashboard:
-    as_of = clock.checked_as_of(as_of, settings.timezone)
-    windows = dashboard_windows(as_of, settings.fy_start_month, settings.baseline_fy)
+def area_breakdown(
+    database: Database, settings: Settings, strand_text: str, as_of: date | None = None
+) -> AreaBreakdown:
+    """One strand's figures in every area of the catalogue (each counting its sub-areas), and the force's."""
+    windows = _windows(settings, as_of)
+    with database.session() as session:
+        catalogue = load_catalogue(session)
+        strand = catalogue.resolve(strand_text)
+        areas = load_areas(session)
+        by_area = window_counts(session, windows.all(), settings.timezone, [strand.slug], by_area=True)
+        force = window_counts(session, windows.all(), settings.timezone, [strand.slug])
+    area_rows = _compute(rolled_up(by_area, areas), areas, windows, settings)
+    force_row = _compute(force, catalogue, windows, settings, slugs=[strand.slug]).strands[0]
+    return AreaBreakdown(strand, force_row, area_rows)
+
+
+def resolve_area(session: Session, area_text: str) -> tuple[CatalogueEntry, list[str]]:
+    """The area `area_text` names, loosely (raises UnknownArea / AmbiguousArea), and every area it counts:
+    itself and those below it."""
+    areas = load_areas(session)
+    area = areas.resolve(area_text)
+    return area, areas.descendants(area.slug)
+
+
+def _dashboard(
+    database: Database, settings: Settings, as_of: date | None, strand_text: str | None, area_text: str | None
+) -> Dashboard:
+    windows = _windows(settings, as_of)
     with database.session() as session:
         catalogue = load_catalogue(session)
         family = None if strand_text is None else catalogue.descendants(catalogue.resolve(strand_text).slug)
-        counts = window_counts(session, windows.all(), settings.timezone, family)
-    return compute_dashboard(counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=family)
+        area, places = resolve_area(session, area_text) if area_text is not None else (None, None)
+        counts = window_counts(session, windows.all(), settings.timezone, family, places)
+    return _compute(counts, catalogue, windows, settings, family, area)
+
+
+def _windows(settings: Settings, as_of: date | None) -> DashboardWindows:
+    return dashboard_windows(
+        clock.checked_as_of(as_of, settings.timezone), settings.fy_start_month, settings.baseline_fy
+    )
+
+
+def _compute(counts, catalogue: Catalogue, windows: DashboardWindows, settings: Settings, slugs=None, area=None):
+    return compute_dashboard(
+        counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=slugs, area=area
+    )

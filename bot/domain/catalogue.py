@@ -1,6 +1,8 @@
-"""The strand catalogue: which strands exist, how they nest, and finding one from what a person typed.
+"""Catalogues of strands and of areas: which exist, how they nest, and finding one from what a person typed.
 
-Pure code: the catalogue is read from the database by `bot.store.catalogue` and handed in.
+Strands and areas follow the same rules (slugs, names and aliases matched loosely, parents, no loops);
+`CatalogueKind` is what differs: the noun in messages and the errors raised. Pure code: catalogues are
+read from the database by `bot.store.catalogue` and handed in.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
+from bot.errors import (
+    AmbiguousArea,
+    AmbiguousName,
+    AmbiguousStrand,
+    InvalidRequest,
+    UnknownArea,
+    UnknownName,
+    UnknownStrand,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATALOGUE_COLUMNS = ("slug", "name", "parent", "aliases")
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 8
+SUGGESTION_SPREAD = 0.1
 # The schema's column sizes (bot/store/models.py): checked here so every database refuses the same files.
 MAX_SLUG_LENGTH = 64
 MAX_LABEL_LENGTH = 200
@@ -35,14 +46,35 @@ def normalise(text: str) -> str:
     return "".join(word for word in words if word != "and")
 
 
+def slug_for(text: str) -> str:
+    """A slug made from a label as written: lower case, each run of spaces and punctuation one hyphen
+    ('Brooklyn South' → 'brooklyn-south', 'N/E Sector 2' → 'n-e-sector-2'); "" if it has no letters or digits."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    return slug[:MAX_SLUG_LENGTH].rstrip("-")
+
+
 @dataclass(frozen=True)
-class StrandDefinition:
-    """One strand as the catalogue defines it."""
+class CatalogueKind:
+    """What a catalogue holds, for its messages and errors."""
+
+    noun: str
+    unknown: type[UnknownName]
+    ambiguous: type[AmbiguousName]
+
+
+STRANDS = CatalogueKind("strand", UnknownStrand, AmbiguousStrand)
+AREAS = CatalogueKind("area", UnknownArea, AmbiguousArea)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One strand or area as its catalogue defines it. `line` is where a loaded file gave it, for messages."""
 
     slug: str
     name: str
     parent: str | None = None
     aliases: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -51,31 +83,32 @@ class StrandDefinition:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The strands in display order: each parent followed by its sub-strands."""
+    """The entries (strands or areas) in display order: each parent followed by its children."""
 
-    strands: tuple[StrandDefinition, ...]
-    _by_slug: dict[str, StrandDefinition] = field(init=False, repr=False, compare=False)
+    entries: tuple[CatalogueEntry, ...]
+    kind: CatalogueKind = STRANDS
+    _by_slug: dict[str, CatalogueEntry] = field(init=False, repr=False, compare=False)
     _by_key: dict[str, set[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, set[str]] = {}
-        for strand in self.strands:
+        for strand in self.entries:
             for label in strand.labels:
                 by_key.setdefault(normalise(label), set()).add(strand.slug)
-        object.__setattr__(self, "_by_slug", {s.slug: s for s in self.strands})
+        object.__setattr__(self, "_by_slug", {s.slug: s for s in self.entries})
         object.__setattr__(self, "_by_key", by_key)
 
     def __iter__(self):
-        return iter(self.strands)
+        return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self.strands)
+        return len(self.entries)
 
-    def get(self, slug: str) -> StrandDefinition:
+    def get(self, slug: str) -> CatalogueEntry:
         return self._by_slug[slug]
 
-    def children(self, slug: str) -> list[StrandDefinition]:
-        return [s for s in self.strands if s.parent == slug]
+    def children(self, slug: str) -> list[CatalogueEntry]:
+        return [s for s in self.entries if s.parent == slug]
 
     def descendants(self, slug: str) -> list[str]:
         """The slug itself and every strand below it, at any depth."""
@@ -95,27 +128,33 @@ class Catalogue:
         parent = self.get(slug).parent
         return 0 if parent is None else 1 + self.depth(parent)
 
-    def resolve(self, text: str) -> StrandDefinition:
+    def resolve(self, text: str) -> CatalogueEntry:
         """The strand a person meant by `text`, matched loosely on slug, name and aliases.
 
-        Raises UnknownStrand (with the closest strands as suggestions) or AmbiguousStrand."""
+        Raises the kind's UnknownName (with the closest as suggestions) or AmbiguousName."""
         key = normalise(text)
         exact = self._by_key.get(key, set())
         if len(exact) == 1:
             return self._by_slug[next(iter(exact))]
         if len(exact) > 1:
-            raise AmbiguousStrand(text, self._ordered(exact)[:MAX_CANDIDATES])
+            raise self.kind.ambiguous(text, self._ordered(exact)[:MAX_CANDIDATES])
         if not key:
-            raise UnknownStrand(text, [])
+            raise self.kind.unknown(text, [])
         starting = {slug for k, slugs in self._by_key.items() if len(key) >= 3 and k.startswith(key) for slug in slugs}
         if len(starting) == 1:  # "domestic", "stalk": the start of one strand's name
             return self._by_slug[starting.pop()]
         if len(starting) > 1:
-            raise AmbiguousStrand(text, self._ordered(starting)[:MAX_CANDIDATES])
-        raise UnknownStrand(text, self.suggest(key))
+            raise self.kind.ambiguous(text, self._ordered(starting)[:MAX_CANDIDATES])
+        raise self.kind.unknown(text, self.suggest(key))
+
+    def exactly(self, text: str) -> CatalogueEntry | None:
+        """The entry one of whose labels `text` is (ignoring case, spacing and punctuation), or None: no
+        prefixes, no guesses. For values in files, where a near miss is a different place, not a typo."""
+        found = self._by_key.get(normalise(text), set())
+        return self._by_slug[next(iter(found))] if len(found) == 1 else None
 
     def suggest(self, key: str) -> list[str]:
-        """Slugs of the strands whose labels are nearest `key` (already normalised), best first."""
+        """Slugs of the entries whose labels are nearest `key` (already normalised), best first."""
         scores: dict[str, float] = {}
         for label_key, slugs in self._by_key.items():
             score = difflib.SequenceMatcher(None, key, label_key).ratio()
@@ -124,21 +163,22 @@ class Catalogue:
             for slug in slugs:
                 scores[slug] = max(scores.get(slug, 0.0), score)
         ranked = sorted((s for s in scores if scores[s] >= 0.6), key=lambda s: -scores[s])
-        return ranked[:MAX_SUGGESTIONS]
+        # Only those nearly as near as the nearest: "hate crme" is hate crime, not also hate-race.
+        return [s for s in ranked if scores[s] >= scores[ranked[0]] - SUGGESTION_SPREAD][:MAX_SUGGESTIONS]
 
     def label_clashes(self) -> dict[str, set[str]]:
-        """Normalised labels that would name more than one strand."""
+        """Normalised labels that would name more than one entry."""
         return {key: slugs for key, slugs in self._by_key.items() if len(slugs) > 1}
 
     def _ordered(self, slugs: Iterable[str]) -> list[str]:
         wanted = set(slugs)
-        return [s.slug for s in self.strands if s.slug in wanted]
+        return [s.slug for s in self.entries if s.slug in wanted]
 
 
-def in_display_order(definitions: Iterable[StrandDefinition]) -> tuple[StrandDefinition, ...]:
+def in_display_order(definitions: Iterable[CatalogueEntry]) -> tuple[CatalogueEntry, ...]:
     """Parents before their sub-strands, siblings in the order given."""
     definitions = list(definitions)
-    ordered: list[StrandDefinition] = []
+    ordered: list[CatalogueEntry] = []
 
     def visit(parent: str | None) -> None:
         for strand in definitions:
@@ -150,45 +190,55 @@ def in_display_order(definitions: Iterable[StrandDefinition]) -> tuple[StrandDef
     return tuple(ordered)
 
 
-def validate(definitions: list[StrandDefinition]) -> Catalogue:
-    """Check a whole catalogue (slugs, parents, no cycles, no label naming two strands) and build it.
+def validate(definitions: list[CatalogueEntry], kind: CatalogueKind = STRANDS) -> Catalogue:
+    """Check a whole catalogue (slugs, parents, no loops, no label naming two entries) and build it.
 
-    Raises InvalidRequest naming every problem."""
+    Raises InvalidRequest naming every problem, and the file line of each entry that came from a file."""
+    noun = kind.noun
     problems: list[str] = []
     slugs = [d.slug for d in definitions]
+
+    def at(d: CatalogueEntry) -> str:
+        return f"line {d.line}: " if d.line is not None else ""
+
     for duplicate in sorted({s for s in slugs if slugs.count(s) > 1}):
-        problems.append(f"strand `{duplicate}` is defined more than once")
+        lines = [str(d.line) for d in definitions if d.slug == duplicate and d.line is not None]
+        where = f" (lines {', '.join(lines)})" if len(lines) > 1 else ""
+        problems.append(f"{noun} `{duplicate}` is defined more than once{where}")
     for d in definitions:
         if not SLUG.match(d.slug) or len(d.slug) > MAX_SLUG_LENGTH:
             problems.append(
-                f"`{d.slug[:80]}` is not a valid slug (lower-case letters, digits and single hyphens, "
+                f"{at(d)}`{d.slug[:80]}` is not a valid slug (lower-case letters, digits and single hyphens, "
                 f"at most {MAX_SLUG_LENGTH} characters)"
             )
         if not d.name.strip():
-            problems.append(f"strand `{d.slug}` has no name")
+            problems.append(f"{at(d)}{noun} `{d.slug}` has no name")
         for label in (d.name, *d.aliases):
             if len(label) > MAX_LABEL_LENGTH:
-                problems.append(f"strand `{d.slug}` has a name or alias over {MAX_LABEL_LENGTH} characters")
+                problems.append(f"{at(d)}{noun} `{d.slug}` has a name or alias over {MAX_LABEL_LENGTH} characters")
         if d.parent is not None and d.parent not in slugs:
-            problems.append(f"strand `{d.slug}` has parent `{d.parent}`, which is not in the catalogue")
+            problems.append(f"{at(d)}{noun} `{d.slug}` has parent `{d.parent}`, which is not in the catalogue")
     if not problems:
         ordered = in_display_order(definitions)
         if len(ordered) < len(definitions):
-            looped = sorted(set(slugs) - {d.slug for d in ordered})
-            problems.append(f"parents form a loop among {', '.join(looped)}")
+            placed = {d.slug for d in ordered}
+            looped = [d for d in definitions if d.slug not in placed]
+            lines = sorted(d.line for d in looped if d.line is not None)
+            where = f" (lines {', '.join(map(str, lines))})" if lines else ""
+            problems.append(f"parents form a loop among {', '.join(sorted(d.slug for d in looped))}{where}")
     if problems:
-        raise InvalidRequest("The strand catalogue has problems:\n" + "\n".join(f"• {p}" for p in problems))
-    catalogue = Catalogue(ordered)
+        raise InvalidRequest(f"The {noun} catalogue has problems:\n" + "\n".join(f"• {p}" for p in problems))
+    catalogue = Catalogue(ordered, kind)
     clashes = catalogue.label_clashes()
     if clashes:
         raise InvalidRequest(
-            "The strand catalogue has problems:\n"
+            f"The {noun} catalogue has problems:\n"
             + "\n".join(f"• the label “{k}” would name {', '.join(sorted(v))}" for k, v in sorted(clashes.items()))
         )
     return catalogue
 
 
-def read_catalogue_csv(text: str) -> list[StrandDefinition]:
+def read_catalogue_csv(text: str) -> list[CatalogueEntry]:
     """Parse a catalogue CSV (columns slug, name, parent, aliases; aliases separated by ';')."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
@@ -209,7 +259,9 @@ def read_catalogue_csv(text: str) -> list[StrandDefinition]:
         if not any(row.values()):
             continue
         aliases = tuple(a.strip() for a in row.get("aliases", "").split(";") if a.strip())
-        definitions.append(StrandDefinition(row["slug"], row["name"], row.get("parent") or None, aliases))
+        definitions.append(
+            CatalogueEntry(row["slug"], row["name"], row.get("parent") or None, aliases, line=reader.line_num)
+        )
     return definitions
 
 

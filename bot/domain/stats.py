@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import bdtr, bdtrc
 
-from bot.domain.catalogue import Catalogue
+from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS, DashboardWindows
 from bot.domain.periods import fy_label
 
@@ -51,7 +51,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class StrandStats:
-    """One strand's comparisons, by key of `bot.domain.comparisons.COMPARISONS`."""
+    """One row of a dashboard, by key of `bot.domain.comparisons.COMPARISONS`: a strand's comparisons, or in
+    a breakdown by area, one area's (the slug, name and parent are then the area's)."""
 
     slug: str
     name: str
@@ -78,6 +79,7 @@ class Dashboard:
     fy_label: str
     baseline_label: str
     strands: tuple[StrandStats, ...]
+    area: CatalogueEntry | None = None  # the area (and its sub-areas) counted; None: the whole force
 
     @property
     def as_of(self):
@@ -85,6 +87,28 @@ class Dashboard:
 
     def strand(self, slug: str) -> StrandStats:
         return next(s for s in self.strands if s.slug == slug)
+
+
+@dataclass(frozen=True)
+class AreaBreakdown:
+    """One strand's figures in every area: `areas.strands` holds a row per area (each counting its own
+    occurrences and its sub-areas'), in the area catalogue's order; `force` is the whole force's row."""
+
+    strand: CatalogueEntry
+    force: StrandStats
+    areas: Dashboard
+
+    def ranked(self, key: str = "rolling12") -> list[StrandStats]:
+        """Areas by the size and significance of their change in comparison `key`, biggest rises first (as a
+        CompStat meeting reads them): the signed z-score of two Poisson counts, so 40 against 20 outranks
+        4 against 1."""
+        return sorted(self.areas.strands, key=lambda row: (-change_score(row.comparisons[key]), row.slug))
+
+
+def change_score(comparison: Comparison) -> float:
+    """(current − previous) / √(current + previous): how many standard errors apart two Poisson counts are."""
+    total = comparison.current + comparison.previous
+    return 0.0 if total == 0 else comparison.change / float(np.sqrt(total))
 
 
 def percent_change(current: int, previous: int) -> int | None:
@@ -132,9 +156,10 @@ def equal_rates_p_value(current: int, previous: int) -> float:
 
 
 def rolled_up(counts: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Counts per strand with each parent's row the sum of its own and all its sub-strands' rows.
+    """Counts with each parent's row the sum of its own and all its children's rows: right for areas, where
+    an occurrence has one area (strands overlap, so the database counts them distinct instead).
 
-    `counts` is indexed by slug (missing strands count 0), one column per window."""
+    `counts` is indexed by slug (missing entries count 0), one column per window."""
     slugs = [s.slug for s in catalogue]
     own = counts.reindex(slugs, fill_value=0).fillna(0).astype("int64")
     position = {slug: i for i, slug in enumerate(slugs)}
@@ -153,11 +178,19 @@ def compute_dashboard(
     baseline_fy: int,
     slugs: list[str] | None = None,
     threshold_percent: float = DEFAULT_THRESHOLD_PERCENT,
+    area: CatalogueEntry | None = None,
 ) -> Dashboard:
-    """The dashboard for `slugs` (default: every strand), from per-strand counts in each window.
+    """The dashboard for `slugs` (default: every entry of `catalogue`), from counts in each window.
 
-    `counts` has one column per window name of `DashboardWindows.all()`, indexed by strand slug."""
-    totals = rolled_up(counts.reindex(columns=list(windows.all()), fill_value=0), catalogue).to_dict("index")
+    `counts` has one column per window name of `DashboardWindows.all()`, indexed by slug; each row is the
+    entry's whole count, its children's included (strands: distinct occurrences, counted by the database)."""
+    slugs_in_order = [entry.slug for entry in catalogue]
+    totals = (
+        counts.reindex(index=slugs_in_order, columns=list(windows.all()), fill_value=0)
+        .fillna(0)
+        .astype("int64")
+        .to_dict("index")
+    )
     wanted = set(slugs) if slugs is not None else None
     rows = []
     for strand in catalogue:
@@ -181,6 +214,7 @@ def compute_dashboard(
         fy_label=fy_label(windows.fy_start_year, fy_start_month),
         baseline_label=fy_label(baseline_fy, fy_start_month),
         strands=tuple(rows),
+        area=area,
     )
 
 

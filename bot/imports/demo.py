@@ -4,7 +4,10 @@ The shape follows docs/domain.md: a small force's few thousand vulnerability occ
 COVID's dip in spring 2020, the June 2023 domestic-abuse counting change (about -7%), time-of-day
 patterns (sexual offences peaking on Thursday evenings and Friday-to-Sunday early hours), repeat
 victims, offenders and places, and mental-health frequent contacts (about 15 people a month with three
-or more occurrences, averaging about 4.2 each). Reproducible: the same seed gives the same data.
+or more occurrences, averaging about 4.2 each). Strands overlap as flags do: a third of rapes and of
+stalking are domestic, every hate crime carries one or more of its five motivations. Occurrences fall in
+a small force's areas (3 sectors of 4 wards, some busier than others). Reproducible: the same seed gives
+the same data.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.domain.comparisons import dashboard_windows
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.store.catalogue import load_areas, save_catalogue
 from bot.store.db import Database
 from bot.store.occurrences import NewOccurrence, other_sources_count, replace_source
 
@@ -91,6 +96,41 @@ SHAPES: dict[str, StrandShape] = {
     "attempted-suicides": StrandShape(80, 0.02, ("subject",), 0.2, categories=("Attempted suicide",)),
 }
 
+# Other strands an occurrence of a strand also belongs to, each with its chance: flags overlap.
+OVERLAPS: dict[str, tuple[tuple[str, float], ...]] = {
+    "rape": (("domestic-abuse", 0.35),),
+    "other-sexual-offences": (("domestic-abuse", 0.2),),
+    "stalking-harassment": (("domestic-abuse", 0.35),),
+    "child-abuse": (("domestic-abuse", 0.15),),
+    "attempted-suicides": (("mental-health", 0.4),),
+    "adult-at-risk": (("mental-health", 0.25),),
+}
+# Hate crime's motivations, by the share of hate crimes that carry each (England and Wales: most are
+# racially motivated; about one in ten carries more than one motivation).
+MOTIVATIONS = (
+    ("hate-race", 0.70),
+    ("hate-sexual-orientation", 0.17),
+    ("hate-religion", 0.09),
+    ("hate-disability", 0.08),
+    ("hate-transgender", 0.04),
+)
+SECOND_MOTIVATION = 0.1
+
+# A small force: three sectors of four wards each, with the codes exports carry as aliases.
+DEMO_AREAS = (
+    CatalogueEntry("north", "North Sector", None, ("N",)),
+    CatalogueEntry("central", "Central Sector", None, ("C",)),
+    CatalogueEntry("south", "South Sector", None, ("S",)),
+    *(
+        CatalogueEntry(f"{sector}-{n}", f"{sector.title()} Ward {n}", sector, (f"{sector[0].upper()}{n:02d}",))
+        for sector in ("north", "central", "south")
+        for n in range(1, 5)
+    ),
+)
+WARDS = tuple(a.slug for a in DEMO_AREAS if a.parent)
+# How busy each ward is: the town centre wards most of all.
+WARD_WEIGHTS = np.array([1.0, 0.8, 0.6, 0.7, 2.2, 1.8, 1.2, 1.0, 0.9, 0.7, 1.1, 0.5])
+
 # Mental-health frequent contact: a pool of people each financial year, each with their own monthly
 # rate. With exponentially distributed rates of mean μ, P(3+ in a month) = (μ/(1+μ))³ and those people
 # average 3 + μ occurrences: μ = 1.2 gives about 16 of 100 a month, averaging about 4.2.
@@ -133,6 +173,10 @@ def load_demo(database: Database, settings: Settings, end: date, seed: int = 1, 
                 f"This database holds {real:,} occurrences from real sources; demo data would mix into their "
                 "statistics. Point DATABASE_URL at a separate database, or pass --force."
             )
+        known = {a.slug for a in load_areas(session)}
+        missing = [a for a in DEMO_AREAS if a.slug not in known]
+        if missing:
+            save_catalogue(session, missing, AREAS)
         stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed), settings.timezone)
     return DemoLoad(stored, start, end)
 
@@ -166,11 +210,27 @@ def generate(start: date, end: date, tz: ZoneInfo, seed: int = 1) -> Iterator[Ne
                 DEMO_SOURCE,
                 f"DEMO-{serial:07d}",
                 moment,
-                slug,
+                _strands(rng, slug),
+                _ward(rng),
                 str(rng.choice(shape.categories)),
                 tuple(links),
             )
     yield from _frequent_contacts(rng, seed, days, tz, serial, locations)
+
+
+def _strands(rng, slug: str) -> tuple[str, ...]:
+    """The strands of one occurrence of `slug`: itself, any it overlaps with, and a hate crime's motivations."""
+    strands = [slug] + [other for other, chance in OVERLAPS.get(slug, ()) if rng.random() < chance]
+    if slug == "hate-crime":
+        names, shares = zip(*MOTIVATIONS, strict=True)
+        weights = np.array(shares) / sum(shares)
+        count = 2 if rng.random() < SECOND_MOTIVATION else 1
+        strands += [str(m) for m in rng.choice(names, size=count, replace=False, p=weights)]
+    return tuple(strands)
+
+
+def _ward(rng) -> str:
+    return str(WARDS[rng.choice(len(WARDS), p=WARD_WEIGHTS / WARD_WEIGHTS.sum())])
 
 
 def _frequent_contacts(
@@ -195,7 +255,8 @@ def _frequent_contacts(
                     DEMO_SOURCE,
                     f"DEMO-{serial:07d}",
                     moment,
-                    "mental-health",
+                    ("mental-health",),
+                    _ward(rng),
                     "Concern for welfare",
                     (
                         ("person", f"PMHF{fy % 100:02d}{person:03d}", "subject"),

@@ -1,8 +1,10 @@
 """Loading a records-system CSV export: read in chunks, check every row, stage, merge set-based.
 
-Nothing is silently dropped: every row is either loaded or written, with its row number and the
-reason, to `<name>.rejects.csv` beside the input. Re-loading a file changes nothing; a corrected row
-(same source and ID) updates its occurrence. Memory stays flat: the file is read a chunk at a time.
+Nothing is silently dropped: every row is loaded, counted as out of scope (no strand claims it: the
+thefts in an export of everything), or written, with its row number and the reason, to
+`<name>.rejects.csv` beside the input. An occurrence is linked to every strand that claims it.
+Re-loading a file changes nothing; a corrected row (same source and ID) updates its occurrence.
+Memory stays flat: the file is read a chunk at a time.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bot.domain.catalogue import Catalogue
+from bot.domain.catalogue import MAX_LABEL_LENGTH, Catalogue, CatalogueEntry, normalise, slug_for
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.formats import import_format
 from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
 from bot.imports.records import ImportRecord
 from bot.settings import Settings
-from bot.store.catalogue import load_catalogue, strand_id_map
+from bot.store.catalogue import add_areas, area_id_map, load_areas, load_catalogue, strand_id_map
 from bot.store.db import Database
 from bot.store.occurrences import earlier_load, end_staging, merge_staged, record_import, stage_rows, start_staging
+
+# A strand cell may name several strands: `rape;domestic-abuse`. No strand's name may contain it.
+STRAND_SEPARATOR = ";"
 
 MAX_ID_LENGTH = MAX_REF_LENGTH = 100
 MAX_CATEGORY_LENGTH = 500
@@ -47,6 +52,8 @@ class ImportSummary:
     person_links: int
     location_links: int
     rejected: int
+    out_of_scope: int
+    areas_added: int
     rejects_file: Path | None
     sample_reasons: tuple[str, ...]
     committed: bool
@@ -64,8 +71,12 @@ class ImportSummary:
             )
         text = (
             f"{self.rows_read:,} rows read: {counts}; {self.person_links:,} person and "
-            f"{self.location_links:,} location links; {self.rejected:,} rows rejected"
+            f"{self.location_links:,} location links; {self.out_of_scope:,} out of scope; "
+            f"{self.rejected:,} rows rejected"
         )
+        if self.areas_added:
+            verb = "added" if self.committed else "would add"
+            text += f"; {verb} {self.areas_added:,} new area{'s' if self.areas_added != 1 else ''}"
         if self.rejects_file:
             text += f" (see {self.rejects_file})"
         if self.dry_run:
@@ -95,24 +106,27 @@ def import_file(
     with database.session() as session:
         catalogue = load_catalogue(session)
         strand_ids = strand_id_map(session)
+        areas = load_areas(session)
     form = import_format(mapping_path)
     peek = form.inspect(path, None)
     mapping = form.mapping(mapping_path, peek.header, catalogue).with_source(source)
     facts = form.inspect(path, mapping.encoding) if mapping.encoding else peek
-    checker = RowChecker(mapping, catalogue, strand_ids, mapping.timezone or settings.timezone)
     rejects_path = path.with_name(path.stem + ".rejects.csv")
     summary: ImportSummary | None = None
     try:
         with database.session() as session, _Rejects(rejects_path, facts.header, enabled=not dry_run) as rejects:
             earlier = earlier_load(session, facts.sha256, mapping.source)
             same = (earlier.finished_at, earlier.imported_by) if earlier else None
+            places = AreaResolver(areas, area_id_map(session), lambda entries: add_areas(session, entries))
+            checker = RowChecker(mapping, catalogue, strand_ids, mapping.timezone or settings.timezone, places)
             start_staging(session)
-            rows_read = 0
+            rows_read = out_of_scope = 0
             for lines, frame in form.read(path, facts, progress):
-                good, bad = checker.check(lines, frame)
+                checked = checker.check(lines, frame)
                 rows_read += len(frame)
-                rejects.write(bad)
-                stage_rows(session, good)
+                out_of_scope += checked.out_of_scope
+                rejects.write(checked.rejects)
+                stage_rows(session, checked.rows, checked.strands)
             counts = merge_staged(session, mapping.source, settings.timezone)
             end_staging(session)
             commit = not dry_run and not (strict and rejects.count)
@@ -122,6 +136,8 @@ def import_file(
                 rows_read=rows_read,
                 **dataclasses.asdict(counts),
                 rejected=rejects.count,
+                out_of_scope=out_of_scope,
+                areas_added=places.added,
                 rejects_file=rejects_path if rejects.count and not dry_run else None,
                 sample_reasons=tuple(rejects.samples),
                 committed=commit,
@@ -142,6 +158,8 @@ def import_file(
                     rows_read=rows_read,
                     **dataclasses.asdict(counts),
                     rejected=rejects.count,
+                    out_of_scope=out_of_scope,
+                    areas_added=places.added,
                 ),
             )
     except _RollBack:
@@ -155,12 +173,75 @@ def import_file(
     return summary
 
 
-class RowChecker:
-    """Turns a chunk of export rows into staged tuples and (row number, row, reason) rejects."""
+@dataclass(frozen=True)
+class CheckedChunk:
+    rows: list[tuple]  # staged rows, in STAGED_COLUMNS order
+    strands: list[tuple]  # (line, source_id, strand_id): each staged row's strands
+    rejects: list[tuple[int, list[str], str]]  # (row number, row as read, reason)
+    out_of_scope: int
 
-    def __init__(self, mapping: Mapping, catalogue: Catalogue, strand_ids: dict[str, int], tz):
-        self.mapping, self.catalogue, self.strand_ids, self.tz = mapping, catalogue, strand_ids, tz
-        self._resolved: dict[str, tuple[str | None, str]] = {}
+
+class AreaResolver:
+    """Each area value in an export to an area ID: a known area's slug, name or alias (exactly, ignoring
+    case and punctuation: a prefix of one place's name is another place), else a new top-level area named
+    as written, added to the catalogue in the import's own transaction."""
+
+    def __init__(
+        self, catalogue: Catalogue, ids: dict[str, int], add: Callable[[list[CatalogueEntry]], dict[str, int]]
+    ):
+        self.catalogue, self.ids, self.add = catalogue, ids, add
+        self.added = 0
+        self._found: dict[str, tuple[int | None, str]] = {}  # value → (area ID, problem)
+        self._new: dict[str, str] = {}  # normalised label → slug, for areas this load added
+
+    def resolve(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """Area IDs (None where the cell is empty) and problems ("" if none) for a column of values."""
+        unseen = [v for v in values.unique().tolist() if v not in self._found]
+        new: dict[str, CatalogueEntry] = {}
+        pending: dict[str, str] = {}  # value → the slug of the new area it names
+        for value in unseen:
+            found = self._lookup(value, new)
+            if isinstance(found, str):
+                pending[value] = found
+            else:
+                self._found[value] = found
+        if new:
+            self.ids.update(self.add(list(new.values())))
+            self.added += len(new)
+        for value, slug in pending.items():
+            self._found[value] = (self.ids[slug], "")
+        found = [self._found[v] for v in values.tolist()]
+        return (
+            pd.Series([f[0] for f in found], index=values.index, dtype=object),
+            pd.Series([f[1] for f in found], index=values.index, dtype=object),
+        )
+
+    def _lookup(self, value: str, new: dict[str, CatalogueEntry]) -> tuple[int | None, str] | str:
+        """(area ID or None, problem), or the slug of a new area this value names (added by the caller)."""
+        if not value:
+            return None, ""
+        if len(value) > MAX_LABEL_LENGTH:
+            return None, f"area longer than {MAX_LABEL_LENGTH} characters"
+        known = self.catalogue.exactly(value)
+        slug = known.slug if known else self._new.get(normalise(value)) or slug_for(value)
+        if not slug:
+            return None, f"area “{value[:60]}” has no letters or digits to name it by"
+        if slug in self.ids:
+            return self.ids[slug], ""
+        if slug not in new:
+            new[slug] = CatalogueEntry(slug, value)
+            self._new[normalise(value)] = slug
+        return slug
+
+
+class RowChecker:
+    """Turns a chunk of export rows into staged rows and strands, rejects, and a count of rows out of scope."""
+
+    def __init__(self, mapping: Mapping, catalogue: Catalogue, strand_ids: dict[str, int], tz, areas: AreaResolver):
+        self.mapping, self.catalogue, self.strand_ids, self.tz, self.areas = mapping, catalogue, strand_ids, tz, areas
+        self.slugs = [s.slug for s in catalogue]
+        self._column = {slug: i for i, slug in enumerate(self.slugs)}
+        self._cells: dict[str, tuple[tuple[int, ...], str]] = {}  # strand cell → (catalogue positions, problem)
 
     def canonical(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(index=frame.index)
@@ -171,7 +252,7 @@ class RowChecker:
                 out[name] = self.mapping.values.get(name, "")
         return out
 
-    def check(self, lines: list[int], frame: pd.DataFrame) -> tuple[list[tuple], list[tuple[int, list[str], str]]]:
+    def check(self, lines: list[int], frame: pd.DataFrame) -> CheckedChunk:
         data = self.canonical(frame)
         reason = pd.Series("", index=frame.index, dtype=object)
 
@@ -181,6 +262,13 @@ class RowChecker:
                 reason[fresh] = why(data[fresh]) if callable(why) else why
 
         reject(frame[""] != "", lambda d: "the row has more cells than the header (is a comma missing its quotes?)")
+        membership, strand_problems = self.strands(frame, data)
+        # A strand cell naming an unknown strand is a problem to fix, never "out of scope".
+        in_scope = membership.any(axis=1) | (strand_problems != "").to_numpy()
+        if self.mapping.reject_unmatched:
+            reject(pd.Series(~in_scope, index=frame.index), "no strand: no rule matched and the strand cell is empty")
+        elif not in_scope.all():  # out of scope is not an error: drop those rows before any other check
+            reason[~in_scope & (reason == "").to_numpy()] = None
         reject(data.occurrence_id == "", "missing occurrence_id")
         reject(data.occurrence_id.str.len() > MAX_ID_LENGTH, f"occurrence_id longer than {MAX_ID_LENGTH} characters")
         when = self.times(data.occurred_at)
@@ -189,7 +277,6 @@ class RowChecker:
         now = pd.Timestamp.now(tz=UTC)
         reject(when > now, lambda d: d.occurred_at.map(lambda v: f"occurred_at “{v}” is in the future"))
         reject(when < pd.Timestamp(f"{EARLIEST_YEAR}-01-01", tz=UTC), f"occurred_at is before {EARLIEST_YEAR}")
-        slugs, strand_problems = self.strands(frame, data)
         reject(strand_problems != "", lambda d: strand_problems[d.index])
         role = data.person_role.str.lower()
         role = role.where((role != "") | (data.person_ref == ""), "other")
@@ -203,33 +290,43 @@ class RowChecker:
             ("category", MAX_CATEGORY_LENGTH),
         ):
             reject(data[name].str.len() > limit, f"{name} longer than {limit} characters")
+        checkable = (reason == "").to_numpy()
+        area_ids, area_problems = self.areas.resolve(data.area[checkable]) if checkable.any() else (None, None)
+        if area_problems is not None:
+            reject(area_problems.reindex(frame.index, fill_value="") != "", lambda d: area_problems[d.index])
 
-        ok = reason == ""
+        out_of_scope = int(reason.isna().sum())
+        ok = (reason == "").to_numpy()
         line_numbers = np.asarray(lines)
-        rejected = np.flatnonzero(~ok.to_numpy())
+        rejected = np.flatnonzero(~ok & reason.notna().to_numpy())
         original = frame.iloc[rejected, :-1].to_numpy().tolist()
         bad = [(int(line_numbers[i]), row, reason.iloc[i]) for i, row in zip(rejected, original, strict=True)]
-        good_index = np.flatnonzero(ok.to_numpy())
+        good_index = np.flatnonzero(ok)
         if not len(good_index):
-            return [], bad
+            return CheckedChunk([], [], bad, out_of_scope)
 
         def kept(column: pd.Series) -> list:
             values = column.iloc[good_index].tolist()
             return [v if v != "" else None for v in values]  # an empty cell is "not given"
 
         person_refs = kept(data.person_ref)
+        good_lines = line_numbers[good_index].tolist()
+        source_ids = data.occurrence_id.iloc[good_index].tolist()
         good = zip(
-            line_numbers[good_index].tolist(),
-            data.occurrence_id.iloc[good_index].tolist(),
+            good_lines,
+            source_ids,
             when.iloc[good_index].dt.to_pydatetime().tolist(),
-            slugs.iloc[good_index].map(self.strand_ids).tolist(),
+            area_ids.reindex(frame.index[good_index]).tolist(),
             kept(data.category),
             person_refs,
             [r if p is not None else None for r, p in zip(role.iloc[good_index].tolist(), person_refs, strict=True)],
             kept(data.location_ref),
             strict=True,
         )
-        return list(good), bad
+        rows, positions = np.nonzero(membership[good_index])
+        strand_ids = [self.strand_ids[self.slugs[p]] for p in positions.tolist()]
+        strands = [(good_lines[r], source_ids[r], s) for r, s in zip(rows.tolist(), strand_ids, strict=True)]
+        return CheckedChunk(list(good), strands, bad, out_of_scope)
 
     def times(self, values: pd.Series) -> pd.Series:
         """Parse to UTC: the mapping's format, else ISO 8601, else UK day-first; no offset means local time.
@@ -269,38 +366,45 @@ class RowChecker:
         )
         return f"occurred_at “{value[:60]}” is not a date; expected {expected}"
 
-    def strands(self, frame: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        """Each row's strand slug (rules first, then the strand column, then the default) and any problem."""
-        slugs = pd.Series(None, index=frame.index, dtype=object)
+    def strands(self, frame: pd.DataFrame, data: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+        """Which strands each row belongs to (a row × catalogue-position matrix: every matching rule, every
+        strand its strand cell names, else the default strand) and any problem with its strand cell."""
+        membership = np.zeros((len(frame), len(self.slugs)), dtype=bool)
         for rule in self.mapping.rules:
             column = data[rule.column] if rule.column in data else frame[rule.column].astype(str)
             with warnings.catch_warnings():  # pandas warns about capture groups, which rules may well use
                 warnings.simplefilter("ignore", UserWarning)
-                hit = slugs.isna() & column.str.contains(rule.pattern, regex=True, na=False)
-            slugs[hit] = rule.strand
+                hit = column.str.contains(rule.pattern, regex=True, na=False)
+            membership[hit.to_numpy(), self._column[rule.strand]] = True
         problems = pd.Series("", index=frame.index, dtype=object)
-        named = slugs.isna() & (data.strand != "")
+        named = (data.strand != "").to_numpy()
         if named.any():
-            resolved = data.strand[named].map(self.resolve)
-            slugs[named] = resolved.map(lambda r: r[0])
-            problems[named] = resolved.map(lambda r: r[1])
-        unnamed = slugs.isna() & (problems == "")
+            cells = data.strand[named]
+            for cell in cells.unique().tolist():
+                if cell not in self._cells:
+                    self._cells[cell] = self.cell_strands(cell)
+            rows = np.flatnonzero(named)
+            for cell, positions in ((c, self._cells[c][0]) for c in cells.unique().tolist()):
+                if positions:
+                    membership[np.ix_(rows[(cells == cell).to_numpy()], list(positions))] = True
+            problems[named] = cells.map(lambda c: self._cells[c][1])
         if self.mapping.default_strand:
-            slugs[unnamed] = self.mapping.default_strand
-        elif "strand" in self.mapping.columns:
-            problems[unnamed] = "no strand: the strand column is empty and no rule matched"
-        else:
-            problems[unnamed] = "no strand: no rule matched and the mapping has no default strand"
-        return slugs, problems
+            membership[~membership.any(axis=1), self._column[self.mapping.default_strand]] = True
+        return membership, problems
 
-    def resolve(self, text: str) -> tuple[str | None, str]:
-        if text not in self._resolved:
+    def cell_strands(self, cell: str) -> tuple[tuple[int, ...], str]:
+        """The catalogue positions of the strands a strand cell names (`rape;DA`: parts split on ';', empty
+        parts ignored, each matched as loosely as /strand matches), or a problem naming an unknown part."""
+        positions: list[int] = []
+        for part in (p.strip() for p in cell.split(STRAND_SEPARATOR)):
+            if not part:
+                continue
             try:
-                self._resolved[text] = (self.catalogue.resolve(text).slug, "")
+                positions.append(self._column[self.catalogue.resolve(part).slug])
             except (UnknownStrand, AmbiguousStrand) as error:
                 # Not the default strand: a misspelt name should be fixed, not counted somewhere else.
-                self._resolved[text] = (None, f"strand: {error}")
-        return self._resolved[text]
+                return (), f"strand: {error}"
+        return tuple(dict.fromkeys(positions)), ""
 
 
 class _Rejects:

@@ -20,11 +20,14 @@ from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 
 REQUIRED_COLUMNS = ("occurrence_id", "occurred_at", "strand")
-OPTIONAL_COLUMNS = ("category", "person_ref", "person_role", "location_ref")
+OPTIONAL_COLUMNS = ("category", "area", "person_ref", "person_role", "location_ref")
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 PERSON_ROLES = ("victim", "offender", "subject", "witness", "other")
 SECTIONS = ("source", "columns", "formats", "values", "strand")
 DEFAULT_SOURCE = "records"
+# What becomes of a row no rule, strand cell or default puts in any strand: by default it is out of scope
+# (a nightly export holds every theft and burglary too), counted but not written to the rejects file.
+UNMATCHED = ("out-of-scope", "reject")
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
@@ -47,6 +50,7 @@ class Mapping:
     values: dict[str, str] = field(default_factory=dict)  # canonical → constant
     default_strand: str | None = None
     rules: tuple[StrandRule, ...] = ()
+    reject_unmatched: bool = False  # [strand] unmatched = "reject"
 
     def with_source(self, source: str | None) -> Mapping:
         if source is None:
@@ -117,6 +121,9 @@ class MappingChecker:
         strand = self.table(data, "strand")
         default = self.strand_slug(strand.get("default"), "strand", "default") if "default" in strand else None
         rules = self.rules(strand.get("rules", []), columns)
+        unmatched = strand.get("unmatched", UNMATCHED[0])
+        if unmatched not in UNMATCHED:
+            self.problem("strand", "unmatched", f"unmatched should be {' or '.join(f'“{u}”' for u in UNMATCHED)}")
         for required in REQUIRED_COLUMNS:
             if required == "strand" and (strand.get("rules") or "default" in strand):
                 continue
@@ -134,6 +141,7 @@ class MappingChecker:
             values=values,
             default_strand=default,
             rules=rules,
+            reject_unmatched=unmatched == "reject",
         )
         if self.problems:
             raise InvalidRequest(f"The mapping {self.path} has problems:\n" + "\n".join(self.problems))

@@ -23,6 +23,8 @@ class ImportRecord:
     person_links: int
     location_links: int
     rejected: int
+    out_of_scope: int = 0  # rows no strand claimed
+    areas_added: int = 0  # areas first met in this file
     id: int | None = None
 
 

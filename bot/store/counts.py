@@ -1,4 +1,4 @@
-"""Occurrence counts per strand and window, and the daily counts summary behind them."""
+"""Occurrence counts per strand (or area) and window, and the daily summaries behind them."""
 
 from __future__ import annotations
 
@@ -12,46 +12,80 @@ from sqlalchemy import ColumnElement, Date, cast, delete, func, insert, literal,
 from sqlalchemy.orm import Session
 
 from bot.domain.periods import Window
-from bot.store.models import DailyCount, DailyCountsZone, Occurrence, Strand
+from bot.store.models import Area, DailyAreaCount, DailyCount, DailyCountsZone, Occurrence, OccurrenceStrand, Strand
 
 log = logging.getLogger(__name__)
 
 
-def family_ids(slugs: Sequence[str]):
-    """The IDs of the strands `slugs`, as a subquery."""
-    return select(Strand.id).where(Strand.slug.in_(slugs))
+def strand_closure():
+    """Each strand with itself and every strand above it: (strand_id, ancestor_id) pairs, a recursive CTE.
+    Joining an occurrence's strands to it gives every strand that counts the occurrence."""
+    strands = Strand.__table__
+    closure = select(strands.c.id.label("strand_id"), strands.c.id.label("ancestor_id")).cte(
+        "strand_closure", recursive=True
+    )
+    return closure.union_all(
+        select(closure.c.strand_id, strands.c.parent_id)
+        .join(strands, strands.c.id == closure.c.ancestor_id)
+        .where(strands.c.parent_id.is_not(None))
+    )
+
+
+def ids_of(model, slugs: Sequence[str]):
+    """The IDs of the strands or areas `slugs`, as a subquery."""
+    return select(model.id).where(model.slug.in_(slugs))
 
 
 def window_counts(
-    session: Session, windows: Mapping[str, Window], tz: ZoneInfo, slugs: Sequence[str] | None = None
+    session: Session,
+    windows: Mapping[str, Window],
+    tz: ZoneInfo,
+    slugs: Sequence[str] | None = None,
+    areas: Sequence[str] | None = None,
+    by_area: bool = False,
 ) -> pd.DataFrame:
-    """Occurrences per strand (own, not rolled up) in each named window: slug index, one column per window.
+    """Distinct occurrences in each named window: one column per window, one row per strand (each counting
+    its sub-strands, an occurrence once) or, `by_area`, per area (each its own occurrences, not its
+    sub-areas'). Only the strands `slugs` (default all); only occurrences in the areas `areas` (every one
+    to count, sub-areas included; default: everywhere, and those with no area).
 
-    Summed from `daily_counts` when it holds the days of `tz`; counted from `occurrences` otherwise (slowly,
-    but right), which is also how the summary itself counts."""
+    Summed from the daily summaries when they hold the days of `tz`; counted from occurrences otherwise
+    (slowly, but right), which is also how the summaries themselves count."""
     if daily_counts_zone(session) == tz.key:
-        strand_id, amount = DailyCount.strand_id, func.sum(DailyCount.occurrences)
+        table = DailyAreaCount if (areas is not None or by_area) else DailyCount
+        amount = func.sum(table.occurrences)
+        strand_id, area_id = table.strand_id, getattr(table, "area_id", None)
 
-        def within(window: Window) -> list[ColumnElement[bool]]:
-            return [DailyCount.day >= window.start, DailyCount.day <= window.end]
+        def counted(window: Window):
+            return select().select_from(table).where(table.day >= window.start, table.day <= window.end)
     else:
         log.warning("daily_counts is not for %s; counting occurrences directly (run `strandbot db upgrade`)", tz.key)
-        strand_id, amount = Occurrence.strand_id, func.count()
+        closure = strand_closure()
+        amount = func.count(func.distinct(OccurrenceStrand.occurrence_id))
+        strand_id, area_id = closure.c.ancestor_id, Occurrence.area_id
 
-        def within(window: Window) -> list[ColumnElement[bool]]:
+        def counted(window: Window):
             start, end = window.utc_bounds(tz)
-            return [Occurrence.occurred_at >= start, Occurrence.occurred_at < end]
+            query = (
+                select().select_from(OccurrenceStrand).join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
+            )
+            if areas is not None or by_area:
+                query = query.join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
+            return query.where(OccurrenceStrand.occurred_at >= start, OccurrenceStrand.occurred_at < end)
 
+    key, named = (area_id, Area) if by_area else (strand_id, Strand)
     parts = []
     for name, window in windows.items():
-        query = select(literal(name).label("window"), strand_id, amount.label("n")).where(*within(window))
+        query = counted(window).add_columns(literal(name).label("window"), key.label("key"), amount.label("n"))
         if slugs is not None:
-            query = query.where(strand_id.in_(family_ids(slugs)))
-        parts.append(query.group_by(strand_id))
-    counted = union_all(*parts).subquery()
-    rows = session.execute(
-        select(counted.c.window, Strand.slug, counted.c.n).join(Strand, Strand.id == counted.c.strand_id)
-    ).all()
+            query = query.where(strand_id.in_(ids_of(Strand, slugs)))
+        if areas is not None:
+            query = query.where(area_id.in_(ids_of(Area, areas)))
+        if by_area:
+            query = query.where(area_id.is_not(None))
+        parts.append(query.group_by(key))
+    union = union_all(*parts).subquery()
+    rows = session.execute(select(union.c.window, named.slug, union.c.n).join(named, named.id == union.c.key)).all()
     frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
     table = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
     return table.reindex(columns=list(windows), fill_value=0).astype("int64")
@@ -70,14 +104,15 @@ def lock_daily_counts(session: Session) -> str:
 
 
 def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime) -> None:
-    """Bring `daily_counts` up to date for every strand on each local day from `first`'s to `last`'s.
+    """Bring the daily summaries up to date for every strand on each local day from `first`'s to `last`'s.
 
     A summary for another time zone (or none) is rebuilt whole."""
     if lock_daily_counts(session) != tz.key:
         rebuild_daily_counts(session, tz)
         return
     days = Window(first.astimezone(tz).date(), last.astimezone(tz).date())
-    session.execute(delete(DailyCount.__table__).where(DailyCount.day >= days.start, DailyCount.day <= days.end))
+    for table in (DailyCount.__table__, DailyAreaCount.__table__):
+        session.execute(delete(table).where(table.c.day >= days.start, table.c.day <= days.end))
     _count_days(session, tz, days)
 
 
@@ -85,41 +120,73 @@ def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
     """Count every day again, for `tz`'s days."""
     lock_daily_counts(session)
     session.execute(delete(DailyCount.__table__))
+    session.execute(delete(DailyAreaCount.__table__))
     _count_days(session, tz, None)
     if session.connection().dialect.name == "postgresql":
-        session.execute(text("ANALYZE daily_counts"))  # its statistics would otherwise describe the old rows
+        # Their statistics would otherwise describe the old rows.
+        session.execute(text("ANALYZE daily_counts"))
+        session.execute(text("ANALYZE daily_area_counts"))
     session.merge(DailyCountsZone(id=1, time_zone=tz.key, rebuilt_at=datetime.now(UTC)))
 
 
 def daily_counts_zone(session: Session) -> str:
-    """The time zone whose days the summary holds ("" if never built)."""
+    """The time zone whose days the summaries hold ("" if never built)."""
     return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1)) or ""
 
 
-def local_day_column(session: Session, tz: ZoneInfo) -> ColumnElement:
-    """An occurrence's local date in the database's own time zone rules (the summary's days are these)."""
+def local_day_column(session: Session, tz: ZoneInfo, instant: ColumnElement) -> ColumnElement:
+    """The local date of `instant` (a stored UTC time column) in the database's own time zone rules (the
+    summaries' days are these)."""
     if session.connection().dialect.name == "postgresql":
-        return cast(func.timezone(tz.key, Occurrence.occurred_at), Date)
-    return func.local_date(Occurrence.occurred_at, tz.key, type_=Date)  # registered by bot.store.db
+        return cast(func.timezone(tz.key, instant), Date)
+    return func.local_date(instant, tz.key, type_=Date)  # registered by bot.store.db
 
 
-def on_local_days(query, local_day: ColumnElement, days: Window, tz: ZoneInfo):
-    """`query` limited to occurrences on `days`, by the database's local day.
+def on_local_days(query, instant: ColumnElement, local_day: ColumnElement, days: Window, tz: ZoneInfo):
+    """`query` limited to rows whose `instant` falls on `days`, by the database's local day.
 
     Python's and the database's time zone rules may be releases apart: look a day either side of the
     window's UTC bounds (so the index narrows the scan) and let the database's local day decide."""
     start, end = days.utc_bounds(tz)
     return query.where(
-        Occurrence.occurred_at >= start - timedelta(days=1),
-        Occurrence.occurred_at < end + timedelta(days=1),
+        instant >= start - timedelta(days=1),
+        instant < end + timedelta(days=1),
         local_day >= days.start,
         local_day <= days.end,
     )
 
 
 def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
-    local_day = local_day_column(session, tz)
-    counted = select(Occurrence.strand_id, local_day, func.count()).group_by(Occurrence.strand_id, local_day)
+    """Fill both summaries for `days` (None: all): each strand counts the distinct occurrences in it or
+    any strand below it."""
+    closure = strand_closure()
+    instant = OccurrenceStrand.occurred_at
+    local_day = local_day_column(session, tz, instant).label("day")
+    counts = select(closure.c.ancestor_id.label("strand_id"), OccurrenceStrand.occurrence_id, local_day).join(
+        closure, closure.c.strand_id == OccurrenceStrand.strand_id
+    )
     if days is not None:
-        counted = on_local_days(counted, local_day, days, tz)
-    session.execute(insert(DailyCount).from_select(["strand_id", "day", "occurrences"], counted))
+        counts = on_local_days(counts, instant, local_day, days, tz)
+    # An occurrence in two sub-strands reaches their parent twice: count each (strand, occurrence, day) once.
+    pairs = counts.distinct().subquery()
+    session.execute(
+        insert(DailyCount).from_select(
+            ["strand_id", "day", "occurrences"],
+            select(pairs.c.strand_id, pairs.c.day, func.count()).group_by(pairs.c.strand_id, pairs.c.day),
+        )
+    )
+    placed = (
+        counts.add_columns(Occurrence.area_id)
+        .join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
+        .where(Occurrence.area_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    session.execute(
+        insert(DailyAreaCount).from_select(
+            ["strand_id", "area_id", "day", "occurrences"],
+            select(placed.c.strand_id, placed.c.area_id, placed.c.day, func.count()).group_by(
+                placed.c.strand_id, placed.c.area_id, placed.c.day
+            ),
+        )
+    )

@@ -92,37 +92,106 @@ class StrandAlias(Base):
     strand: Mapped[Strand] = relationship(back_populates="aliases")
 
 
+class Area(Base):
+    """A place teams answer for (division, sector, ward; borough, precinct). Nests like strands; data too."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    aliases: Mapped[list[AreaAlias]] = relationship(
+        back_populates="area", cascade="all, delete-orphan", order_by="AreaAlias.id"
+    )
+
+
+class AreaAlias(Base):
+    """Another label for an area: the code an export carries ('NS01'), or how people say it."""
+
+    __tablename__ = "area_aliases"
+    __table_args__ = (UniqueConstraint("area_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(200))
+
+    area: Mapped[Area] = relationship(back_populates="aliases")
+
+
 class Occurrence(Base):
-    """One crime, incident or public-protection notice from a records system export."""
+    """One crime, incident or public-protection notice from a records system export. Its strands (one or
+    more: flags overlap) are in `occurrence_strands`; its area, if the export gave one, is its own."""
 
     __tablename__ = "occurrences"
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
-        # Carries `id` so counting a strand's occurrences in a period never visits the table (PostgreSQL;
-        # SQLite's indexes carry the row id anyway).
-        Index("ix_occurrences_strand_id_occurred_at", "strand_id", "occurred_at", postgresql_include=["id"]),
         Index("ix_occurrences_occurred_at", "occurred_at"),
+        Index("ix_occurrences_area_id_occurred_at", "area_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str] = mapped_column(String(100))
     source_id: Mapped[str] = mapped_column(String(100))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="RESTRICT"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
     category: Mapped[str | None] = mapped_column(String(500))
 
 
-class DailyCount(Base):
-    """Occurrences per strand (its own, not its sub-strands') per local day: the dashboard's windows are
-    whole local days, so every window count is a sum over at most a few hundred of these rows.
+class OccurrenceStrand(Base):
+    """An occurrence belongs to a strand (its own strand, not the parents: counts roll those up).
 
-    Kept current in the same transaction as every change to `occurrences` (import, demo, purge)."""
+    Carries the occurrence's time, so a strand's occurrences in a period are one index range (repeat
+    contact, heat maps, counting without the summary) and never a join through `occurrences`."""
+
+    __tablename__ = "occurrence_strands"
+    __table_args__ = (
+        Index(
+            "ix_occurrence_strands_strand_id_occurred_at",
+            "strand_id",
+            "occurred_at",
+            postgresql_include=["occurrence_id"],
+        ),
+    )
+
+    occurrence_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("occurrences.id", ondelete="CASCADE"), primary_key=True
+    )
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="RESTRICT"), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DailyCount(Base):
+    """Distinct occurrences per strand per local day, each strand counting its sub-strands' too (an
+    occurrence in two sub-strands counts once in the parent): the dashboard's windows are whole local days,
+    so every window count is a sum over at most a few hundred of these rows.
+
+    Kept current in the same transaction as every change to occurrences or their strands (import, demo,
+    purge, a catalogue change that moves a strand)."""
 
     __tablename__ = "daily_counts"
     # The whole dashboard reads a range of days for every strand: this index answers it alone.
     __table_args__ = (Index("ix_daily_counts_day_strand_id_occurrences", "day", "strand_id", "occurrences"),)
 
     strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
+class DailyAreaCount(Base):
+    """`daily_counts` split by the occurrences' own area (not rolled up: an occurrence has one area, so a
+    parent area's count is the sum of its sub-areas'). Occurrences with no area are only in `daily_counts`."""
+
+    __tablename__ = "daily_area_counts"
+    # One strand's days across areas (by=area), or across a few areas (area=X): one index range either way.
+    __table_args__ = (
+        Index("ix_daily_area_counts_strand_id_day_area_id_occurrences", "strand_id", "day", "area_id", "occurrences"),
+    )
+
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     occurrences: Mapped[int] = mapped_column(Integer)
 
@@ -177,6 +246,8 @@ class ImportRecord(Base):
     person_links: Mapped[int] = mapped_column(BigInteger)
     location_links: Mapped[int] = mapped_column(BigInteger)
     rejected: Mapped[int] = mapped_column(BigInteger)
+    out_of_scope: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    areas_added: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class PurgeRecord(Base):
@@ -289,12 +360,14 @@ class BreachThreshold(Base):
 
 
 class AlertSubscription(Base):
-    """A channel hears about a strand (and its sub-strands), or `*` for every strand."""
+    """A channel hears about a strand (and its sub-strands), or `*` for every strand, in one area (and its
+    sub-areas) or, with area "", the whole force."""
 
     __tablename__ = "alert_subscriptions"
 
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    area: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     channel_name: Mapped[str | None] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())

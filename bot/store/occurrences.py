@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session
 
 from bot.imports.records import ImportRecord
 from bot.store import models
-from bot.store.catalogue import strand_id_map
+from bot.store.catalogue import area_id_map, strand_id_map
 from bot.store.counts import lock_daily_counts, rebuild_daily_counts, recount_days
 from bot.store.db import INSERT_BATCH_ROWS, record_of, values_of
-from bot.store.models import Occurrence, OccurrenceLink, UTCDateTime
+from bot.store.models import Occurrence, OccurrenceLink, OccurrenceStrand, UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class NewOccurrence:
     source: str
     source_id: str
     occurred_at: datetime  # aware
-    strand: str  # slug
+    strands: tuple[str, ...]  # slugs, at least one
+    area: str | None = None  # slug
     category: str | None = None
     links: tuple[tuple[str, str, str], ...] = ()  # (kind, ref, role)
 
@@ -54,42 +55,54 @@ def replace_source(session: Session, source: str, occurrences: Iterable[NewOccur
 
     The daily counts are rebuilt for `tz` (the force's time zone)."""
     lock_daily_counts(session)
-    strand_ids = strand_id_map(session)
+    ids = _Ids(strand_id_map(session), area_id_map(session))
     session.execute(delete(Occurrence.__table__).where(Occurrence.__table__.c.source == source))
     stored = 0
     batch: list[NewOccurrence] = []
     for occurrence in occurrences:
         batch.append(occurrence)
         if len(batch) == INSERT_BATCH_ROWS:
-            stored += _insert_batch(session, batch, strand_ids)
+            stored += _insert_batch(session, batch, ids)
             batch = []
     if batch:
-        stored += _insert_batch(session, batch, strand_ids)
+        stored += _insert_batch(session, batch, ids)
     rebuild_daily_counts(session, tz)
     return stored
 
 
-def _insert_batch(session: Session, batch: list[NewOccurrence], strand_ids: dict[str, int]) -> int:
-    ids = session.scalars(
+@dataclass(frozen=True)
+class _Ids:
+    strands: dict[str, int]
+    areas: dict[str, int]
+
+
+def _insert_batch(session: Session, batch: list[NewOccurrence], ids: _Ids) -> int:
+    occurrence_ids = session.scalars(
         insert(Occurrence).returning(Occurrence.id, sort_by_parameter_order=True),
         [
             {
                 "source": o.source,
                 "source_id": o.source_id,
                 "occurred_at": o.occurred_at,
-                "strand_id": strand_ids[o.strand],
+                "area_id": ids.areas[o.area] if o.area else None,
                 "category": o.category,
             }
             for o in batch
         ],
     ).all()
+    strands = [
+        {"occurrence_id": occurrence_id, "strand_id": ids.strands[slug], "occurred_at": o.occurred_at}
+        for occurrence_id, o in zip(occurrence_ids, batch, strict=True)
+        for slug in dict.fromkeys(o.strands)
+    ]
     links = [
         {"occurrence_id": occurrence_id, "kind": kind, "ref": ref, "role": role}
-        for occurrence_id, o in zip(ids, batch, strict=True)
+        for occurrence_id, o in zip(occurrence_ids, batch, strict=True)
         for kind, ref, role in dict.fromkeys(o.links)
     ]
-    for start in range(0, len(links), INSERT_BATCH_ROWS):
-        session.execute(insert(OccurrenceLink), links[start : start + INSERT_BATCH_ROWS])
+    for table, rows in ((OccurrenceStrand, strands), (OccurrenceLink, links)):
+        for start in range(0, len(rows), INSERT_BATCH_ROWS):
+            session.execute(insert(table), rows[start : start + INSERT_BATCH_ROWS])
     return len(batch)
 
 
@@ -107,11 +120,20 @@ STAGING = Table(
     Column("line", BigInteger),
     Column("source_id", String(100)),
     Column("occurred_at", UTCDateTime()),
-    Column("strand_id", Integer),
+    Column("area_id", Integer),
     Column("category", String(500)),
     Column("person_ref", String(100)),
     Column("person_role", String(32)),
     Column("location_ref", String(100)),
+    prefixes=["TEMPORARY"],
+)
+# Each staged row's strands, one row each.
+STAGED_STRANDS = Table(
+    "import_staged_strands",
+    _staging_metadata,
+    Column("line", BigInteger),
+    Column("source_id", String(100)),
+    Column("strand_id", Integer),
     prefixes=["TEMPORARY"],
 )
 # The last row of each occurrence in the file: a later row corrects an earlier one.
@@ -119,9 +141,26 @@ LATEST = Table(
     "import_latest",
     _staging_metadata,
     Column("source_id", String(100), primary_key=True),
+    Column("line", BigInteger),
     Column("occurred_at", UTCDateTime()),
-    Column("strand_id", Integer),
+    Column("area_id", Integer),
     Column("category", String(500)),
+    prefixes=["TEMPORARY"],
+)
+# The strands the latest row of each occurrence gives.
+WANTED_STRANDS = Table(
+    "import_strands",
+    _staging_metadata,
+    Column("source_id", String(100), primary_key=True),
+    Column("strand_id", Integer, primary_key=True),
+    prefixes=["TEMPORARY"],
+)
+# Occurrences the load adds or changes (time, area, category or strands): only these are rewritten and
+# have their days recounted, so re-loading the same export changes nothing.
+CHANGED = Table(
+    "import_changed",
+    _staging_metadata,
+    Column("source_id", String(100), primary_key=True),
     prefixes=["TEMPORARY"],
 )
 # The links the file gives, one row each, to compare with those stored.
@@ -134,7 +173,9 @@ WANTED_LINKS = Table(
     Column("role", String(32)),
     prefixes=["TEMPORARY"],
 )
+STAGING_TABLES = (STAGING, STAGED_STRANDS, LATEST, WANTED_STRANDS, CHANGED, WANTED_LINKS)
 STAGED_COLUMNS = [c.name for c in STAGING.columns]
+STAGED_STRAND_COLUMNS = [c.name for c in STAGED_STRANDS.columns]
 LINK_COLUMNS = [c.name for c in WANTED_LINKS.columns]
 LOCATION_ROLE = "scene"
 
@@ -150,71 +191,111 @@ class MergeCounts:
 
 def start_staging(session: Session) -> None:
     connection = session.connection()
-    for table in (STAGING, LATEST, WANTED_LINKS):
+    for table in STAGING_TABLES:
         table.drop(connection, checkfirst=True)  # a pooled SQLite connection may keep an old one
         table.create(connection)
 
 
-def stage_rows(session: Session, rows: list[tuple]) -> None:
-    """Add validated rows (in STAGED_COLUMNS order) to the staging table: COPY on PostgreSQL."""
+def stage_rows(session: Session, rows: list[tuple], strands: list[tuple]) -> None:
+    """Add validated rows (in STAGED_COLUMNS order) and their strands (line, source_id, strand_id) to the
+    staging tables: COPY on PostgreSQL."""
+    for table, columns, values in ((STAGING, STAGED_COLUMNS, rows), (STAGED_STRANDS, STAGED_STRAND_COLUMNS, strands)):
+        _stage(session, table, columns, values)
+
+
+def _stage(session: Session, table: Table, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         with (
             connection.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY import_staging ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
         return
     for start in range(0, len(rows), INSERT_BATCH_ROWS):
         session.execute(
-            insert(STAGING),
-            [dict(zip(STAGED_COLUMNS, r, strict=True)) for r in rows[start : start + INSERT_BATCH_ROWS]],
+            insert(table), [dict(zip(columns, r, strict=True)) for r in rows[start : start + INSERT_BATCH_ROWS]]
         )
 
 
 def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
-    """Upsert the staged occurrences of `source` and replace their links with the staged ones; recount
-    the days (local to `tz`, the force's time zone) from the earliest to the latest that an occurrence was
-    added to, moved from or moved to."""
+    """Upsert the staged occurrences of `source`, replace their strands and links with the staged ones, and
+    recount the days (local to `tz`, the force's time zone) from the earliest to the latest that an
+    occurrence was added to, moved from, moved to or changed on."""
     on_postgresql = session.connection().dialect.name == "postgresql"
     if on_postgresql:
         session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
     last = select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
+    latest_columns = ["source_id", "line", "occurred_at", "area_id", "category"]
     session.execute(
         insert(LATEST).from_select(
-            ["source_id", "occurred_at", "strand_id", "category"],
-            select(STAGING.c.source_id, STAGING.c.occurred_at, STAGING.c.strand_id, STAGING.c.category).join(
+            latest_columns,
+            select(*[STAGING.c[name] for name in latest_columns]).join(
                 last, and_(STAGING.c.source_id == last.c.source_id, STAGING.c.line == last.c.line)
             ),
         )
     )
+    session.execute(
+        insert(WANTED_STRANDS).from_select(
+            ["source_id", "strand_id"],
+            select(STAGED_STRANDS.c.source_id, STAGED_STRANDS.c.strand_id)
+            .join(
+                LATEST, and_(LATEST.c.source_id == STAGED_STRANDS.c.source_id, LATEST.c.line == STAGED_STRANDS.c.line)
+            )
+            .distinct(),
+        )
+    )
     if on_postgresql:
         session.execute(text("ANALYZE import_latest"))
+        session.execute(text("ANALYZE import_strands"))
     stored = and_(Occurrence.source == source, Occurrence.source_id == LATEST.c.source_id)
     total = session.scalar(select(func.count()).select_from(LATEST)) or 0
     existing = session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored)) or 0
-    updated = (
-        session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored).where(_differs(LATEST.c))) or 0
-    )
 
-    # Before anything changes: the times of occurrences that are new or will change, old and new.
+    # Before anything changes: which occurrences are new or change, and their times, old and new.
     lock_daily_counts(session)
+    same_strand = and_(
+        OccurrenceStrand.occurrence_id == Occurrence.id, OccurrenceStrand.strand_id == WANTED_STRANDS.c.strand_id
+    )
+    strand_added = (
+        select(WANTED_STRANDS.c.source_id)
+        .join(Occurrence, and_(Occurrence.source == source, Occurrence.source_id == WANTED_STRANDS.c.source_id))
+        .outerjoin(OccurrenceStrand, same_strand)
+        .where(OccurrenceStrand.occurrence_id.is_(None))
+    )
+    strand_dropped = (
+        select(LATEST.c.source_id)
+        .join(Occurrence, stored)
+        .join(OccurrenceStrand, OccurrenceStrand.occurrence_id == Occurrence.id)
+        .outerjoin(
+            WANTED_STRANDS,
+            and_(
+                WANTED_STRANDS.c.source_id == LATEST.c.source_id,
+                WANTED_STRANDS.c.strand_id == OccurrenceStrand.strand_id,
+            ),
+        )
+        .where(WANTED_STRANDS.c.source_id.is_(None))
+    )
+    fields_differ = (
+        select(LATEST.c.source_id).outerjoin(Occurrence, stored).where(or_(Occurrence.id.is_(None), _differs(LATEST.c)))
+    )
+    session.execute(insert(CHANGED).from_select(["source_id"], union(strand_added, strand_dropped, fields_differ)))
+    changed = session.scalar(select(func.count()).select_from(CHANGED)) or 0
+    is_changed = LATEST.c.source_id.in_(select(CHANGED.c.source_id))
     moved = union_all(
-        select(LATEST.c.occurred_at.label("at"))
-        .outerjoin(Occurrence, stored)
-        .where(or_(Occurrence.id.is_(None), _differs(LATEST.c))),
-        select(Occurrence.occurred_at.label("at")).join(LATEST, stored).where(_differs(LATEST.c)),
+        select(LATEST.c.occurred_at.label("at")).where(is_changed),
+        select(Occurrence.occurred_at.label("at")).join(LATEST, stored).where(is_changed),
     ).subquery()
     first, last = session.execute(select(func.min(moved.c.at), func.max(moved.c.at))).one()
 
     dialect_insert = postgresql_insert if on_postgresql else sqlite_insert
     upsert = dialect_insert(Occurrence.__table__).from_select(
-        ["source", "source_id", "occurred_at", "strand_id", "category"],
+        ["source", "source_id", "occurred_at", "area_id", "category"],
         # WHERE true: SQLite needs it to tell the upsert's ON CONFLICT from a join's ON.
-        select(literal(source), LATEST.c.source_id, LATEST.c.occurred_at, LATEST.c.strand_id, LATEST.c.category).where(
+        select(literal(source), LATEST.c.source_id, LATEST.c.occurred_at, LATEST.c.area_id, LATEST.c.category).where(
             true()
         ),
     )
@@ -222,8 +303,23 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     session.execute(
         upsert.on_conflict_do_update(
             index_elements=["source", "source_id"],
-            set_={"occurred_at": excluded.occurred_at, "strand_id": excluded.strand_id, "category": excluded.category},
+            set_={"occurred_at": excluded.occurred_at, "area_id": excluded.area_id, "category": excluded.category},
             where=_differs(excluded),
+        )
+    )
+
+    # Changed occurrences get their strands afresh (each strand row carries the occurrence's time).
+    changed_ids = select(Occurrence.id).join(
+        CHANGED, and_(Occurrence.source == source, Occurrence.source_id == CHANGED.c.source_id)
+    )
+    strand_rows = OccurrenceStrand.__table__
+    session.execute(delete(strand_rows).where(strand_rows.c.occurrence_id.in_(changed_ids)))
+    session.execute(
+        insert(strand_rows).from_select(
+            ["occurrence_id", "strand_id", "occurred_at"],
+            select(Occurrence.id, WANTED_STRANDS.c.strand_id, Occurrence.occurred_at)
+            .join(CHANGED, CHANGED.c.source_id == WANTED_STRANDS.c.source_id)
+            .join(Occurrence, and_(Occurrence.source == source, Occurrence.source_id == WANTED_STRANDS.c.source_id)),
         )
     )
     if first is not None:
@@ -259,30 +355,31 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     link_counts = dict(session.execute(select(WANTED_LINKS.c.kind, func.count()).group_by(WANTED_LINKS.c.kind)).all())
     # Fresh planner statistics for what just changed. SQLite never gathers them itself: without them a
     # repeat-contact list on a million freshly loaded occurrences took 10 s instead of 60 ms.
-    for table in ("occurrences", "occurrence_links", "daily_counts"):
+    for table in ("occurrences", "occurrence_strands", "occurrence_links", "daily_counts", "daily_area_counts"):
         session.execute(text(f"ANALYZE {table}"))
+    inserted = total - existing
     return MergeCounts(
-        inserted=total - existing,
-        updated=updated,
-        unchanged=existing - updated,
+        inserted=inserted,
+        updated=changed - inserted,
+        unchanged=existing - (changed - inserted),
         person_links=link_counts.get("person", 0),
         location_links=link_counts.get("location", 0),
     )
 
 
 def _differs(new) -> ColumnElement[bool]:
-    """A stored occurrence differs from `new` (staged columns, or an upsert's `excluded`)."""
+    """A stored occurrence's own columns differ from `new`'s (staged columns, or an upsert's `excluded`)."""
     stored = Occurrence.__table__.c
     return or_(
         stored.occurred_at != new.occurred_at,
-        stored.strand_id != new.strand_id,
+        stored.area_id.is_distinct_from(new.area_id),
         stored.category.is_distinct_from(new.category),
     )
 
 
 def end_staging(session: Session) -> None:
     connection = session.connection()
-    for table in (WANTED_LINKS, LATEST, STAGING):
+    for table in reversed(STAGING_TABLES):
         table.drop(connection, checkfirst=True)
 
 

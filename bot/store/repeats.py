@@ -9,13 +9,15 @@ from datetime import datetime
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.store.counts import ids_of
 from bot.store.db import INSERT_BATCH_ROWS
-from bot.store.models import Occurrence, OccurrenceLink, Strand
+from bot.store.models import Area, Occurrence, OccurrenceLink, OccurrenceStrand, Strand
 
 
 @dataclass(frozen=True)
 class RepeatScope:
-    """Which links count: occurrences of these strands between two instants, links of one kind (and role)."""
+    """Which links count: occurrences of these strands between two instants (in these areas, if given),
+    links of one kind (and role)."""
 
     slugs: tuple[str, ...]
     start: datetime
@@ -23,6 +25,7 @@ class RepeatScope:
     kind: str  # person | location
     role: str | None  # None: any role
     min_occurrences: int
+    areas: tuple[str, ...] | None = None  # every area to count, sub-areas included; None: everywhere
 
 
 @dataclass(frozen=True)
@@ -36,18 +39,21 @@ class RepeatRow:
 def _per_ref(scope: RepeatScope, label: str | None = None):
     """One row per reference meeting the rule: ref, its distinct occurrences, first and last (UTC).
 
-    Counted by distinct occurrence, so one occurrence linking a person twice (two roles) counts once."""
-    n = func.count(func.distinct(Occurrence.id))
-    columns = [OccurrenceLink.ref, n.label("n"), func.min(Occurrence.occurred_at), func.max(Occurrence.occurred_at)]
+    Counted by distinct occurrence, so one occurrence linking a person twice (two roles), or in two of the
+    strands, counts once."""
+    occurrence, at = OccurrenceStrand.occurrence_id, OccurrenceStrand.occurred_at
+    n = func.count(func.distinct(occurrence))
+    columns = [OccurrenceLink.ref, n.label("n"), func.min(at), func.max(at)]
     if label is not None:
         columns.insert(0, literal(label).label("period"))
     query = (
         select(*columns)
-        .join(OccurrenceLink, OccurrenceLink.occurrence_id == Occurrence.id)
+        .select_from(OccurrenceStrand)
+        .join(OccurrenceLink, OccurrenceLink.occurrence_id == occurrence)
         .where(
-            Occurrence.strand_id.in_(select(Strand.id).where(Strand.slug.in_(scope.slugs)).scalar_subquery()),
-            Occurrence.occurred_at >= scope.start,
-            Occurrence.occurred_at < scope.end,
+            OccurrenceStrand.strand_id.in_(ids_of(Strand, scope.slugs)),
+            at >= scope.start,
+            at < scope.end,
             OccurrenceLink.kind == scope.kind,
         )
         .group_by(OccurrenceLink.ref)
@@ -55,6 +61,10 @@ def _per_ref(scope: RepeatScope, label: str | None = None):
     )
     if scope.role is not None:
         query = query.where(OccurrenceLink.role == scope.role)
+    if scope.areas is not None:
+        query = query.where(
+            occurrence.in_(select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(Area, scope.areas))))
+        )
     return query
 
 
@@ -78,19 +88,20 @@ def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str,
 
 
 def other_strands(session: Session, refs: Sequence[str], scope: RepeatScope) -> dict[str, list[str]]:
-    """The strands outside `scope.slugs` each reference appears in (any role) within the scope's period."""
+    """The strands outside `scope.slugs` each reference appears in (any role, anywhere) within the scope's
+    period: the occurrences' own strands, so a domestic rape on a rape list shows domestic abuse."""
     found: dict[str, list[str]] = {}
     for start in range(0, len(refs), INSERT_BATCH_ROWS):
         batch = refs[start : start + INSERT_BATCH_ROWS]
         rows = session.execute(
             select(OccurrenceLink.ref, Strand.slug)
-            .join(Occurrence, Occurrence.id == OccurrenceLink.occurrence_id)
-            .join(Strand, Strand.id == Occurrence.strand_id)
+            .join(OccurrenceStrand, OccurrenceStrand.occurrence_id == OccurrenceLink.occurrence_id)
+            .join(Strand, Strand.id == OccurrenceStrand.strand_id)
             .where(
                 OccurrenceLink.kind == scope.kind,
                 OccurrenceLink.ref.in_(batch),
-                Occurrence.occurred_at >= scope.start,
-                Occurrence.occurred_at < scope.end,
+                OccurrenceStrand.occurred_at >= scope.start,
+                OccurrenceStrand.occurred_at < scope.end,
                 Strand.slug.not_in(scope.slugs),
             )
             .group_by(OccurrenceLink.ref, Strand.slug, Strand.position)

@@ -13,7 +13,7 @@ from bot.imports.records import PurgeRecord
 from bot.store import models
 from bot.store.counts import lock_daily_counts, recount_days
 from bot.store.db import values_of
-from bot.store.models import Occurrence, OccurrenceLink, Strand
+from bot.store.models import Occurrence, OccurrenceLink, OccurrenceStrand, Strand
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class PurgeScope:
     first: datetime | None  # earliest and latest occurrence touched (UTC)
     last: datetime | None
     links_by_kind: tuple[tuple[str, int], ...]  # ("location", 12), ("person", 40)
-    occurrences_by_strand: tuple[tuple[str, int], ...]  # strand name, occurrences (whole-occurrence purges)
+    # Strand name, occurrences (whole-occurrence purges): an occurrence in two strands is under each.
+    occurrences_by_strand: tuple[tuple[str, int], ...]
 
 
 def purge_scope(session: Session, before: datetime, whole_occurrences: bool) -> PurgeScope:
@@ -53,8 +54,8 @@ def purge_scope(session: Session, before: datetime, whole_occurrences: bool) -> 
     if whole_occurrences:
         by_strand = session.execute(
             select(Strand.name, func.count())
-            .join(Occurrence, Occurrence.strand_id == Strand.id)
-            .where(Occurrence.occurred_at < before)
+            .join(OccurrenceStrand, OccurrenceStrand.strand_id == Strand.id)
+            .where(OccurrenceStrand.occurred_at < before)
             .group_by(Strand.name, Strand.position)
             .order_by(Strand.position)
         ).all()

@@ -1,4 +1,5 @@
-"""Series for charts and forecasts: one strand family's counts, summed in the database."""
+"""Series for charts and forecasts: one strand's counts (its sub-strands' too, each occurrence once), in
+one area or everywhere, summed in the database."""
 
 from __future__ import annotations
 
@@ -11,23 +12,29 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.periods import Window
-from bot.store.counts import daily_counts_zone, family_ids, local_day_column, on_local_days
-from bot.store.models import DailyCount, Occurrence
+from bot.store.counts import daily_counts_zone, ids_of, local_day_column, on_local_days, strand_closure
+from bot.store.models import Area, DailyAreaCount, DailyCount, Occurrence, OccurrenceStrand, Strand
 
 
-def daily_totals(session: Session, days: Window, tz: ZoneInfo, slugs: Sequence[str]) -> pd.Series:
-    """Occurrences of the strands `slugs` together on each local day of `days` that had any, by date.
+def daily_totals(
+    session: Session, days: Window, tz: ZoneInfo, strand: str, areas: Sequence[str] | None = None
+) -> pd.Series:
+    """Occurrences of `strand` (sub-strands included, each occurrence once) on each local day of `days` that
+    had any, by date; only in `areas` (every area to count, sub-areas included) if given.
 
-    From the daily counts summary when it holds `tz`'s days, else counted from occurrences the same way."""
+    From the daily summaries when they hold `tz`'s days, else counted from occurrences the same way."""
     if daily_counts_zone(session) == tz.key:
-        day, amount = DailyCount.day, func.sum(DailyCount.occurrences)
+        table = DailyCount if areas is None else DailyAreaCount
+        day, amount = table.day, func.sum(table.occurrences)
         query = select(day, amount).where(
-            DailyCount.day >= days.start, DailyCount.day <= days.end, DailyCount.strand_id.in_(family_ids(slugs))
+            table.day >= days.start, table.day <= days.end, table.strand_id.in_(ids_of(Strand, [strand]))
         )
+        if areas is not None:
+            query = query.where(table.area_id.in_(ids_of(Area, areas)))
     else:
-        day = local_day_column(session, tz)
-        query = on_local_days(select(day, func.count()), day, days, tz)
-        query = query.where(Occurrence.strand_id.in_(family_ids(slugs)))
+        day = local_day_column(session, tz, OccurrenceStrand.occurred_at)
+        counted = select(day, func.count(func.distinct(OccurrenceStrand.occurrence_id)))
+        query = _in_family(on_local_days(counted, OccurrenceStrand.occurred_at, day, days, tz), strand, areas)
     rows = session.execute(query.group_by(day)).all()
     return pd.Series({row[0]: int(row[1]) for row in rows}, dtype="int64")
 
@@ -38,22 +45,32 @@ def first_occurrence_day(session: Session, tz: ZoneInfo) -> date | None:
     return None if earliest is None else earliest.astimezone(tz).date()
 
 
-def hour_of_week_counts(session: Session, days: Window, tz: ZoneInfo, slugs: Sequence[str]) -> pd.Series:
-    """Occurrences of the strands `slugs` in `days` by local hour of the week: 0 is Monday 00:00-00:59,
-    167 Sunday 23:00-23:59. Hours without any are left out."""
+def hour_of_week_counts(
+    session: Session, days: Window, tz: ZoneInfo, strand: str, areas: Sequence[str] | None = None
+) -> pd.Series:
+    """Occurrences of `strand` (sub-strands included, each once) in `days` by local hour of the week: 0 is
+    Monday 00:00-00:59, 167 Sunday 23:00-23:59. Hours without any are left out."""
+    instant = OccurrenceStrand.occurred_at
     if session.connection().dialect.name == "postgresql":
-        local = func.timezone(tz.key, Occurrence.occurred_at)
+        local = func.timezone(tz.key, instant)
         hour = (func.extract("isodow", local) - 1) * 24 + func.extract("hour", local)
     else:
-        hour = func.local_hour_of_week(Occurrence.occurred_at, tz.key, type_=Integer)  # registered by bot.store.db
+        hour = func.local_hour_of_week(instant, tz.key, type_=Integer)  # registered by bot.store.db
     start, end = days.utc_bounds(tz)
-    query = (
-        select(hour, func.count())
-        .where(
-            Occurrence.occurred_at >= start,
-            Occurrence.occurred_at < end,
-            Occurrence.strand_id.in_(family_ids(slugs)),
-        )
-        .group_by(hour)
+    query = _in_family(
+        select(hour, func.count(func.distinct(OccurrenceStrand.occurrence_id))).where(instant >= start, instant < end),
+        strand,
+        areas,
     )
-    return pd.Series({int(row[0]): int(row[1]) for row in session.execute(query)}, dtype="int64")
+    return pd.Series({int(row[0]): int(row[1]) for row in session.execute(query.group_by(hour))}, dtype="int64")
+
+
+def _in_family(query, strand: str, areas: Sequence[str] | None):
+    """`query` over occurrence strands limited to `strand` and those below it, and to `areas` if given."""
+    closure = strand_closure()
+    family = select(closure.c.strand_id).join(Strand, Strand.id == closure.c.ancestor_id).where(Strand.slug == strand)
+    query = query.where(OccurrenceStrand.strand_id.in_(family))
+    if areas is not None:
+        placed = select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(Area, areas)))
+        query = query.where(OccurrenceStrand.occurrence_id.in_(placed))
+    return query

@@ -48,7 +48,7 @@ ROWS = (
 
 SAFEGUARDING_DIGEST = (
     ":rotating_light: *Weekly threshold breaches* for data to Sunday 16 November 2025: "
-    "4 breaches in 2 of the 3 strands this channel follows\n"
+    "4 breaches in 2 of the 8 strands this channel follows\n"  # hate crime, its 5 motivations, MH, DA
     "*Hate crime*\n"
     ":red_circle: ↑ FYTD 2025/26 vs last year: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
     ":red_circle: ↑ Rolling 12 months vs the 12 before: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
@@ -152,7 +152,7 @@ def test_a_strand_back_within_threshold_is_listed_as_resolved_next_week(served, 
         after = slack.calls("chat.postMessage", channel)[-1].body["text"]
         assert after == (
             ":white_check_mark: *Weekly threshold breaches* for data to Sunday 16 November 2025: "
-            "none in the 2 strands this channel follows\n"
+            "none in the 7 strands this channel follows\n"
             ":white_check_mark: Back within threshold since the last digest: Hate crime"
         )
     finally:

@@ -13,7 +13,7 @@ from bot.alerts.thresholds import (
     checked_percent,
     threshold_for,
 )
-from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.stats import StrandStats, compare
 from bot.errors import InvalidRequest
@@ -86,9 +86,9 @@ def test_only_the_chosen_comparisons_are_checked_in_dashboard_order():
 
 CATALOGUE = Catalogue(
     (
-        StrandDefinition("child-protection", "Child protection"),
-        StrandDefinition("cse", "CSE", "child-protection"),
-        StrandDefinition("hate-crime", "Hate crime"),
+        CatalogueEntry("child-protection", "Child protection"),
+        CatalogueEntry("cse", "CSE", "child-protection"),
+        CatalogueEntry("hate-crime", "Hate crime"),
     )
 )
 

@@ -133,12 +133,12 @@ def test_db_upgrade_builds_a_missing_summary_once(run, database):
     forget_summary(database)
     first = run("db", "upgrade")
     assert "Counted occurrences per strand and day (Europe/London)" in first.output
-    assert summary(database) == {("rape", "2026-05-01"): 1}
+    assert summary(database) == {("rape", "2026-05-01"): 1, ("sexual-offences", "2026-05-01"): 1}
     assert "Counted" not in run("db", "upgrade").output
     with database.session() as session:
         session.execute(update(DailyCount).values(occurrences=7))
     assert "Counted" in run("db", "upgrade", "--recount").output
-    assert summary(database) == {("rape", "2026-05-01"): 1}
+    assert summary(database) == {("rape", "2026-05-01"): 1, ("sexual-offences", "2026-05-01"): 1}
     assert fytd(run, "rape", "2026-06-30") == (1, 0)
 
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import dashboard_windows
-from bot.domain.stats import compare, compute_dashboard, percent_change, share_text
+from bot.domain.stats import compare, compute_dashboard, percent_change, rolled_up, share_text
 
 
 @pytest.mark.parametrize(
@@ -68,27 +68,35 @@ def test_small_numbers_are_not_significant_but_large_changes_are():
 
 CATALOGUE = Catalogue(
     (
-        StrandDefinition("hate-crime", "Hate crime"),
-        StrandDefinition("child-protection", "Child protection"),
-        StrandDefinition("child-abuse", "Child abuse", "child-protection"),
-        StrandDefinition("cse", "CSE", "child-protection"),
-        StrandDefinition("cse-online", "Online CSE", "cse"),
+        CatalogueEntry("hate-crime", "Hate crime"),
+        CatalogueEntry("child-protection", "Child protection"),
+        CatalogueEntry("child-abuse", "Child abuse", "child-protection"),
+        CatalogueEntry("cse", "CSE", "child-protection"),
+        CatalogueEntry("cse-online", "Online CSE", "cse"),
     )
 )
 
 
-def test_a_parent_counts_its_own_occurrences_plus_all_its_sub_strands():
+def test_a_parent_area_sums_its_own_occurrences_and_all_its_sub_areas():
+    # Areas, unlike strands, never overlap: an occurrence has one area, so a parent's count is a sum.
     windows = dashboard_windows(pd.Timestamp("2024-06-30").date(), 4, 2019)
     counts = pd.DataFrame(
         {"current_fytd": [2, 3, 4, 1], "previous_fytd": [1, 1, 1, 1]},
         index=["child-protection", "child-abuse", "cse", "cse-online"],
     )
-    dashboard = compute_dashboard(counts, CATALOGUE, windows, 4, 2019)
+    dashboard = compute_dashboard(rolled_up(counts, CATALOGUE), CATALOGUE, windows, 4, 2019)
     assert dashboard.strand("child-protection").fytd.current == 2 + 3 + 4 + 1
     assert dashboard.strand("cse").fytd.current == 4 + 1
     assert dashboard.strand("child-protection").fytd.previous == 4
     assert dashboard.strand("hate-crime").fytd.current == 0
     assert dashboard.strand("hate-crime").rolling12.pct == 0  # a window with no rows counts 0
+
+
+def test_strand_counts_are_taken_as_given_since_the_database_counts_overlaps_once():
+    windows = dashboard_windows(pd.Timestamp("2024-06-30").date(), 4, 2019)
+    counts = pd.DataFrame({"current_fytd": [5, 3, 4]}, index=["child-protection", "child-abuse", "cse"])
+    dashboard = compute_dashboard(counts, CATALOGUE, windows, 4, 2019)
+    assert dashboard.strand("child-protection").fytd.current == 5
 
 
 def test_fytd_and_baseline_compare_the_same_current_count():

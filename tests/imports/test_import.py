@@ -50,7 +50,7 @@ def test_an_excel_export_loads_every_row_once(run, database, tmp_path):
     path = excel_csv(tmp_path / "export.csv", EXCEL_ROWS)
     result = run("import", str(path))
     assert result.exit_code == 0, result.output
-    assert "5 rows read: 3 occurrences inserted, 0 updated, 0 unchanged; 4 person and 1 location links; 0 rows" in (
+    assert "5 rows read: 3 occurrences inserted, 0 updated, 0 unchanged; 4 person and 1 location links; 0 out of" in (
         result.output
     )
     stored = occurrences(database)
@@ -231,28 +231,37 @@ def test_a_missing_file_and_a_header_only_file(run, tmp_path):
     assert "0 rows read" in result.output
 
 
-def test_the_home_office_mappings_sort_offences_and_count_domestic_abuse_by_its_flag(run, database, tmp_path):
+def test_the_home_office_mapping_puts_each_occurrence_in_every_strand_it_belongs_to(run, database, tmp_path):
     export = shutil.copy(EXAMPLES / "exports" / "niche-sample.csv", tmp_path)
-    offences = run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-home-office.toml"))
-    assert offences.exit_code == 0, offences.output
-    assert "6 occurrences inserted" in offences.output and "3 rows rejected" in offences.output  # DA-only, theft
-    flagged = run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-domestic-abuse-flag.toml"))
-    assert "3 occurrences inserted" in flagged.output
+    loaded = run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-home-office.toml"))
+    assert loaded.exit_code == 0, loaded.output
+    assert "8 occurrences inserted" in loaded.output  # once each, however many strands
+    assert "1 out of scope; 0 rows rejected" in loaded.output  # the theft
+    assert "added 3 new areas" in loaded.output  # the wards, met for the first time
+    assert not (tmp_path / "niche-sample.rejects.csv").exists()
     with database.session() as session:
-        from bot.store.models import Strand
+        from bot.store.models import Area, OccurrenceStrand, Strand
 
-        strand_of = session.execute(select(Occurrence.source, Occurrence.source_id, Strand.slug).join(Strand)).all()
-    assert sorted(strand_of) == [
-        ("niche-da-flag", "14/2024/0001", "domestic-abuse"),
-        ("niche-da-flag", "14/2024/0006", "domestic-abuse"),
-        ("niche-da-flag", "14/2024/0007", "domestic-abuse"),
-        ("niche-nightly", "14/2024/0001", "rape"),
-        ("niche-nightly", "14/2024/0002", "stalking-harassment"),
-        ("niche-nightly", "14/2024/0003", "stalking-harassment"),
-        ("niche-nightly", "14/2024/0004", "hate-crime"),
-        ("niche-nightly", "14/2024/0005", "modern-slavery"),
-        ("niche-nightly", "14/2024/0008", "other-sexual-offences"),
-    ]
+        strands_of = session.execute(
+            select(Occurrence.source_id, Strand.slug)
+            .join(OccurrenceStrand, OccurrenceStrand.occurrence_id == Occurrence.id)
+            .join(Strand, Strand.id == OccurrenceStrand.strand_id)
+        ).all()
+        areas = dict(session.execute(select(Area.slug, Area.name)).all())
+    grouped: dict[str, set[str]] = {}
+    for source_id, slug in strands_of:
+        grouped.setdefault(source_id, set()).add(slug)
+    assert grouped == {
+        "14/2024/0001": {"rape", "domestic-abuse"},
+        "14/2024/0002": {"stalking-harassment"},
+        "14/2024/0003": {"stalking-harassment"},
+        "14/2024/0004": {"hate-crime", "hate-race", "hate-religion"},
+        "14/2024/0005": {"modern-slavery"},
+        "14/2024/0006": {"domestic-abuse"},
+        "14/2024/0007": {"domestic-abuse"},
+        "14/2024/0008": {"other-sexual-offences"},
+    }
+    assert areas == {"abbey": "Abbey", "castle": "Castle", "riverside": "Riverside"}
 
 
 def test_the_canonical_sample_loads_cleanly(run, database):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pandas as pd
 
-from bot.domain.catalogue import Catalogue, StrandDefinition
+from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import compute_dashboard
 from bot.slack.ask import message_as_text
@@ -16,7 +16,7 @@ SECTION_LIMIT, BLOCK_LIMIT = 3000, 50
 
 def big_catalogue() -> Catalogue:
     parents = [
-        StrandDefinition(
+        CatalogueEntry(
             f"strand-{i}",
             f"Strand number {i} " + "x" * 150,
             None,
@@ -24,7 +24,7 @@ def big_catalogue() -> Catalogue:
         )
         for i in range(100)
     ]
-    children = [StrandDefinition(f"sub-{i}", f"Sub-strand {i}", f"strand-{i}") for i in range(100)]
+    children = [CatalogueEntry(f"sub-{i}", f"Sub-strand {i}", f"strand-{i}") for i in range(100)]
     return Catalogue(tuple(p for pair in zip(parents, children, strict=True) for p in pair))
 
 

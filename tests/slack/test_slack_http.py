@@ -135,7 +135,9 @@ def test_a_slow_answer_is_acknowledged_at_once_and_delivered_to_the_response_url
     try:
         with locker.connect() as connection:
             # A long migration or bulk load holding the table: the answer must wait, Slack must not.
-            connection.execute(text("LOCK TABLE occurrences IN ACCESS EXCLUSIVE MODE"))
+            connection.execute(
+                text("LOCK TABLE occurrences, occurrence_strands, daily_counts IN ACCESS EXCLUSIVE MODE")
+            )
             started = time.monotonic()
             body, headers = signed_command(SECRET, "/strand", "hate-crime", OFFICER, slack.response_url("slow"))
             status, answer = server.post(body, headers)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.catalogues import strand_catalogue
 from bot.commands import parse_strand_command
 from bot.dashboard.service import full_dashboard, strand_report
 from bot.slack.answer import answer_privately, who_asked
@@ -14,7 +15,6 @@ from bot.slack.blocks.dashboard import HELP_TEXT, catalogue_message, dashboard_m
 from bot.slack.blocks.message import Message, notice_message
 from bot.slack.charts import deliver_chart
 from bot.slack.web import SlackWeb
-from bot.catalogues import strand_catalogue
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
