@@ -55,6 +55,7 @@ from bot.store.models import (
     ImportRecord,
     JobRun,
     Occurrence,
+    OccurrenceStrand,
     Strand,
 )
 from jobs.weekly_breaches import run_weekly_breaches
@@ -173,12 +174,13 @@ def slash(server: ServedApp, slack: SlackStandIn, command: str, text_: str) -> C
 
 
 def floor_query(url: URL, settings: Settings, slugs: list[str] | None, source: str) -> Callable[[], None]:
-    """The dashboard's counts by the most direct SQL, one pass with a FILTER per window: over `occurrences`
-    (counting them, as anyone would without a summary) or over `daily_counts` (summing the summary)."""
+    """The dashboard's counts by the most direct SQL, one pass with a FILTER per window: over the
+    occurrences' strands (counting them, each strand alone, as anyone would without a summary) or over
+    `daily_counts` (summing the summary)."""
     yesterday = clock.yesterday(settings.timezone)
     windows = dashboard_windows(yesterday, settings.fy_start_month, settings.baseline_fy).all().values()
     if source == "occurrences":
-        at, strand_id, count = Occurrence.occurred_at, Occurrence.strand_id, func.count()
+        at, strand_id, count = OccurrenceStrand.occurred_at, OccurrenceStrand.strand_id, func.count()
         bounds = [w.utc_bounds(settings.timezone) for w in windows]
         columns = [count.filter(at >= start, at < end) for start, end in bounds]
         span = [at >= min(b[0] for b in bounds), at < max(b[1] for b in bounds)]
