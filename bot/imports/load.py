@@ -63,20 +63,23 @@ class ImportSummary:
     def line(self) -> str:
         """The one-line summary the CLI prints."""
         if self.committed:
-            counts = f"{self.inserted:,} occurrences inserted, {self.updated:,} updated, {self.unchanged:,} unchanged"
+            counts = (
+                f"{_counted(self.inserted, 'occurrence')} inserted, {self.updated:,} updated, "
+                f"{self.unchanged:,} unchanged"
+            )
         else:  # nothing was written: say what the load would have done, not what it did
             counts = (
-                f"would insert {self.inserted:,} occurrences, update {self.updated:,}, "
+                f"would insert {_counted(self.inserted, 'occurrence')}, update {self.updated:,}, "
                 f"leave {self.unchanged:,} unchanged"
             )
         text = (
-            f"{self.rows_read:,} rows read: {counts}; {self.person_links:,} person and "
-            f"{self.location_links:,} location links; {self.out_of_scope:,} out of scope; "
-            f"{self.rejected:,} rows rejected"
+            f"{_counted(self.rows_read, 'row')} read: {counts}; {self.person_links:,} person and "
+            f"{_counted(self.location_links, 'location link')}; {self.out_of_scope:,} out of scope; "
+            f"{_counted(self.rejected, 'row')} rejected"
         )
         if self.areas_added:
             verb = "added" if self.committed else "would add"
-            text += f"; {verb} {self.areas_added:,} new area{'s' if self.areas_added != 1 else ''}"
+            text += f"; {verb} {_counted(self.areas_added, 'new area')}"
         if self.rejects_file:
             text += f" (see {self.rejects_file})"
         if self.dry_run:
@@ -84,6 +87,10 @@ class ImportSummary:
         elif not self.committed:
             text += ". --strict: nothing was committed"
         return text + "."
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 class _RollBack(Exception):

@@ -50,7 +50,7 @@ def test_an_excel_export_loads_every_row_once(run, database, tmp_path):
     path = excel_csv(tmp_path / "export.csv", EXCEL_ROWS)
     result = run("import", str(path))
     assert result.exit_code == 0, result.output
-    assert "5 rows read: 3 occurrences inserted, 0 updated, 0 unchanged; 4 person and 1 location links; 0 out of" in (
+    assert "5 rows read: 3 occurrences inserted, 0 updated, 0 unchanged; 4 person and 1 location link; 0 out of" in (
         result.output
     )
     stored = occurrences(database)
@@ -122,7 +122,7 @@ def test_rejected_rows_are_kept_beside_the_file_with_row_and_reason(run, databas
     )
     result = run("import", str(path))
     assert result.exit_code == 0
-    assert "1 occurrences inserted" in result.output and "6 rows rejected" in result.output
+    assert "1 occurrence inserted" in result.output and "6 rows rejected" in result.output
     with (tmp_path / "mixed.rejects.csv").open(encoding="utf-8-sig", newline="") as rejects:
         rows = list(csv.DictReader(rejects))
     assert [(r["row"], r["Occurrence_ID"]) for r in rows] == [
@@ -155,7 +155,7 @@ def test_a_dry_run_writes_nothing(run, database, tmp_path):
     path = excel_csv(tmp_path / "dry.csv", [HEADER, "G1,2024-05-02,DA,,,,", "B1,not a date,DA,,,,"])
     result = run("import", str(path), "--dry-run")
     assert result.exit_code == 0
-    assert "would insert 1 occurrences" in result.output and "Dry run: nothing was written" in result.output
+    assert "would insert 1 occurrence" in result.output and "Dry run: nothing was written" in result.output
     assert "occurrences inserted" not in result.output  # nothing was
     assert table(database, Occurrence) == [] and table(database, ImportRecord) == []
     assert not (tmp_path / "dry.rejects.csv").exists()
