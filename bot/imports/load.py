@@ -183,7 +183,7 @@ def import_file(
 @dataclass(frozen=True)
 class CheckedChunk:
     rows: list[tuple]  # staged rows, in STAGED_COLUMNS order
-    strands: list[tuple]  # (line, source_id, strand_id): each staged row's strands
+    strands: list[tuple]  # (source_id, strand_id): each staged row's strands
     rejects: list[tuple[int, list[str], str]]  # (row number, row as read, reason)
     out_of_scope: int
 
@@ -332,7 +332,7 @@ class RowChecker:
         )
         rows, positions = np.nonzero(membership[good_index])
         strand_ids = [self.strand_ids[self.slugs[p]] for p in positions.tolist()]
-        strands = [(good_lines[r], source_ids[r], s) for r, s in zip(rows.tolist(), strand_ids, strict=True)]
+        strands = [(source_ids[r], s) for r, s in zip(rows.tolist(), strand_ids, strict=True)]
         return CheckedChunk(list(good), strands, bad, out_of_scope)
 
     def times(self, values: pd.Series) -> pd.Series:

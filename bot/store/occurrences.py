@@ -131,7 +131,6 @@ STAGING = Table(
 STAGED_STRANDS = Table(
     "import_staged_strands",
     _staging_metadata,
-    Column("line", BigInteger),
     Column("source_id", String(100)),
     Column("strand_id", Integer),
     prefixes=["TEMPORARY"],
@@ -147,7 +146,7 @@ LATEST = Table(
     Column("category", String(500)),
     prefixes=["TEMPORARY"],
 )
-# The strands the latest row of each occurrence gives.
+# Each occurrence's strands: all those its rows give (exports often give one row per flag or motivation).
 WANTED_STRANDS = Table(
     "import_strands",
     _staging_metadata,
@@ -197,8 +196,8 @@ def start_staging(session: Session) -> None:
 
 
 def stage_rows(session: Session, rows: list[tuple], strands: list[tuple]) -> None:
-    """Add validated rows (in STAGED_COLUMNS order) and their strands (line, source_id, strand_id) to the
-    staging tables: COPY on PostgreSQL."""
+    """Add validated rows (in STAGED_COLUMNS order) and their strands (source_id, strand_id) to the staging
+    tables: COPY on PostgreSQL."""
     for table, columns, values in ((STAGING, STAGED_COLUMNS, rows), (STAGED_STRANDS, STAGED_STRAND_COLUMNS, strands)):
         _stage(session, table, columns, values)
 
@@ -241,11 +240,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     session.execute(
         insert(WANTED_STRANDS).from_select(
             ["source_id", "strand_id"],
-            select(STAGED_STRANDS.c.source_id, STAGED_STRANDS.c.strand_id)
-            .join(
-                LATEST, and_(LATEST.c.source_id == STAGED_STRANDS.c.source_id, LATEST.c.line == STAGED_STRANDS.c.line)
-            )
-            .distinct(),
+            select(STAGED_STRANDS.c.source_id, STAGED_STRANDS.c.strand_id).distinct(),
         )
     )
     if on_postgresql:

@@ -180,3 +180,18 @@ def test_a_dry_run_adds_no_area(run, database, tmp_path):
     assert "would add 1 new area" in result.output
     with database.session() as session:
         assert session.scalars(select(Area)).all() == []
+
+
+def test_an_export_with_a_row_per_motivation_gives_the_occurrence_every_one(run, database, tmp_path):
+    # Many exports are "long": one row per flag or bias motive. The occurrence is in every strand its rows
+    # give, while its time, area and category come from its last row.
+    path = export(
+        tmp_path / "long.csv",
+        "M1,2024-05-01,hate-crime;hate-race,Abbey,P1",
+        "M1,2024-05-01,hate-crime;hate-religion,Abbey,P1",
+        "M1,2024-05-01,hate-crime,Castle,P2",
+    )
+    result = run("import", str(path))
+    assert "1 occurrence inserted" in result.output
+    assert strands_of(database) == {"M1": {"hate-crime", "hate-race", "hate-religion"}}
+    assert area_of(database) == {"M1": "castle"}
