@@ -386,15 +386,14 @@ class RowChecker:
         problems = pd.Series("", index=frame.index, dtype=object)
         named = (data.strand != "").to_numpy()
         if named.any():
-            cells = data.strand[named]
-            for cell in cells.unique().tolist():
-                if cell not in self._cells:
-                    self._cells[cell] = self.cell_strands(cell)
-            rows = np.flatnonzero(named)
-            for cell, positions in ((c, self._cells[c][0]) for c in cells.unique().tolist()):
-                if positions:
-                    membership[np.ix_(rows[(cells == cell).to_numpy()], list(positions))] = True
-            problems[named] = cells.map(lambda c: self._cells[c][1])
+            codes, cells = pd.factorize(data.strand[named])
+            found = [self.cell_strands(cell) for cell in cells.tolist()]
+            # One row per distinct cell, then each row takes its cell's: linear in rows, however many cells.
+            by_cell = np.zeros((len(cells), len(self.slugs)), dtype=bool)
+            for k, (positions, _) in enumerate(found):
+                by_cell[k, list(positions)] = True
+            membership[named] |= by_cell[codes]
+            problems[named] = np.array([problem for _, problem in found], dtype=object)[codes]
         if self.mapping.default_strand:
             membership[~membership.any(axis=1), self._column[self.mapping.default_strand]] = True
         return membership, problems
@@ -402,6 +401,11 @@ class RowChecker:
     def cell_strands(self, cell: str) -> tuple[tuple[int, ...], str]:
         """The catalogue positions of the strands a strand cell names (`rape;DA`: parts split on ';', empty
         parts ignored, each matched as loosely as /strand matches), or a problem naming an unknown part."""
+        if cell not in self._cells:
+            self._cells[cell] = self._parsed_cell(cell)
+        return self._cells[cell]
+
+    def _parsed_cell(self, cell: str) -> tuple[tuple[int, ...], str]:
         positions: list[int] = []
         for part in (p.strip() for p in cell.split(STRAND_SEPARATOR)):
             if not part:
