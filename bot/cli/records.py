@@ -1,4 +1,5 @@
-"""`strandbot db`, `demo`, `import`, `imports`, `purge` and `strands`: the database and the force's records in it."""
+"""`strandbot db`, `demo`, `import`, `imports`, `purge`, `strands` and `areas`: the database, the force's records in
+it, and the catalogues that sort them."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import click
 from bot.audit.log import (
     Actor,
 )
-from bot.catalogues import strand_catalogue, update_catalogue
+from bot.catalogues import catalogue_of, update_catalogue
 from bot.cli.base import database_from, main, operator, settings_from
 from bot.dashboard.daily_counts import ensure_daily_counts
 from bot.dashboard.service import full_dashboard
 from bot.domain import clock
-from bot.domain.catalogue import read_catalogue_csv, write_catalogue_csv
+from bot.domain.catalogue import AREAS, STRANDS, CatalogueKind, read_catalogue_csv, write_catalogue_csv
 from bot.errors import InvalidRequest
 from bot.imports.demo import load_demo
 from bot.imports.load import import_file
@@ -232,45 +233,53 @@ def declined() -> None:
     sys.exit(1)
 
 
-@main.group()
-def strands() -> None:
-    """The strand catalogue: list it, export it to CSV, load an edited CSV."""
+def add_catalogue_commands(kind: CatalogueKind) -> None:
+    """`strandbot strands …` or `strandbot areas …`: list, export and load one catalogue kind, worded for it."""
+    noun, plural = kind.noun, f"{kind.noun}s"
 
+    @main.group(plural, help=f"The {noun} catalogue: list it, export it to CSV, load an edited CSV.")
+    def group() -> None:
+        pass
 
-@strands.command("list")
-@click.pass_context
-def strands_list(ctx: click.Context) -> None:
-    """Every strand with its parent and aliases."""
-    click.echo(write_catalogue_csv(strand_catalogue(database_from(ctx))), nl=False)
+    @group.command("list", help=f"Every {noun} with its parent and aliases.")
+    @click.pass_context
+    def list_entries(ctx: click.Context) -> None:
+        click.echo(write_catalogue_csv(catalogue_of(database_from(ctx), kind)), nl=False)
 
-
-@strands.command("export")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.pass_context
-def strands_export(ctx: click.Context, path: Path) -> None:
-    """Write the catalogue to PATH as CSV (slug, name, parent, aliases separated by ';')."""
-    catalogue = strand_catalogue(database_from(ctx))
-    try:
-        path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
-    except OSError as error:
-        raise InvalidRequest(f"Could not write {path}: {error.strerror}.") from None
-    click.echo(f"Wrote {len(catalogue)} strands to {path}.")
-
-
-@strands.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_context
-def strands_load(ctx: click.Context, path: Path) -> None:
-    """Add and update strands from a CSV like `strands export` writes. Strands not in the file are kept."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"{path} is not UTF-8 text; save it from Excel as “CSV UTF-8”.") from None
-    definitions = read_catalogue_csv(text)
-    change = update_catalogue(database_from(ctx), settings_from(ctx), definitions)
-    click.echo(
-        f"Catalogue loaded: {len(change.added)} added, {len(change.updated)} updated, "
-        f"{len(definitions) - len(change.added) - len(change.updated)} unchanged."
+    @group.command(
+        "export", help=f"Write the {noun} catalogue to PATH as CSV (slug, name, parent, aliases separated by ';')."
     )
-    if change.kept:
-        click.echo(f"Not in the file, kept as they were: {', '.join(change.kept)}.")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+    @click.pass_context
+    def export(ctx: click.Context, path: Path) -> None:
+        catalogue = catalogue_of(database_from(ctx), kind)
+        try:
+            path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
+        except OSError as error:
+            raise InvalidRequest(f"Could not write {path}: {error.strerror}.") from None
+        click.echo(f"Wrote {len(catalogue)} {plural} to {path}.")
+
+    @group.command(
+        "load",
+        help=f"Add and update {plural} from a CSV like `{plural} export` writes. "
+        f"{plural.capitalize()} not in the file are kept.",
+    )
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.pass_context
+    def load(ctx: click.Context, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"{path} is not UTF-8 text; save it from Excel as “CSV UTF-8”.") from None
+        definitions = read_catalogue_csv(text)
+        change = update_catalogue(database_from(ctx), settings_from(ctx), definitions, kind)
+        click.echo(
+            f"Catalogue loaded: {len(change.added)} added, {len(change.updated)} updated, "
+            f"{len(definitions) - len(change.added) - len(change.updated)} unchanged."
+        )
+        if change.kept:
+            click.echo(f"Not in the file, kept as they were: {', '.join(change.kept)}.")
+
+
+add_catalogue_commands(STRANDS)
+add_catalogue_commands(AREAS)

@@ -13,12 +13,15 @@ from bot.charts.request import ChartKind, ChartRequest
 from bot.charts.service import chart_view
 from bot.cli.base import database_from, main, operator, settings_from, write_file
 from bot.dashboard.service import (
+    area_breakdown,
     full_dashboard,
     strand_report,
 )
 from bot.domain.periods import period_text
 from bot.errors import InvalidRequest
 from bot.render.text import (
+    area_breakdown_json,
+    dashboard_heading,
     dashboard_json,
     dashboard_table,
 )
@@ -27,22 +30,47 @@ from bot.slack.ask import ask as ask_slack
 
 @main.command()
 @click.argument("strand", required=False)
+@click.option("--area", help="Only this area (slug, name or alias) and its sub-areas.")
+@click.option(
+    "--by",
+    type=click.Choice(["area"]),
+    help="One row per area (every level) for STRAND, instead of one per sub-strand.",
+)
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Dashboard date (default: yesterday).")
 @click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
-def stats(ctx: click.Context, strand: str | None, as_of, output: str) -> None:
-    """The dashboard for every strand, or for STRAND and its sub-strands."""
+def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | None, as_of, output: str) -> None:
+    """The dashboard for every strand, or for STRAND and its sub-strands; in one area with --area, or STRAND
+    in every area with --by area."""
     settings = settings_from(ctx)
     database = database_from(ctx)
     day: date | None = as_of.date() if as_of else None
-    if strand and strand.strip().lower() != "all":
-        dashboard = strand_report(database, settings, strand, day).dashboard
+    one_strand = strand is not None and strand.strip().lower() != "all"
+    if by is not None:
+        if not one_strand:
+            raise click.UsageError("--by area needs a STRAND: e.g. `strandbot stats hate-crime --by area`.")
+        if area is not None:
+            raise click.UsageError("--by area shows every area; leave out --area, or leave out --by.")
+        breakdown = area_breakdown(database, settings, strand, day)
+        if output == "json":
+            click.echo(area_breakdown_json(breakdown))
+        elif not breakdown.areas.strands:
+            click.echo(
+                "There are no areas yet: load the area catalogue (`strandbot areas load FILE`) or import "
+                "occurrences with an area column."
+            )
+        else:
+            click.echo(dashboard_heading(breakdown.areas, f"{breakdown.strand.name} by area") + "\n")
+            click.echo(dashboard_table(breakdown.areas, first_column="Area"))
+        return
+    if one_strand:
+        dashboard = strand_report(database, settings, strand, day, area).dashboard
     else:
-        dashboard = full_dashboard(database, settings, day)
+        dashboard = full_dashboard(database, settings, day, area)
     if output == "json":
         click.echo(dashboard_json(dashboard))
     else:
-        click.echo(f"As of {dashboard.as_of} (FY {dashboard.fy_label}; baseline FY {dashboard.baseline_label})\n")
+        click.echo(dashboard_heading(dashboard) + "\n")
         click.echo(dashboard_table(dashboard))
 
 

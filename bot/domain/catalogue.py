@@ -223,19 +223,30 @@ def validate(definitions: list[CatalogueEntry], kind: CatalogueKind = STRANDS) -
         if len(ordered) < len(definitions):
             placed = {d.slug for d in ordered}
             looped = [d for d in definitions if d.slug not in placed]
-            lines = sorted(d.line for d in looped if d.line is not None)
-            where = f" (lines {', '.join(map(str, lines))})" if lines else ""
+            where = _lines_text(d.line for d in looped)
             problems.append(f"parents form a loop among {', '.join(sorted(d.slug for d in looped))}{where}")
     if problems:
         raise InvalidRequest(f"The {noun} catalogue has problems:\n" + "\n".join(f"• {p}" for p in problems))
     catalogue = Catalogue(ordered, kind)
     clashes = catalogue.label_clashes()
     if clashes:
+        line_of = {d.slug: d.line for d in definitions}
         raise InvalidRequest(
             f"The {noun} catalogue has problems:\n"
-            + "\n".join(f"• the label “{k}” would name {', '.join(sorted(v))}" for k, v in sorted(clashes.items()))
+            + "\n".join(
+                f"• the label “{k}” would name {', '.join(sorted(v))}{_lines_text(line_of[s] for s in v)}"
+                for k, v in sorted(clashes.items())
+            )
         )
     return catalogue
+
+
+def _lines_text(lines: Iterable[int | None]) -> str:
+    """' (line 3)' or ' (lines 2, 5)': where in a loaded file the entries are; "" for entries not from a file."""
+    found = sorted(line for line in lines if line is not None)
+    if not found:
+        return ""
+    return f" ({'line' if len(found) == 1 else 'lines'} {', '.join(map(str, found))})"
 
 
 def read_catalogue_csv(text: str) -> list[CatalogueEntry]:

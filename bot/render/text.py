@@ -12,7 +12,14 @@ from pathlib import Path
 from tabulate import tabulate
 
 from bot.domain.comparisons import COMPARISONS
-from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, Dashboard, StrandStats, share_text
+from bot.domain.stats import (
+    DEFAULT_THRESHOLD_PERCENT,
+    AreaBreakdown,
+    Comparison,
+    Dashboard,
+    StrandStats,
+    share_text,
+)
 
 ARROWS = {"up": "↑", "down": "↓", "none": "●"}
 RAG_LETTERS = {"red": "R", "amber": "A", "green": "G"}
@@ -59,10 +66,19 @@ def _shows_current(key: str) -> bool:
     return COMPARISONS[key].current.name not in earlier
 
 
-def dashboard_table(dashboard: Dashboard) -> str:
-    """Every column of the force dashboard, one row per strand (sub-strands indented)."""
+def dashboard_heading(dashboard: Dashboard, subject: str = "") -> str:
+    """The line above a dashboard table: its date, its place (the whole force unless it names an area), and
+    its financial years, e.g. 'Hate crime by area, as of 2024-06-30 (FY 2024/25; baseline FY 2019/20)'."""
+    place = f" in {dashboard.area.name}" if dashboard.area else ""
+    when = f"{subject}, as of" if subject else "As of"
+    return f"{when} {dashboard.as_of}{place} (FY {dashboard.fy_label}; baseline FY {dashboard.baseline_label})"
+
+
+def dashboard_table(dashboard: Dashboard, first_column: str = "Strand") -> str:
+    """Every column of the force dashboard, one row per strand (sub-strands indented), or per area in a
+    breakdown by area (`first_column` "Area")."""
     labels = _labels(dashboard)
-    headers = ["Strand"]
+    headers = [first_column]
     for key, c in COMPARISONS.items():
         headers += [c.current.column.format(**labels)] if _shows_current(key) else []
         headers += [c.previous_column.format(**labels), "Change", "%"]
@@ -112,30 +128,52 @@ def compact_table(dashboard: Dashboard, strands: tuple[StrandStats, ...] | None 
     ).splitlines()
 
 
-def dashboard_json(dashboard: Dashboard) -> str:
-    """`{"as_of": ..., "strands": [{slug, name, parent, fytd, baseline, rolling12}, ...]}`: one key for each
+def comparison_json(c: Comparison) -> dict:
+    """`{"current", "previous", "change", "pct", "direction", "rag"}`: one comparison, as every JSON output gives it."""
+    fields = asdict(c)
+    return {k: fields[k] for k in ("current", "previous", "change", "pct", "direction", "rag")}
+
+
+def _rows_json(rows: tuple[StrandStats, ...]) -> list[dict]:
+    """Each row (a strand, or an area) as `{slug, name, parent, fytd, baseline, rolling12}`: one key for each
     comparison of `bot.domain.comparisons.COMPARISONS`."""
+    return [
+        {
+            "slug": row.slug,
+            "name": row.name,
+            "parent": row.parent,
+            **{key: comparison_json(row.comparisons[key]) for key in COMPARISONS},
+        }
+        for row in rows
+    ]
 
-    def comparison(c: Comparison) -> dict:
-        fields = asdict(c)
-        return {k: fields[k] for k in ("current", "previous", "change", "pct", "direction", "rag")}
 
-    return json.dumps(
+def dashboard_json(dashboard: Dashboard) -> str:
+    """`{"as_of": ..., "area": slug or null (the whole force), "strands": [{slug, name, parent, fytd, baseline,
+    rolling12}, ...]}`."""
+    return _dumps(
         {
             "as_of": dashboard.as_of.isoformat(),
-            "strands": [
-                {
-                    "slug": s.slug,
-                    "name": s.name,
-                    "parent": s.parent,
-                    **{key: comparison(s.comparisons[key]) for key in COMPARISONS},
-                }
-                for s in dashboard.strands
-            ],
-        },
-        ensure_ascii=False,
-        indent=2,
+            "area": dashboard.area.slug if dashboard.area else None,
+            "strands": _rows_json(dashboard.strands),
+        }
     )
+
+
+def area_breakdown_json(breakdown: AreaBreakdown) -> str:
+    """`{"as_of": ..., "strand": slug, "areas": [{slug, name, parent, fytd, baseline, rolling12}, ...]}`: one
+    strand in every area, catalogue order, each area counting its sub-areas."""
+    return _dumps(
+        {
+            "as_of": breakdown.areas.as_of.isoformat(),
+            "strand": breakdown.strand.slug,
+            "areas": _rows_json(breakdown.areas.strands),
+        }
+    )
+
+
+def _dumps(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def imports_table(records: list) -> str:
