@@ -116,16 +116,18 @@ MOTIVATIONS = (
 )
 SECOND_MOTIVATION = 0.1
 
-# A small force: three sectors of four wards each, with the codes exports carry as aliases.
-DEMO_AREAS = (
-    CatalogueEntry("north", "North Sector", None, ("N",)),
-    CatalogueEntry("central", "Central Sector", None, ("C",)),
-    CatalogueEntry("south", "South Sector", None, ("S",)),
-    *(
-        CatalogueEntry(f"{sector}-{n}", f"{sector.title()} Ward {n}", sector, (f"{sector[0].upper()}{n:02d}",))
-        for sector in ("north", "central", "south")
-        for n in range(1, 5)
-    ),
+# A small force: three sectors of four wards each, with the codes exports carry as aliases; in display
+# order, so an exported catalogue loads back unchanged.
+DEMO_AREAS = tuple(
+    entry
+    for sector in ("north", "central", "south")
+    for entry in (
+        CatalogueEntry(sector, f"{sector.title()} Sector", None, (sector[0].upper(),)),
+        *(
+            CatalogueEntry(f"{sector}-{n}", f"{sector.title()} Ward {n}", sector, (f"{sector[0].upper()}{n:02d}",))
+            for n in range(1, 5)
+        ),
+    )
 )
 WARDS = tuple(a.slug for a in DEMO_AREAS if a.parent)
 # How busy each ward is: the town centre wards most of all.
