@@ -6,7 +6,7 @@ Pure: no Slack, no database. Slack's markup (`<@U…>`, `<#C…>`) is turned int
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -25,6 +25,56 @@ from bot.repeats.request import RepeatRequest
 MAX_COMMAND_LENGTH = 200
 ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 OTHER_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+
+
+# An area in any command: `area=north`, `area="Brooklyn South"`, or `in brooklyn south`.
+
+AREA_OPTION = re.compile(r"^area[=:]", re.IGNORECASE)
+OPENING_QUOTES = "\"“”'‘’"
+CLOSING_QUOTE_MARKS = "\"”“'’‘"
+
+
+def take_area(words: list[str], ends_area: Callable[[list[str]], bool] = lambda rest: False) -> str | None:
+    """Take the area out of a command's `words` (in place): its text as typed, or None for the whole force.
+
+    `area=north` (or `area:north`) anywhere, one word, or several in quotes (`area="Brooklyn South"`); else
+    everything after the last standalone `in` (`hate crime in brooklyn south`), up to the first word where
+    `ends_area(words from there)` says something else begins (a chart, a period, a date) or a `key=value`
+    option. With `area=` given, `in` is left alone: a strand whose name has `in` in it can still be asked for."""
+    for at, word in enumerate(words):
+        if AREA_OPTION.match(word):
+            return _take_area_option(words, at)
+    lowered = [w.lower() for w in words]
+    if "in" not in lowered:
+        return None
+    start = len(lowered) - 1 - lowered[::-1].index("in")
+    end = start + 1
+    while end < len(words) and "=" not in words[end] and not ends_area(words[end:]):
+        end += 1
+    area = " ".join(words[start + 1 : end])
+    if not area:
+        raise InvalidRequest("Which area? Put its name after `in` (e.g. `in brooklyn south`), or use `area=`.")
+    del words[start:end]
+    return area
+
+
+def _take_area_option(words: list[str], at: int) -> str:
+    """`area=…` at `words[at]`, through its closing quote if it opens one."""
+    value = AREA_OPTION.sub("", words[at], count=1)
+    end = at + 1
+    if value[:1] in OPENING_QUOTES and not (len(value) > 1 and value[-1] in CLOSING_QUOTE_MARKS):
+        # A quoted name of several words (phones mix straight and curly quotes); an unclosed quote runs to the end.
+        while end < len(words):
+            end += 1
+            if words[end - 1][-1] in CLOSING_QUOTE_MARKS:
+                break
+    area = " ".join([value, *words[at + 1 : end]]).strip(QUOTES_AND_SPACE)
+    del words[at:end]
+    if not area:
+        raise InvalidRequest("Which area? Give its name after `area=`, e.g. `area=north`; `/strand areas` lists them.")
+    if any(AREA_OPTION.match(w) for w in words):
+        raise InvalidRequest("One area at a time, please: give `area=` once.")
+    return area
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.commands import StrandCommand, parse_repeats_command, parse_strand_command
+from bot.commands import StrandCommand, parse_repeats_command, parse_strand_command, take_area
 from bot.errors import InvalidRequest
 from bot.repeats.request import RepeatRequest
 from bot.slack.commands import parse_admin_command
@@ -144,3 +144,45 @@ def test_repeat_rule_commands():
     assert (bare.strand, bare.period) == ("hate crime", "last-month")
     assert parse_admin_command("repeats show").action == "rules"
     assert "is not something" in parse_admin_command("promote U0ALEX").problem
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "left"),
+    [
+        ("hate-crime area=brooklyn-south", "brooklyn-south", "hate-crime"),
+        ("area=North hate crime 2025-03-31", "North", "hate crime 2025-03-31"),
+        ("hate-crime AREA:north", "north", "hate-crime"),
+        ('hate-crime area="Brooklyn South" trend', "Brooklyn South", "hate-crime trend"),
+        ('hate-crime area=“Brooklyn South" trend', "Brooklyn South", "hate-crime trend"),
+        ("hate-crime area='unclosed quote runs on", "unclosed quote runs on", "hate-crime"),
+        ("hate crime in brooklyn south", "brooklyn south", "hate crime"),
+        ("hate crime In Brooklyn South min=3", "Brooklyn South", "hate crime min=3"),
+        ("persons in crisis in north", "north", "persons in crisis"),
+        ("persons in crisis area=north", "north", "persons in crisis"),
+        ("hate-crime", None, "hate-crime"),
+        ("hate-crime inner", None, "hate-crime inner"),
+    ],
+)
+def test_an_area_is_taken_out_of_a_commands_words(text, area, left):
+    words = text.split()
+    assert (take_area(words), " ".join(words)) == (area, left)
+
+
+def test_an_area_after_in_ends_where_the_caller_says_something_else_begins():
+    words = ["hate", "crime", "in", "north", "sector", "trend", "36m"]
+    assert take_area(words, lambda rest: rest[0] == "trend") == "north sector"
+    assert words == ["hate", "crime", "trend", "36m"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("hate-crime area=", "Which area"),
+        ("hate-crime area=north area=south", "One area at a time"),
+        ("hate-crime in", "Which area"),
+        ("hate-crime in min=3", "Which area"),
+    ],
+)
+def test_an_area_left_out_or_given_twice_is_explained(text, problem):
+    with pytest.raises(InvalidRequest, match=problem):
+        take_area(text.split())
