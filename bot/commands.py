@@ -79,15 +79,20 @@ def _take_area_option(words: list[str], at: int) -> str:
 
 @dataclass(frozen=True)
 class StrandCommand:
-    action: Literal["help", "all", "list", "strand", "chart"]
+    """What `/strand` asks for. `area` is the area as typed (None: the whole force); `by-area` ranks the areas."""
+
+    action: Literal["help", "all", "list", "areas", "strand", "by-area", "chart"]
     strand: str | None = None
     as_of: date | None = None
     chart: ChartRequest | None = None
+    area: str | None = None
 
 
 def parse_strand_command(text: str | None) -> StrandCommand:
-    """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `help` or nothing;
-    or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too."""
+    """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `areas`, `help` or nothing;
+    or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too.
+    Any of them in an area: `hate-crime area=north`, `hate crime in brooklyn south trend`; or every area ranked:
+    `hate-crime by=area`."""
     text = (text or "").strip()
     if len(text) > MAX_COMMAND_LENGTH:
         raise InvalidRequest(
@@ -95,6 +100,8 @@ def parse_strand_command(text: str | None) -> StrandCommand:
             "Try `/strand hate-crime`, or `/strand help` for examples."
         )
     words = text.split()
+    by_area = _take_by(words)
+    area = take_area(words, _starts_chart_or_date)
     as_of = None
     if words and OTHER_DATE.match(words[-1]):
         raise InvalidRequest(
@@ -109,20 +116,53 @@ def parse_strand_command(text: str | None) -> StrandCommand:
     rest = " ".join(words)
     keyword = rest.lower()
     if kind is not None:
-        if keyword in ("", "all", "list", "help"):
+        if keyword in ("", "all", "list", "areas", "help"):
             raise InvalidRequest(
                 f"Charts are drawn for one strand at a time; say which, e.g. `/strand hate-crime {kind}`."
             )
+        if by_area:
+            raise InvalidRequest(
+                f"A chart is drawn for one area at a time: `/strand {rest} {kind} area=north`, say; "
+                f"`/strand {rest} by=area` ranks the areas."
+            )
         if CHART_KINDS[kind].option_is_period and option:
             option = period_text(option)  # `October 2024` as `2024-10`
-        return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of))
+        return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of, area))
     if keyword in ("help", "?", "-h", "--help"):
         return StrandCommand("help")
     if keyword == "list":
         return StrandCommand("list")
+    if keyword == "areas":
+        return StrandCommand("areas")
+    if by_area and keyword in ("", "all"):
+        raise InvalidRequest("Areas are ranked for one strand at a time; say which, e.g. `/strand hate-crime by=area`.")
     if keyword in ("", "all"):
-        return StrandCommand("all", as_of=as_of)
-    return StrandCommand("strand", strand=rest, as_of=as_of)
+        return StrandCommand("all", as_of=as_of, area=area)
+    return StrandCommand("by-area" if by_area else "strand", strand=rest, as_of=as_of, area=area)
+
+
+def _take_by(words: list[str]) -> bool:
+    """Take `by=area` out of `words` (in place): whether it was there. `by=` takes nothing else."""
+    found = [w for w in words if w.lower().startswith("by=")]
+    for word in found:
+        if word.lower() != "by=area":
+            raise InvalidRequest(
+                f"“{word}” is not a breakdown `/strand` knows; `by=area` ranks the areas, "
+                "e.g. `/strand hate-crime by=area`."
+            )
+        words.remove(word)
+    return bool(found)
+
+
+def _starts_chart_or_date(rest: list[str]) -> bool:
+    """Whether `rest` begins with a chart (`trend`, `heat map`), a date or `as of`: where an area after `in` ends."""
+    first, pair = rest[0].lower(), " ".join(rest[:2]).lower()
+    return (
+        first in CHART_WORDS
+        or pair in CHART_WORDS
+        or pair == "as of"
+        or bool(ISO_DATE.match(first) or OTHER_DATE.match(first))
+    )
 
 
 def _take_chart(words: list[str]) -> tuple[ChartKind | None, str | None]:

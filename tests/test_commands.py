@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from bot.charts.request import ChartRequest
 from bot.commands import StrandCommand, parse_repeats_command, parse_strand_command, take_area
 from bot.errors import InvalidRequest
 from bot.repeats.request import RepeatRequest
@@ -186,3 +187,64 @@ def test_an_area_after_in_ends_where_the_caller_says_something_else_begins():
 def test_an_area_left_out_or_given_twice_is_explained(text, problem):
     with pytest.raises(InvalidRequest, match=problem):
         take_area(text.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hate-crime area=brooklyn-south", StrandCommand("strand", "hate-crime", area="brooklyn-south")),
+        ("hate crime in brooklyn south", StrandCommand("strand", "hate crime", area="brooklyn south")),
+        (
+            "hate-crime 2024-06-30 area=north",
+            StrandCommand("strand", "hate-crime", date(2024, 6, 30), area="north"),
+        ),
+        (
+            "hate crime in north sector as of 2024-06-30",
+            StrandCommand("strand", "hate crime", date(2024, 6, 30), area="north sector"),
+        ),
+        ("all area=north", StrandCommand("all", area="north")),
+        ("in north 2024-06-30", StrandCommand("all", as_of=date(2024, 6, 30), area="north")),
+        ("hate-crime by=area", StrandCommand("by-area", "hate-crime")),
+        ("DA by=area 2024-06-30", StrandCommand("by-area", "DA", date(2024, 6, 30))),
+        ("hate-crime by=area in brooklyn south", StrandCommand("by-area", "hate-crime", area="brooklyn south")),
+        ("areas", StrandCommand("areas")),
+        ("Areas", StrandCommand("areas")),
+    ],
+)
+def test_strand_commands_with_an_area(text, expected):
+    assert parse_strand_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "chart"),
+    [
+        ("hate-crime trend area=north", ChartRequest("trend", "hate-crime", None, None, "north")),
+        ("hate crime in north sector trend 36m", ChartRequest("trend", "hate crime", "36m", None, "north sector")),
+        ("hate crime trend 36m in north", ChartRequest("trend", "hate crime", "36m", None, "north")),
+        (
+            "rasso heat map October 2024 in N01 2024-11-30",
+            ChartRequest("heatmap", "rasso", "2024-10", date(2024, 11, 30), "N01"),
+        ),
+        ("DA forecast years=3 area=south", ChartRequest("forecast", "DA", "years=3", None, "south")),
+    ],
+)
+def test_charts_with_an_area(text, chart):
+    assert parse_strand_command(text) == StrandCommand("chart", chart=chart)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("by=area", "Areas are ranked for one strand at a time"),
+        ("all by=area", "Areas are ranked for one strand at a time"),
+        ("hate-crime by=strand", "“by=strand” is not a breakdown"),
+        ("hate-crime trend by=area", "A chart is drawn for one area at a time"),
+        ("hate-crime in", "Which area"),
+        ("hate-crime in 2024-06-30", "Which area"),
+        ("hate-crime area=north area=south", "One area at a time"),
+        ("hate-crime in north 30/06/2024", "YYYY-MM-DD"),
+    ],
+)
+def test_strand_commands_with_an_area_wrongly_said_get_told_how(text, problem):
+    with pytest.raises(InvalidRequest, match=problem):
+        parse_strand_command(text)
