@@ -6,7 +6,7 @@ Pure: no Slack, no database. Slack's markup (`<@U…>`, `<#C…>`) is turned int
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -27,17 +27,72 @@ ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 OTHER_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 
 
+# An area in any command: `area=north`, `area="Brooklyn South"`, or `in brooklyn south`.
+
+AREA_OPTION = re.compile(r"^area[=:]", re.IGNORECASE)
+OPENING_QUOTES = "\"“”'‘’"
+CLOSING_QUOTE_MARKS = "\"”“'’‘"
+
+
+def take_area(words: list[str], ends_area: Callable[[list[str]], bool] = lambda rest: False) -> str | None:
+    """Take the area out of a command's `words` (in place): its text as typed, or None for the whole force.
+
+    `area=north` (or `area:north`) anywhere, one word, or several in quotes (`area="Brooklyn South"`); else
+    everything after the last standalone `in` (`hate crime in brooklyn south`), up to the first word where
+    `ends_area(words from there)` says something else begins (a chart, a period, a date) or a `key=value`
+    option. With `area=` given, `in` is left alone: a strand whose name has `in` in it can still be asked for."""
+    for at, word in enumerate(words):
+        if AREA_OPTION.match(word):
+            return _take_area_option(words, at)
+    lowered = [w.lower() for w in words]
+    if "in" not in lowered:
+        return None
+    start = len(lowered) - 1 - lowered[::-1].index("in")
+    end = start + 1
+    while end < len(words) and "=" not in words[end] and not ends_area(words[end:]):
+        end += 1
+    area = " ".join(words[start + 1 : end])
+    if not area:
+        raise InvalidRequest("Which area? Put its name after `in` (e.g. `in brooklyn south`), or use `area=`.")
+    del words[start:end]
+    return area
+
+
+def _take_area_option(words: list[str], at: int) -> str:
+    """`area=…` at `words[at]`, through its closing quote if it opens one."""
+    value = AREA_OPTION.sub("", words[at], count=1)
+    end = at + 1
+    if value[:1] in OPENING_QUOTES and not (len(value) > 1 and value[-1] in CLOSING_QUOTE_MARKS):
+        # A quoted name of several words (phones mix straight and curly quotes); an unclosed quote runs to the end.
+        while end < len(words):
+            end += 1
+            if words[end - 1][-1] in CLOSING_QUOTE_MARKS:
+                break
+    area = " ".join([value, *words[at + 1 : end]]).strip(QUOTES_AND_SPACE)
+    del words[at:end]
+    if not area:
+        raise InvalidRequest("Which area? Give its name after `area=`, e.g. `area=north`; `/strand areas` lists them.")
+    if any(AREA_OPTION.match(w) for w in words):
+        raise InvalidRequest("One area at a time, please: give `area=` once.")
+    return area
+
+
 @dataclass(frozen=True)
 class StrandCommand:
-    action: Literal["help", "all", "list", "strand", "chart"]
+    """What `/strand` asks for. `area` is the area as typed (None: the whole force); `by-area` ranks the areas."""
+
+    action: Literal["help", "all", "list", "areas", "strand", "by-area", "chart"]
     strand: str | None = None
     as_of: date | None = None
     chart: ChartRequest | None = None
+    area: str | None = None
 
 
 def parse_strand_command(text: str | None) -> StrandCommand:
-    """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `help` or nothing;
-    or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too."""
+    """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `areas`, `help` or nothing;
+    or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too.
+    Any of them in an area: `hate-crime area=north`, `hate crime in brooklyn south trend`; or every area ranked:
+    `hate-crime by=area`."""
     text = (text or "").strip()
     if len(text) > MAX_COMMAND_LENGTH:
         raise InvalidRequest(
@@ -45,6 +100,8 @@ def parse_strand_command(text: str | None) -> StrandCommand:
             "Try `/strand hate-crime`, or `/strand help` for examples."
         )
     words = text.split()
+    by_area = _take_by(words)
+    area = take_area(words, _starts_chart_or_date)
     as_of = None
     if words and OTHER_DATE.match(words[-1]):
         raise InvalidRequest(
@@ -59,20 +116,53 @@ def parse_strand_command(text: str | None) -> StrandCommand:
     rest = " ".join(words)
     keyword = rest.lower()
     if kind is not None:
-        if keyword in ("", "all", "list", "help"):
+        if keyword in ("", "all", "list", "areas", "help"):
             raise InvalidRequest(
                 f"Charts are drawn for one strand at a time; say which, e.g. `/strand hate-crime {kind}`."
             )
+        if by_area:
+            raise InvalidRequest(
+                f"A chart is drawn for one area at a time: `/strand {rest} {kind} area=north`, say; "
+                f"`/strand {rest} by=area` ranks the areas."
+            )
         if CHART_KINDS[kind].option_is_period and option:
             option = period_text(option)  # `October 2024` as `2024-10`
-        return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of))
+        return StrandCommand("chart", chart=ChartRequest(kind, rest, option, as_of, area))
     if keyword in ("help", "?", "-h", "--help"):
         return StrandCommand("help")
     if keyword == "list":
         return StrandCommand("list")
+    if keyword == "areas":
+        return StrandCommand("areas")
+    if by_area and keyword in ("", "all"):
+        raise InvalidRequest("Areas are ranked for one strand at a time; say which, e.g. `/strand hate-crime by=area`.")
     if keyword in ("", "all"):
-        return StrandCommand("all", as_of=as_of)
-    return StrandCommand("strand", strand=rest, as_of=as_of)
+        return StrandCommand("all", as_of=as_of, area=area)
+    return StrandCommand("by-area" if by_area else "strand", strand=rest, as_of=as_of, area=area)
+
+
+def _take_by(words: list[str]) -> bool:
+    """Take `by=area` out of `words` (in place): whether it was there. `by=` takes nothing else."""
+    found = [w for w in words if w.lower().startswith("by=")]
+    for word in found:
+        if word.lower() != "by=area":
+            raise InvalidRequest(
+                f"“{word}” is not a breakdown `/strand` knows; `by=area` ranks the areas, "
+                "e.g. `/strand hate-crime by=area`."
+            )
+        words.remove(word)
+    return bool(found)
+
+
+def _starts_chart_or_date(rest: list[str]) -> bool:
+    """Whether `rest` begins with a chart (`trend`, `heat map`), a date or `as of`: where an area after `in` ends."""
+    first, pair = rest[0].lower(), " ".join(rest[:2]).lower()
+    return (
+        first in CHART_WORDS
+        or pair in CHART_WORDS
+        or pair == "as of"
+        or bool(ISO_DATE.match(first) or OTHER_DATE.match(first))
+    )
 
 
 def _take_chart(words: list[str]) -> tuple[ChartKind | None, str | None]:

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.commands import StrandCommand, parse_repeats_command, parse_strand_command
+from bot.charts.request import ChartRequest
+from bot.commands import StrandCommand, parse_repeats_command, parse_strand_command, take_area
 from bot.errors import InvalidRequest
 from bot.repeats.request import RepeatRequest
 from bot.slack.commands import parse_admin_command
@@ -144,3 +145,106 @@ def test_repeat_rule_commands():
     assert (bare.strand, bare.period) == ("hate crime", "last-month")
     assert parse_admin_command("repeats show").action == "rules"
     assert "is not something" in parse_admin_command("promote U0ALEX").problem
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "left"),
+    [
+        ("hate-crime area=brooklyn-south", "brooklyn-south", "hate-crime"),
+        ("area=North hate crime 2025-03-31", "North", "hate crime 2025-03-31"),
+        ("hate-crime AREA:north", "north", "hate-crime"),
+        ('hate-crime area="Brooklyn South" trend', "Brooklyn South", "hate-crime trend"),
+        ('hate-crime area=“Brooklyn South" trend', "Brooklyn South", "hate-crime trend"),
+        ("hate-crime area='unclosed quote runs on", "unclosed quote runs on", "hate-crime"),
+        ("hate crime in brooklyn south", "brooklyn south", "hate crime"),
+        ("hate crime In Brooklyn South min=3", "Brooklyn South", "hate crime min=3"),
+        ("persons in crisis in north", "north", "persons in crisis"),
+        ("persons in crisis area=north", "north", "persons in crisis"),
+        ("hate-crime", None, "hate-crime"),
+        ("hate-crime inner", None, "hate-crime inner"),
+    ],
+)
+def test_an_area_is_taken_out_of_a_commands_words(text, area, left):
+    words = text.split()
+    assert (take_area(words), " ".join(words)) == (area, left)
+
+
+def test_an_area_after_in_ends_where_the_caller_says_something_else_begins():
+    words = ["hate", "crime", "in", "north", "sector", "trend", "36m"]
+    assert take_area(words, lambda rest: rest[0] == "trend") == "north sector"
+    assert words == ["hate", "crime", "trend", "36m"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("hate-crime area=", "Which area"),
+        ("hate-crime area=north area=south", "One area at a time"),
+        ("hate-crime in", "Which area"),
+        ("hate-crime in min=3", "Which area"),
+    ],
+)
+def test_an_area_left_out_or_given_twice_is_explained(text, problem):
+    with pytest.raises(InvalidRequest, match=problem):
+        take_area(text.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hate-crime area=brooklyn-south", StrandCommand("strand", "hate-crime", area="brooklyn-south")),
+        ("hate crime in brooklyn south", StrandCommand("strand", "hate crime", area="brooklyn south")),
+        (
+            "hate-crime 2024-06-30 area=north",
+            StrandCommand("strand", "hate-crime", date(2024, 6, 30), area="north"),
+        ),
+        (
+            "hate crime in north sector as of 2024-06-30",
+            StrandCommand("strand", "hate crime", date(2024, 6, 30), area="north sector"),
+        ),
+        ("all area=north", StrandCommand("all", area="north")),
+        ("in north 2024-06-30", StrandCommand("all", as_of=date(2024, 6, 30), area="north")),
+        ("hate-crime by=area", StrandCommand("by-area", "hate-crime")),
+        ("DA by=area 2024-06-30", StrandCommand("by-area", "DA", date(2024, 6, 30))),
+        ("hate-crime by=area in brooklyn south", StrandCommand("by-area", "hate-crime", area="brooklyn south")),
+        ("areas", StrandCommand("areas")),
+        ("Areas", StrandCommand("areas")),
+    ],
+)
+def test_strand_commands_with_an_area(text, expected):
+    assert parse_strand_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "chart"),
+    [
+        ("hate-crime trend area=north", ChartRequest("trend", "hate-crime", None, None, "north")),
+        ("hate crime in north sector trend 36m", ChartRequest("trend", "hate crime", "36m", None, "north sector")),
+        ("hate crime trend 36m in north", ChartRequest("trend", "hate crime", "36m", None, "north")),
+        (
+            "rasso heat map October 2024 in N01 2024-11-30",
+            ChartRequest("heatmap", "rasso", "2024-10", date(2024, 11, 30), "N01"),
+        ),
+        ("DA forecast years=3 area=south", ChartRequest("forecast", "DA", "years=3", None, "south")),
+    ],
+)
+def test_charts_with_an_area(text, chart):
+    assert parse_strand_command(text) == StrandCommand("chart", chart=chart)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("by=area", "Areas are ranked for one strand at a time"),
+        ("all by=area", "Areas are ranked for one strand at a time"),
+        ("hate-crime by=strand", "“by=strand” is not a breakdown"),
+        ("hate-crime trend by=area", "A chart is drawn for one area at a time"),
+        ("hate-crime in", "Which area"),
+        ("hate-crime in 2024-06-30", "Which area"),
+        ("hate-crime area=north area=south", "One area at a time"),
+        ("hate-crime in north 30/06/2024", "YYYY-MM-DD"),
+    ],
+)
+def test_strand_commands_with_an_area_wrongly_said_get_told_how(text, problem):
+    with pytest.raises(InvalidRequest, match=problem):
+        parse_strand_command(text)

@@ -71,7 +71,21 @@ def subtitle(strand: ChartStrand, as_of: date, time_zone: str) -> str:
     parts = [f"As of {short_date(as_of)}", f"{time_zone} time"]
     if strand.sub_strands:
         parts.append("including " + ", ".join(strand.sub_strands))
+    if strand.area is not None and strand.areas and len(strand.areas) > 1:
+        below = len(strand.areas) - 1
+        parts.append(f"{strand.area.name} with the {below} area{'s' * (below != 1)} within it")
     return " · ".join(parts)
+
+
+def no_occurrences(strand: ChartStrand, when: str) -> str:
+    """'No Hate crime occurrences in North Sector in these months.'"""
+    where = "" if strand.area is None else f" in {strand.area.name}"
+    return f"No {strand.name} occurrences{where} {when}."
+
+
+def file_stem(strand: ChartStrand) -> str:
+    """The start of a chart's file name: the strand's slug, and the area's if the chart is of one."""
+    return strand.slug if strand.area is None else f"{strand.slug}-{strand.area.slug}"
 
 
 def _figure(title: str, sub: str, size: tuple[float, float]) -> Figure:
@@ -147,7 +161,7 @@ def _projection_line(axes, history: pd.Series, method: MethodForecast, best: boo
 def trend_chart(view: TrendView) -> Chart:
     months, earlier = view.months, view.year_earlier
     first, last = months.index[0], months.index[-1]
-    title = f"{view.strand.name}: occurrences a month, {month_label(first)} – {month_label(last)}"
+    title = f"{view.strand.label}: occurrences a month, {month_label(first)} – {month_label(last)}"
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
     axes = figure.add_subplot()
     x = months.index.to_timestamp()
@@ -169,9 +183,9 @@ def trend_chart(view: TrendView) -> Chart:
     if months.isna().all():
         _note(axes, "No data for these months yet.")
     elif months.sum() == 0:
-        _note(axes, f"No {view.strand.name} occurrences in these months.")
+        _note(axes, no_occurrences(view.strand, "in these months"))
     _legend(figure, axes)
-    filename = f"{view.strand.slug}-trend-{len(months)}m-{view.as_of.isoformat()}.png"
+    filename = f"{file_stem(view.strand)}-trend-{len(months)}m-{view.as_of.isoformat()}.png"
     return _chart(filename, title, figure, "Line chart", trend_summary(view))
 
 
@@ -220,7 +234,7 @@ def _forecast_line(projected: Forecast) -> str:
 
 def heatmap_chart(view: HeatmapView) -> Chart:
     counts = view.counts
-    title = f"{view.strand.name}: occurrences by day and hour, {view.period.label}"
+    title = f"{view.strand.label}: occurrences by day and hour, {view.period.label}"
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (12, 5.4))
     axes = figure.add_subplot()
     values = counts.to_numpy()
@@ -242,8 +256,8 @@ def heatmap_chart(view: HeatmapView) -> Chart:
         axes.text(column, row, _cell(value), ha="center", va="center", fontsize=small, color=colour)
     figure.colorbar(image, ax=axes, label="Occurrences", fraction=0.03, pad=0.01, ticks=MaxNLocator(integer=True))
     if values.sum() == 0:
-        _note(axes, f"No {view.strand.name} occurrences in {view.period.label}.")
-    filename = f"{view.strand.slug}-heatmap-{view.period.text}-{view.as_of.isoformat()}.png"
+        _note(axes, no_occurrences(view.strand, f"in {view.period.label}"))
+    filename = f"{file_stem(view.strand)}-heatmap-{view.period.text}-{view.as_of.isoformat()}.png"
     return _chart(filename, title, figure, "Heat map, days of the week by hours of the day", heatmap_summary(view))
 
 
@@ -281,7 +295,7 @@ def forecast_chart(view: ForecastView) -> Chart:
     history = projected.history.iloc[-FORECAST_HISTORY_SHOWN:]
     last = projected.history.index[-1] if len(projected.history) else None
     ahead = "" if last is None else f", {month_label(last + 1)} – {month_label(last + 12 * view.years)}"
-    title = f"{view.strand.name}: forecast{ahead}"
+    title = f"{view.strand.label}: forecast{ahead}"
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
     axes = figure.add_subplot()
     peak = 5.0
@@ -305,7 +319,7 @@ def forecast_chart(view: ForecastView) -> Chart:
         _legend(figure, axes)
     if projected.not_enough:
         _note(axes, projected.not_enough)
-    filename = f"{view.strand.slug}-forecast-{view.years}y-{view.as_of.isoformat()}.png"
+    filename = f"{file_stem(view.strand)}-forecast-{view.years}y-{view.as_of.isoformat()}.png"
     return _chart(filename, title, figure, "Line chart of monthly occurrences and forecasts", forecast_summary(view))
 
 

@@ -2,7 +2,8 @@
 database to small frozen results that `bot.charts.draw` draws. No Slack, no drawing. Which kinds of chart
 there are, and what each is called, is the registry in `bot.charts.kinds`.
 
-A parent strand counts its sub-strands, as `/strand` does, and months are the force's local months.
+A parent strand counts its sub-strands, as `/strand` does; a chart of an area counts only that area and its
+sub-areas; and months are the force's local months.
 Only complete months are charted or forecast: the month in progress would look like a fall.
 """
 
@@ -20,9 +21,10 @@ from bot.charts.forecast import Forecast, forecast
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartRequest
 from bot.domain import clock
+from bot.domain.catalogue import CatalogueEntry
 from bot.domain.periods import Period, Window
 from bot.settings import Settings
-from bot.store.catalogue import load_catalogue
+from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database, Session
 from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
 
@@ -33,9 +35,19 @@ TREND_FORECAST_MONTHS = 12
 
 @dataclass(frozen=True)
 class ChartStrand:
+    """What a chart counts: a strand (with its sub-strands), in the whole force or in one area (with the areas
+    below it: `areas` holds the slugs of them all)."""
+
     slug: str
     name: str
     sub_strands: tuple[str, ...]  # names of the sub-strands counted in, if any
+    area: CatalogueEntry | None = None
+    areas: tuple[str, ...] | None = None  # None: the whole force
+
+    @property
+    def label(self) -> str:
+        """How titles name what is counted: `Hate crime`, or `Hate crime in North Sector`."""
+        return self.name if self.area is None else f"{self.name} in {self.area.name}"
 
 
 @dataclass(frozen=True)
@@ -83,14 +95,14 @@ def last_complete_month(as_of: date) -> pd.Period:
 
 
 def _strand_and_history(
-    database: Database, settings: Settings, strand_text: str, first: pd.Period, last: pd.Period
+    database: Database, settings: Settings, strand_text: str, area_text: str | None, first: pd.Period, last: pd.Period
 ) -> tuple[ChartStrand, pd.Series]:
-    """The strand asked for, and its family's counts for each month `first` to `last` (NaN for months
-    before the data begins)."""
+    """The strand asked for (in the area asked for), and its family's counts for each month `first` to `last`
+    (NaN for months before the data begins)."""
     with database.session() as session:
-        strand = _chart_strand(session, strand_text)
+        strand = _chart_strand(session, strand_text, area_text)
         window = Window(first.start_time.date(), last.end_time.date())
-        days = daily_totals(session, window, settings.timezone, strand.slug)
+        days = daily_totals(session, window, settings.timezone, strand.slug, strand.areas)
         data_from = first_occurrence_day(session, settings.timezone)
     months = pd.period_range(first, last, freq="M")
     by_month = days.groupby(pd.PeriodIndex(pd.to_datetime(days.index), freq="M")).sum() if len(days) else days
@@ -100,13 +112,18 @@ def _strand_and_history(
     return strand, counts
 
 
-def _chart_strand(session: Session, strand_text: str) -> ChartStrand:
-    """The strand `strand_text` names (raises UnknownStrand…), with the names of the sub-strands it counts."""
+def _chart_strand(session: Session, strand_text: str, area_text: str | None) -> ChartStrand:
+    """The strand `strand_text` names (raises UnknownStrand…), with the names of the sub-strands it counts;
+    and the area `area_text` names (raises UnknownArea…) with the areas below it, if one is asked for."""
     catalogue = load_catalogue(session)
     definition = catalogue.resolve(strand_text)
     family = catalogue.descendants(definition.slug)
     sub_strands = tuple(catalogue.get(slug).name for slug in family if slug != definition.slug)
-    return ChartStrand(definition.slug, definition.name, sub_strands)
+    if area_text is None:
+        return ChartStrand(definition.slug, definition.name, sub_strands)
+    areas = load_areas(session)
+    area = areas.resolve(area_text)
+    return ChartStrand(definition.slug, definition.name, sub_strands, area, tuple(areas.descendants(area.slug)))
 
 
 def _first_complete_month(data_from: date | None) -> pd.Period:
@@ -116,11 +133,14 @@ def _first_complete_month(data_from: date | None) -> pd.Period:
     return month if data_from.day == 1 else month + 1
 
 
-def trend_view(database: Database, settings: Settings, strand_text: str, shown: int, as_of: date) -> TrendView:
-    """`shown` months of `strand_text`'s counts to the last complete month by `as_of`, with a forecast."""
+def trend_view(
+    database: Database, settings: Settings, strand_text: str, shown: int, as_of: date, area_text: str | None = None
+) -> TrendView:
+    """`shown` months of `strand_text`'s counts (in `area_text`, if given) to the last complete month by `as_of`,
+    with a forecast."""
     last = last_complete_month(as_of)
     fetched = max(shown + 12, FORECAST_HISTORY_MONTHS)
-    strand, counts = _strand_and_history(database, settings, strand_text, last - (fetched - 1), last)
+    strand, counts = _strand_and_history(database, settings, strand_text, area_text, last - (fetched - 1), last)
     months = counts.iloc[-shown:]
     year_earlier = counts.shift(12).iloc[-shown:]
     projected = forecast(counts.dropna(), settings.fy_start_month, TREND_FORECAST_MONTHS)
@@ -128,18 +148,27 @@ def trend_view(database: Database, settings: Settings, strand_text: str, shown: 
     return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected)
 
 
-def forecast_view(database: Database, settings: Settings, strand_text: str, years: int, as_of: date) -> ForecastView:
+def forecast_view(
+    database: Database, settings: Settings, strand_text: str, years: int, as_of: date, area_text: str | None = None
+) -> ForecastView:
     last = last_complete_month(as_of)
     first = last - (FORECAST_HISTORY_MONTHS - 1)
-    strand, counts = _strand_and_history(database, settings, strand_text, first, last)
+    strand, counts = _strand_and_history(database, settings, strand_text, area_text, first, last)
     projected = forecast(counts.dropna(), settings.fy_start_month, 12 * years)
     return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected)
 
 
-def heatmap_view(database: Database, settings: Settings, strand_text: str, period: Period, as_of: date) -> HeatmapView:
+def heatmap_view(
+    database: Database,
+    settings: Settings,
+    strand_text: str,
+    period: Period,
+    as_of: date,
+    area_text: str | None = None,
+) -> HeatmapView:
     with database.session() as session:
-        strand = _chart_strand(session, strand_text)
-        by_hour = hour_of_week_counts(session, period.window, settings.timezone, strand.slug)
+        strand = _chart_strand(session, strand_text, area_text)
+        by_hour = hour_of_week_counts(session, period.window, settings.timezone, strand.slug, strand.areas)
         data_from = first_occurrence_day(session, settings.timezone)
     grid = by_hour.reindex(range(7 * 24), fill_value=0).to_numpy().reshape(7, 24)
     counts = pd.DataFrame(grid, index=list(calendar.day_name), columns=range(24))
@@ -148,7 +177,7 @@ def heatmap_view(database: Database, settings: Settings, strand_text: str, perio
 
 
 # How each kind of chart (bot.charts.kinds) is built, by its name.
-VIEWS: dict[str, Callable[[Database, Settings, str, Any, date], ChartView]] = {
+VIEWS: dict[str, Callable[[Database, Settings, str, Any, date, str | None], ChartView]] = {
     "trend": trend_view,
     "heatmap": heatmap_view,
     "forecast": forecast_view,
@@ -160,4 +189,4 @@ def chart_view(database: Database, settings: Settings, request: ChartRequest) ->
     kind = CHART_KINDS[request.kind]
     as_of = clock.checked_as_of(request.as_of, settings.timezone)
     option = kind.parse_option(request.option or kind.default_option, as_of)
-    return VIEWS[kind.name](database, settings, request.strand, option, as_of)
+    return VIEWS[kind.name](database, settings, request.strand, option, as_of, request.area)

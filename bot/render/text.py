@@ -101,10 +101,13 @@ def dashboard_table(dashboard: Dashboard, first_column: str = "Strand") -> str:
     )
 
 
-def compact_table(dashboard: Dashboard, strands: tuple[StrandStats, ...] | None = None) -> list[str]:
-    """A narrow table for Slack (fits a phone): counts and change cells. Returns lines, header first."""
+def compact_table(
+    dashboard: Dashboard, strands: tuple[StrandStats, ...] | None = None, first_column: str = "Strand"
+) -> list[str]:
+    """A narrow table for Slack (fits a phone): counts and change cells. Returns lines, header first.
+    `first_column` heads the names (`Area` for a breakdown by area)."""
     labels = _labels(dashboard)
-    headers, colalign = ["Strand"], ["left"]
+    headers, colalign = [first_column], ["left"]
     for key, c in COMPARISONS.items():
         if _shows_current(key):
             headers.append(c.current.short.format(**labels))

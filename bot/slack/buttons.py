@@ -32,31 +32,42 @@ CHART_ACTIONS: dict[ChartKind, str] = {kind: f"chart_{kind}" for kind in CHART_K
 
 @dataclass(frozen=True)
 class StrandValue:
-    """A strand as of a date: the share button, the chart buttons (the kind is in the action ID), the
-    dashboard's menu."""
+    """A strand as of a date, in an area (a slug; None for the whole force): the share button, the chart buttons
+    (the kind is in the action ID), the menus that open a strand."""
 
     strand: str
     as_of: date
+    area: str | None = None
 
     @classmethod
     def read(cls, data: dict) -> StrandValue:
-        return cls(str(data["strand"]), date.fromisoformat(data["as_of"]))
+        return cls(str(data["strand"]), date.fromisoformat(data["as_of"]), _area(data))
 
 
 @dataclass(frozen=True)
 class ChartValue:
-    """A chart as drawn, to share: its kind, strand (a slug), option and as-of date."""
+    """A chart as drawn, to share: its kind, strand (a slug), option, as-of date and area (a slug, or None)."""
 
     kind: ChartKind
     strand: str
     option: str | None
     as_of: date
+    area: str | None = None
 
     @classmethod
     def read(cls, data: dict) -> ChartValue:
         if data["kind"] not in CHART_KINDS:
             raise ValueError(data["kind"])
-        return cls(data["kind"], str(data["strand"]), data.get("option"), date.fromisoformat(data["as_of"]))
+        as_of = date.fromisoformat(data["as_of"])
+        return cls(data["kind"], str(data["strand"]), data.get("option"), as_of, _area(data))
+
+
+def _area(data: dict) -> str | None:
+    """The area a value names; none (the whole force) in values written before areas, which have no `area`."""
+    area = data.get("area")
+    if area is not None and not isinstance(area, str):
+        raise TypeError(type(area).__name__)
+    return area
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,19 @@ Value = TypeVar("Value", StrandValue, ChartValue, PageValue)
 
 
 def encode(value: StrandValue | ChartValue | PageValue) -> str:
-    """The value as the JSON a button or menu option carries (fields in order; dates as YYYY-MM-DD)."""
-    fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    return json.dumps({k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()})
+    """The value as the JSON a button or menu option carries (fields in order; dates as YYYY-MM-DD), as short
+    as it can be: a menu option's value may be only 150 characters. A field left at its default of None (the
+    whole force's `area`) is left out."""
+    fields = {
+        f.name: getattr(value, f.name)
+        for f in dataclasses.fields(value)
+        if not (f.default is None and getattr(value, f.name) is None)
+    }
+    return json.dumps(
+        {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def decode(kind: type[Value], text: str | None, expired: str) -> Value:

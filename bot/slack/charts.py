@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 
 def draw(services: Services, request: ChartRequest) -> tuple[Chart, ChartRequest]:
-    """The chart, and the request as drawn: the strand's slug and the as-of date filled in."""
+    """The chart, and the request as drawn: the strand's and the area's slugs and the as-of date filled in."""
     view = chart_view(services.database, services.settings, request)
-    return render_chart(view), dataclasses.replace(request, strand=view.strand.slug, as_of=view.as_of)
+    area = None if view.strand.area is None else view.strand.area.slug
+    return render_chart(view), dataclasses.replace(request, strand=view.strand.slug, as_of=view.as_of, area=area)
 
 
 def deliver_chart(services: Services, web: SlackWeb, request: ChartRequest, user: str, channel: str | None) -> Message:

@@ -12,10 +12,12 @@ from conftest import LONDON, local, store
 from PIL import Image
 from sqlalchemy import text
 
+from bot.catalogues import update_catalogue
 from bot.charts.draw import render_chart
 from bot.charts.request import ChartRequest
 from bot.charts.service import HeatmapView, TrendView, chart_view
-from bot.errors import InvalidRequest, UnknownStrand
+from bot.domain.catalogue import AREAS, CatalogueEntry
+from bot.errors import InvalidRequest, UnknownArea, UnknownStrand
 
 AS_OF = date(2026, 11, 20)
 
@@ -106,6 +108,47 @@ def test_bad_chart_requests_say_how_to_fix_them(database, settings, request_, er
     with pytest.raises(error, match=None) as raised:
         chart_view(database, settings, request_)
     assert words in str(raised.value)
+
+
+SECTORS = [
+    CatalogueEntry("north", "North Sector", None, ("N",)),
+    CatalogueEntry("north-1", "North Ward 1", "north", ("N01",)),
+    CatalogueEntry("north-2", "North Ward 2", "north", ("N02",)),
+    CatalogueEntry("south", "South Sector", None, ("S",)),
+]
+
+
+def test_a_chart_of_an_area_counts_that_area_and_the_areas_within_it(database, settings):
+    update_catalogue(database, settings, SECTORS, AREAS)
+    store(
+        database,
+        [("hate-crime", local("2026-09-01"))]  # the data begin on 1 September: October is complete
+        + [("hate-race", local("2026-10-05", "20:30"), (), "north-1")] * 3
+        + [(("hate-race", "hate-religion"), local("2026-10-06", "20:30"), (), "north-2")] * 2  # one hate crime each
+        + [("hate-crime", local("2026-10-07", "20:30"), (), "north")]
+        + [("hate-crime", local("2026-10-08", "09:30"), (), "south")] * 4
+        + [("hate-crime", local("2026-10-09", "09:30"))] * 5  # no area: the force's only
+        + [("domestic-abuse", local("2026-10-05", "20:30"), (), "north-1")] * 7,  # another strand
+    )
+    trend = chart_view(database, settings, ChartRequest("trend", "hate crime", "12m", AS_OF, "North Sector"))
+    assert trend.months["2026-10"] == 3 + 2 + 1
+    assert trend.strand.label == "Hate crime in North Sector"
+    assert trend.strand.areas == ("north", "north-1", "north-2")
+    ward = chart_view(database, settings, ChartRequest("heatmap", "hate-crime", "2026-10", AS_OF, "N02"))
+    assert ward.counts.to_numpy().sum() == 2 and ward.counts.loc["Tuesday", 20] == 2
+    force = chart_view(database, settings, ChartRequest("trend", "hate crime", "12m", AS_OF))
+    assert force.months["2026-10"] == 3 + 2 + 1 + 4 + 5
+    chart = render_chart(trend)
+    assert chart.title == "Hate crime in North Sector: occurrences a month, Nov 2025 – Oct 2026"
+    assert chart.filename == "hate-crime-north-trend-12m-2026-11-20.png"
+    assert chart.summary[0].startswith("Oct 2026: 6")
+
+
+def test_a_chart_of_an_unknown_area_suggests_the_closest(database, settings):
+    update_catalogue(database, settings, SECTORS, AREAS)
+    with pytest.raises(UnknownArea) as raised:
+        chart_view(database, settings, ChartRequest("trend", "hate crime", None, AS_OF, "nroth"))
+    assert str(raised.value).startswith("No area is called “nroth”. Did you mean `north`")
 
 
 def decoded(png: bytes) -> Image.Image:

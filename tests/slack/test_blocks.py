@@ -8,8 +8,9 @@ from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import dashboard_windows
 from bot.domain.stats import compute_dashboard
 from bot.slack.ask import message_as_text
-from bot.slack.blocks.dashboard import catalogue_message, dashboard_message
+from bot.slack.blocks.dashboard import catalogue_message, dashboard_message, strand_menu
 from bot.slack.blocks.message import notice_message
+from bot.slack.buttons import StrandValue
 
 SECTION_LIMIT, BLOCK_LIMIT = 3000, 50
 
@@ -55,3 +56,17 @@ def test_terminal_text_drops_bold_marks_around_single_characters():
     assert message_as_text({"text": "x", "blocks": [{"type": "section", "text": {"text": "*8* to *11* a month"}}]}) == (
         "8 to 11 a month"
     )
+
+
+def test_a_menu_leaves_out_a_choice_too_long_for_slack_rather_than_be_refused():
+    longest = "x" * 64  # slugs may be 64 characters: a strand and an area near that make a value over 150
+    menu = strand_menu(
+        "One area…",
+        [
+            ("Short", StrandValue("hate-crime", date(2024, 6, 30), "north")),
+            ("Long", StrandValue(longest, date(2024, 6, 30), longest)),
+        ],
+    )
+    options = menu.to_dict()["elements"][0]["options"]  # to_dict checks Slack's limits
+    assert [o["text"]["text"] for o in options] == ["Short"]
+    assert strand_menu("None fit", [("Long", StrandValue(longest, date(2024, 6, 30), longest))]) is None

@@ -31,7 +31,9 @@ def test_unescape_gives_back_what_escape_was_given():
     "value",
     [
         StrandValue("hate-crime", date(2025, 3, 31)),
+        StrandValue("hate-crime", date(2025, 3, 31), "brooklyn-south"),
         ChartValue("heatmap", "hate-crime", "2024-10", date(2025, 3, 31)),
+        ChartValue("trend", "hate-crime", None, date(2025, 3, 31), "north-1"),
         PageValue(7, 2),
     ],
 )
@@ -39,7 +41,20 @@ def test_a_button_value_reads_back_as_written(value):
     assert decode(type(value), encode(value), "expired") == value
 
 
+def test_a_button_from_before_areas_is_for_the_whole_force_and_the_whole_force_is_written_as_before():
+    old = '{"strand": "hate-crime", "as_of": "2025-03-31"}'
+    assert decode(StrandValue, old, "expired") == StrandValue("hate-crime", date(2025, 3, 31))
+    assert encode(StrandValue("hate-crime", date(2025, 3, 31))) == old.replace(" ", "")
+
+
 def test_a_value_that_cannot_be_read_is_an_expired_button():
-    for text in (None, "", "[]", '{"strand": "x"}', '{"strand": "x", "as_of": "31/03/2025"}'):
+    for text in (
+        None,
+        "",
+        "[]",
+        '{"strand": "x"}',
+        '{"strand": "x", "as_of": "31/03/2025"}',
+        '{"strand": "x", "as_of": "2025-03-31", "area": ["north"]}',
+    ):
         with pytest.raises(InvalidRequest, match="expired"):
             decode(StrandValue, text, "That button has expired")

@@ -1,7 +1,10 @@
-"""`/strand`'s answers in Block Kit: one strand, the whole dashboard, the catalogue, a chart, help."""
+"""`/strand`'s answers in Block Kit: one strand, the whole dashboard (either for the force or for one area), the
+areas ranked, the catalogues, a chart, help."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -20,12 +23,12 @@ from slack_sdk.models.blocks import (
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartKind, ChartRequest
 from bot.dashboard.service import StrandReport
-from bot.domain.catalogue import Catalogue
+from bot.domain.catalogue import AREAS, Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.periods import Window
-from bot.domain.stats import Comparison, Dashboard
+from bot.domain.stats import AreaBreakdown, Comparison, Dashboard, StrandStats, change_score
 from bot.render.text import ARROWS, RAG_LEGEND, compact_table, pct_text, short_date, signed
-from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections
+from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, notice_message
 from bot.slack.buttons import CHART_ACTIONS, ActionId, ChartValue, StrandValue, encode
 from bot.slack.markup import escape, user_mention
 
@@ -34,6 +37,15 @@ if TYPE_CHECKING:
 
 CHART_BUTTON_TEXT: dict[ChartKind, str] = {name: kind.button for name, kind in CHART_KINDS.items()}
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a select menu
+MAX_OPTION_VALUE = 150  # Slack's limit for a menu option's value
+MAX_OPTION_TEXT = 75
+HEADER_LIMIT = 150
+RANKED_EACH_WAY = 10  # areas shown rising and falling, when there are too many to show them all
+RANKED_BY = "rolling12"  # steadier than the financial year to date, which is volatile in its first weeks
+NO_AREAS = (
+    "No areas yet: they are added when an import carries an area column, or all at once by an administrator "
+    "with `strandbot areas load FILE`."
+)
 RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": ":large_green_circle:"}
 
 
@@ -67,9 +79,20 @@ def comparison_section(title: str, comparison: Comparison, current: Window, prev
     return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
 
 
-def chart_buttons(slug: str, as_of: date, leave_out: ChartKind | None = None) -> list[ButtonElement]:
-    """A button for each chart of the strand (but `leave_out`), drawn for the same as-of date."""
-    value = encode(StrandValue(slug, as_of))
+def area_slug(area: CatalogueEntry | None) -> str | None:
+    return None if area is None else area.slug
+
+
+def in_area(name: str, area: CatalogueEntry | None) -> str:
+    """`Hate crime`, or `Hate crime in North Sector`."""
+    return name if area is None else f"{name} in {area.name}"
+
+
+def chart_buttons(
+    slug: str, as_of: date, leave_out: ChartKind | None = None, area: str | None = None
+) -> list[ButtonElement]:
+    """A button for each chart of the strand (but `leave_out`), drawn for the same as-of date and area."""
+    value = encode(StrandValue(slug, as_of, area))
     return [
         ButtonElement(text=CHART_BUTTON_TEXT[kind], action_id=CHART_ACTIONS[kind], value=value)
         for kind in CHART_KINDS
@@ -78,25 +101,28 @@ def chart_buttons(slug: str, as_of: date, leave_out: ChartKind | None = None) ->
 
 
 def strand_actions(slug: str, report: StrandReport, shareable: bool) -> ActionsBlock:
-    """Share (on the private answer only) and the strand's charts."""
-    as_of = report.dashboard.as_of
-    share = encode(StrandValue(slug, as_of))
+    """Share (on the private answer only) and the strand's charts, for the same area."""
+    as_of, area = report.dashboard.as_of, area_slug(report.dashboard.area)
+    share = encode(StrandValue(slug, as_of, area))
     buttons = [ButtonElement(text="Share in channel", action_id=ActionId.SHARE_STRAND, value=share, style="primary")]
-    return ActionsBlock(elements=(buttons if shareable else []) + chart_buttons(slug, as_of))
+    return ActionsBlock(elements=(buttons if shareable else []) + chart_buttons(slug, as_of, area=area))
 
 
 def strand_message(report: StrandReport, shared_by: str | None = None) -> Message:
-    """One strand at a glance: three comparisons, the as-of date, sub-strands in a small table.
+    """One strand at a glance (in an area, if the report is of one): three comparisons, the as-of date,
+    sub-strands in a small table.
 
     `shared_by` (a Slack user ID) marks the copy posted to the channel, which has no share button."""
     dashboard, strand = report.dashboard, report.strand
     w = dashboard.windows
+    area = dashboard.area
+    where = "" if area is None else f" in `{area.slug}`"
     blocks = [
-        HeaderBlock(text=strand.name[:150]),
+        HeaderBlock(text=in_area(strand.name, area)[:HEADER_LIMIT]),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"`{strand.slug}` · as of *{dashboard.as_of:%A} {short_date(dashboard.as_of)}* · "
+                    text=f"`{strand.slug}`{where} · as of *{dashboard.as_of:%A} {short_date(dashboard.as_of)}* · "
                     f"FY {dashboard.fy_label} to date"
                 )
             ]
@@ -119,70 +145,168 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
     blocks.append(strand_actions(strand.slug, report, shareable=shared_by is None))
     fytd = strand.comparisons["fytd"]
     text = (
-        f"{strand.name} as of {dashboard.as_of.isoformat()}: {fytd.current:,} this financial year to date, "
-        f"{pct_text(fytd)} on last year"
+        f"{in_area(strand.name, area)} as of {dashboard.as_of.isoformat()}: {fytd.current:,} this financial year "
+        f"to date, {pct_text(fytd)} on last year"
     )
-    return Message(text=text, blocks=as_blocks(*blocks))
+    return Message(text=escape(text), blocks=as_blocks(*blocks))
+
+
+def strand_menu(placeholder: str, choices: list[tuple[str, StrandValue]]) -> ActionsBlock | None:
+    """A menu that opens one strand (a name and the value it opens, each): the first 100, leaving out any whose
+    value is too long for Slack (two slugs near their 64-character limit), so the message is never refused."""
+    options = [
+        Option(value=value, text=name[:MAX_OPTION_TEXT])
+        for name, value in ((name, encode(v)) for name, v in choices)
+        if len(value) <= MAX_OPTION_VALUE
+    ][:MAX_SELECT_OPTIONS]
+    if not options:
+        return None
+    return ActionsBlock(
+        elements=[StaticSelectElement(placeholder=placeholder, action_id=ActionId.OPEN_STRAND, options=options)]
+    )
 
 
 def dashboard_message(dashboard: Dashboard) -> Message:
-    """The whole dashboard as one table."""
+    """The whole dashboard as one table, for the force or for one area."""
+    area = dashboard.area
+    title = "Vulnerability dashboard" if area is None else f"Vulnerability dashboard: {area.name}"
+    where = "" if area is None else f"`{area.slug}` · "
+    one = "`/strand hate-crime`" if area is None else f"`/strand hate-crime area={area.slug}`"
     blocks = [
-        HeaderBlock(text="Vulnerability dashboard"),
+        HeaderBlock(text=title[:HEADER_LIMIT]),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"As of *{dashboard.as_of:%A} {short_date(dashboard.as_of)}* · FYTD = FY "
+                    text=f"{where}As of *{dashboard.as_of:%A} {short_date(dashboard.as_of)}* · FYTD = FY "
                     f"{dashboard.fy_label} to date · LY = last year · R12 = rolling 12 months"
                 )
             ]
         ),
         *code_sections(compact_table(dashboard)),
-        ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · `/strand hate-crime` for one strand")]),
-        ActionsBlock(
+        ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · {one} for one strand")]),
+        strand_menu(
+            "One strand, with its charts…",
+            [(s.name, StrandValue(s.slug, dashboard.as_of, area_slug(area))) for s in dashboard.strands],
+        ),
+    ]
+    return Message(text=escape(f"{title} as of {dashboard.as_of.isoformat()}"), blocks=as_blocks(*blocks))
+
+
+def area_ranking_message(breakdown: AreaBreakdown, within: CatalogueEntry | None = None) -> Message:
+    """One strand's areas ranked as a CompStat meeting reads them: by the size and significance of the change in
+    the rolling 12 months, biggest rises first; with the force's figures (and `within`'s, if only the areas
+    within one are ranked). Too many to show, and the biggest rises and the biggest falls are shown."""
+    strand, areas = breakdown.strand, breakdown.areas
+    as_of = areas.as_of
+    ranked = breakdown.ranked(RANKED_BY)
+    if within is not None:
+        below = _below(within, areas)
+        ranked = [row for row in ranked if row.slug in below]
+    totals = [dataclasses.replace(breakdown.force, slug="whole force", depth=0)]
+    if within is not None:
+        totals.append(dataclasses.replace(areas.strand(within.slug), depth=0))
+    scope = "" if within is None else f" within {within.name}"
+    blocks: list = [
+        HeaderBlock(text=f"{strand.name} by area{scope}"[:HEADER_LIMIT]),
+        ContextBlock(
             elements=[
-                StaticSelectElement(
-                    placeholder="One strand, with its charts…",
-                    action_id=ActionId.OPEN_STRAND,
-                    options=[
-                        Option(value=encode(StrandValue(s.slug, dashboard.as_of)), text=s.name[:75])
-                        for s in dashboard.strands[:MAX_SELECT_OPTIONS]
-                    ],
+                MarkdownTextObject(
+                    text=f"`{strand.slug}` · as of *{as_of:%A} {short_date(as_of)}* · each area counts the areas "
+                    "within it · ranked by the change in the rolling 12 months, allowing for chance "
+                    "(40 against 20 outranks 4 against 1)"
                 )
             ]
         ),
+        *code_sections(compact_table(areas, tuple(totals), first_column="Area")),
     ]
-    return Message(text=f"Vulnerability dashboard as of {dashboard.as_of.isoformat()}", blocks=as_blocks(*blocks))
+    shown = ranked
+    if len(ranked) <= 2 * RANKED_EACH_WAY:
+        blocks += _ranked_table(areas, "Biggest rises first", ranked)
+    else:
+        scores = {row.slug: change_score(row.comparisons[RANKED_BY]) for row in ranked}
+        rises = [row for row in ranked if scores[row.slug] > 0][:RANKED_EACH_WAY]
+        falling = sorted((row for row in ranked if scores[row.slug] < 0), key=lambda row: (scores[row.slug], row.slug))
+        falls = falling[:RANKED_EACH_WAY]
+        shown = rises + falls
+        blocks += _ranked_table(areas, "Biggest rises", rises) + _ranked_table(areas, "Biggest falls", falls)
+    if not ranked:
+        notes = [NO_AREAS if within is None else f"No areas within {escape(within.name)}."]
+    else:
+        left_out = len(ranked) - len(shown)
+        notes = (
+            [f"{left_out} more area{'s' * (left_out != 1)}, with smaller changes or none, not shown"]
+            if left_out
+            else []
+        )
+        notes += [f"`/strand {strand.slug} area={ranked[0].slug}` for one area", RAG_LEGEND]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))]))
+    blocks.append(
+        strand_menu(
+            "One area, with its charts…", [(row.name, StrandValue(strand.slug, as_of, row.slug)) for row in shown]
+        )
+    )
+    top = ranked[0].comparisons[RANKED_BY] if ranked else None
+    biggest = f"; biggest rise {ranked[0].name} ({_change_words(top)})" if top and change_score(top) > 0 else ""
+    return Message(
+        text=escape(f"{strand.name} by area{scope} as of {as_of.isoformat()}{biggest}"), blocks=as_blocks(*blocks)
+    )
+
+
+def _below(area: CatalogueEntry, areas: Dashboard) -> set[str]:
+    """The slugs of the areas below `area`, at any depth: the rows after its own that are deeper than it (rows are
+    in catalogue order, each parent followed by its children)."""
+    rows = areas.strands
+    at = next(i for i, row in enumerate(rows) if row.slug == area.slug)
+    return set(row.slug for row in itertools.takewhile(lambda row: row.depth > rows[at].depth, rows[at + 1 :]))
+
+
+def _ranked_table(areas: Dashboard, heading: str, rows: list[StrandStats]) -> list[SectionBlock]:
+    """`rows` under `heading`, in the order given (none: nothing)."""
+    if not rows:
+        return []
+    flat = tuple(dataclasses.replace(row, depth=0) for row in rows)  # a ranking, not a tree: no indents
+    title = SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))
+    return [title, *code_sections(compact_table(areas, flat, first_column="Area"))]
+
+
+def _change_words(comparison: Comparison) -> str:
+    return f"{signed(comparison.change)}, {pct_text(comparison)} on the rolling 12 months"
 
 
 def chart_message(chart: Chart, request: ChartRequest, where: str, shareable: bool) -> Message:
-    """The private answer to a chart request (its strand a slug, its as-of date set): what the chart shows
-    in words, where the image is (`where`, mrkdwn), and buttons to share it and open the other charts."""
+    """The private answer to a chart request (its strand and area slugs, its as-of date set): what the chart
+    shows in words, where the image is (`where`, mrkdwn), and buttons to share it and open the other charts."""
     assert request.as_of is not None
     summary = "\n".join(f"• {escape(line)}" for line in chart.summary)
-    share = encode(ChartValue(request.kind, request.strand, request.option, request.as_of))
+    share = encode(ChartValue(request.kind, request.strand, request.option, request.as_of, request.area))
     buttons = [ButtonElement(text="Share in channel", action_id=ActionId.SHARE_CHART, value=share, style="primary")]
+    others = chart_buttons(request.strand, request.as_of, request.kind, request.area)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"*{escape(chart.title)}*\n{summary}"[:SECTION_TEXT_LIMIT])),
         ContextBlock(elements=[MarkdownTextObject(text=where)]),
-        ActionsBlock(
-            elements=(buttons if shareable else []) + chart_buttons(request.strand, request.as_of, request.kind)
-        ),
+        ActionsBlock(elements=(buttons if shareable else []) + others),
     ]
     return Message(text=f"{chart.title}: {chart.summary[0]}", blocks=as_blocks(*blocks))
 
 
 def catalogue_message(catalogue: Catalogue) -> Message:
-    """Every strand, indented under its parent, with the other names it answers to."""
+    """Every strand (or area), indented under its parent, with the other names it answers to."""
+    noun = catalogue.kind.noun
+    if not catalogue:
+        return notice_message(NO_AREAS if catalogue.kind is AREAS else f"No {noun}s yet.")
     lines = [
         "  " * catalogue.depth(s.slug) + f"{s.slug}  {s.name}" + (f"  ({'; '.join(s.aliases)})" if s.aliases else "")
         for s in catalogue
     ]
+    how = "type any name or alias shown"
+    if catalogue.kind is AREAS:
+        first = next(iter(catalogue)).slug
+        how += f", as `/strand hate-crime area={first}` or `/strand hate-crime in {first}`"
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{len(catalogue)} strands* — type any name or alias shown")),
+        SectionBlock(text=MarkdownTextObject(text=f"*{len(catalogue)} {noun}s* — {how}")),
         *code_sections(lines),
     ]
-    return Message(text=f"{len(catalogue)} strands", blocks=as_blocks(*blocks))
+    return Message(text=f"{len(catalogue)} {noun}s", blocks=as_blocks(*blocks))
 
 
 HELP_TEXT = (
@@ -191,10 +315,16 @@ HELP_TEXT = (
     "• `/strand hate-crime` — one strand and its sub-strands\n"
     "• `/strand domestic abuse 2025-03-31` — as of a date (default: yesterday)\n"
     "• `/strand` or `/strand all` — the whole dashboard\n"
+    "• `/strand hate-crime in brooklyn south` or `/strand hate-crime area=north` — in one area and the areas "
+    "within it; `/strand all area=north` for its whole dashboard\n"
+    "• `/strand hate-crime by=area` — every area ranked, biggest rises first\n"
     "• `/strand hate-crime trend` — monthly counts as a chart (`24m`, `36m` or `5y`), with a forecast\n"
     "• `/strand sexual offences heatmap` — by day of week and hour (`12m`, `90d` or a month)\n"
     "• `/strand domestic abuse forecast years=3` — three methods, back-tested, with 95% ranges\n"
+    "• `/strand hate-crime trend area=north` — any chart for one area\n"
     "• `/strand list` — every strand and the names it answers to\n"
+    "• `/strand areas` — every area and the names it answers to\n"
     "• `/strand help` — this message\n"
-    "Names match loosely: `DA`, `msht`, `Hate Crime` and `modern slavery & human trafficking` all work."
+    "Names match loosely: `DA`, `msht`, `Hate Crime` and `modern slavery & human trafficking` all work; "
+    "so do area names and codes. Options go anywhere: `/strand hate-crime 2024-06-30 area=north`."
 )

@@ -1,5 +1,6 @@
 """The chart buttons under `/strand` answers (Trend, Heat map, Forecast), "Share in channel" under a
-chart, and the dashboard's menu that opens one strand. Each answers the presser privately."""
+chart, and the menus that open one strand (the dashboard's, and the ranking by area's, which opens the strand in
+one area). Each answers the presser privately."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def register(app: App, services: Services) -> None:
         presser = who_asked(body, services.operator)
         try:
             wanted = decode(ChartValue, pressed(body), EXPIRED)
-            request = ChartRequest(wanted.kind, wanted.strand, wanted.option, wanted.as_of)
+            request = ChartRequest(wanted.kind, wanted.strand, wanted.option, wanted.as_of, wanted.area)
             share_chart(services, SlackWeb(client), request, presser.user, presser.channel or "")
         except Exception as error:
             respond(**private_reply(error_message(error), replace_original=False))
@@ -60,11 +61,12 @@ def _chart_button(services: Services, kind: ChartKind):
 
 
 def _request(body: dict, kind: ChartKind) -> ChartRequest:
-    """The chart a button asks for: its value names the strand and as-of date; its action ID, the kind."""
+    """The chart a button asks for: its value names the strand, as-of date and area; its action ID, the kind."""
     wanted = decode(StrandValue, pressed(body), EXPIRED)
-    return ChartRequest(kind, wanted.strand, None, wanted.as_of)
+    return ChartRequest(kind, wanted.strand, None, wanted.as_of, wanted.area)
 
 
 def _strand(services: Services, body: dict) -> Message:
     wanted = decode(StrandValue, pressed(body), EXPIRED)
-    return strand_message(strand_report(services.database, services.settings, wanted.strand, wanted.as_of))
+    report = strand_report(services.database, services.settings, wanted.strand, wanted.as_of, wanted.area)
+    return strand_message(report)

@@ -36,6 +36,5 @@ def register(app: App, services: Services) -> None:
 def shared(services: Services, value: str | None, user: str | None) -> Message:
     wanted = decode(StrandValue, value, EXPIRED)
     # Recomputed for the same as-of date, so the channel sees exactly what was previewed.
-    return strand_message(
-        strand_report(services.database, services.settings, wanted.strand, wanted.as_of), shared_by=user
-    )
+    report = strand_report(services.database, services.settings, wanted.strand, wanted.as_of, wanted.area)
+    return strand_message(report, shared_by=user)

@@ -1,4 +1,5 @@
-"""`/strand`: one strand's statistics or charts, the whole dashboard, the catalogue, or help."""
+"""`/strand`: one strand's statistics or charts, the whole dashboard, in the force or one area; the areas
+ranked; the catalogues; or help."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.catalogues import strand_catalogue
+from bot.catalogues import area_catalogue, strand_catalogue
 from bot.commands import parse_strand_command
-from bot.dashboard.service import full_dashboard, strand_report
+from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
 from bot.slack.answer import answer_privately, who_asked
-from bot.slack.blocks.dashboard import HELP_TEXT, catalogue_message, dashboard_message, strand_message
+from bot.slack.blocks.dashboard import (
+    HELP_TEXT,
+    area_ranking_message,
+    catalogue_message,
+    dashboard_message,
+    strand_message,
+)
 from bot.slack.blocks.message import Message, notice_message
 from bot.slack.charts import deliver_chart
+from bot.slack.markup import unescape
 from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
@@ -27,16 +35,24 @@ def register(app: App, services: Services) -> None:
 
 
 def answer(services: Services, command: dict, web: SlackWeb) -> Message:
-    request = parse_strand_command(command.get("text", ""))
+    # Slack sends `&`, `<` and `>` escaped: `Bed &amp; Breakfast ward` is what was typed as `Bed & Breakfast ward`.
+    request = parse_strand_command(unescape(command.get("text", "")))
     settings, database = services.settings, services.database
     if request.action == "help":
         return notice_message(HELP_TEXT)
     if request.action == "list":
         return catalogue_message(strand_catalogue(database))
+    if request.action == "areas":
+        return catalogue_message(area_catalogue(database))
     if request.action == "all":
-        return dashboard_message(full_dashboard(database, settings, request.as_of))
+        return dashboard_message(full_dashboard(database, settings, request.as_of, request.area))
     if request.action == "chart":
         assert request.chart is not None
         asker = who_asked(command, services.operator)
         return deliver_chart(services, web, request.chart, asker.user, asker.channel)
-    return strand_message(strand_report(database, settings, request.strand, request.as_of))
+    assert request.strand is not None
+    if request.action == "by-area":
+        breakdown = area_breakdown(database, settings, request.strand, request.as_of)
+        within = None if request.area is None else area_catalogue(database).resolve(request.area)
+        return area_ranking_message(breakdown, within)
+    return strand_message(strand_report(database, settings, request.strand, request.as_of, request.area))
