@@ -80,6 +80,7 @@ def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | No
 @click.option("--period", help="trend: 24m (default), 36m, 5y…; heatmap: 12m (default), 90d, 2024-10, last-month…")
 @click.option("--years", type=click.IntRange(*FORECAST_YEARS), help="forecast: years ahead (default: 2).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Data to this date (default: yesterday).")
+@click.option("--area", help="Only this area and its sub-areas (slug, name or alias).")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -87,7 +88,14 @@ def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | No
 )
 @click.pass_context
 def chart(
-    ctx: click.Context, strand: str, kind: ChartKind, period: str | None, years: int | None, as_of, out: Path | None
+    ctx: click.Context,
+    strand: str,
+    kind: ChartKind,
+    period: str | None,
+    years: int | None,
+    as_of,
+    area: str | None,
+    out: Path | None,
 ) -> None:
     """Draw STRAND's trend, day-and-hour heat map or forecast as a PNG, the image `/strand` sends to Slack."""
     if period is not None and kind == "forecast":
@@ -96,7 +104,7 @@ def chart(
         raise InvalidRequest("--years is for --kind forecast; trends and heat maps take --period.")
     option = f"years={years}" if years is not None else period and period_text(period)
     settings = settings_from(ctx)
-    request = ChartRequest(kind, strand, option, as_of.date() if as_of else None)
+    request = ChartRequest(kind, strand, option, as_of.date() if as_of else None, area)
     drawn = render_chart(chart_view(database_from(ctx), settings, request))
     out = out or Path(drawn.filename)
     write_file(out, drawn.png)

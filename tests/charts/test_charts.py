@@ -202,6 +202,24 @@ def test_strandbot_chart_writes_a_png_and_prints_what_it_shows(run, database, tm
     assert decoded(out.read_bytes()).format == "PNG"
 
 
+def test_strandbot_chart_draws_one_area(run, database, settings, tmp_path):
+    update_catalogue(database, settings, [CatalogueEntry("north", "North"), CatalogueEntry("south", "South")], AREAS)
+    store(
+        database,
+        [(row[0], row[1], (), "north") for row in monthly_rows("hate-crime", {"2026-09": 3, "2026-10": 4})]
+        + [(row[0], row[1], (), "south") for row in monthly_rows("hate-crime", {"2026-10": 9})],
+    )
+    out = tmp_path / "north.png"
+    result = run(
+        "chart", "hate crime", "--kind", "heatmap", "--as-of", "2026-11-20", "--area", "North", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert "7 occurrences in 12 months to 20 Nov 2026" in result.output  # not the south's 9
+    assert "North" in result.output
+    unknown = run("chart", "hate crime", "--area", "Nrth", "--out", str(out))
+    assert unknown.exit_code == 1 and "No area is called “Nrth”" in unknown.output
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
