@@ -158,7 +158,8 @@ def _subscription(full: str, verb: str, args: list[str], markup: Markup) -> Admi
     channel, name = markup.channel(args[0])
     words = args[1:]
     at = next((n for n, word in enumerate(words) if word.lower().startswith("area=")), len(words))
-    strands, area = " ".join(words[:at]), " ".join(words[at:]).partition("=")[2] if at < len(words) else None
+    strands = " ".join(words[:at])
+    area = " ".join(words[at:]).partition("=")[2] if at < len(words) else None
     if area is not None and re.search(r"\barea=", area, re.IGNORECASE):
         raise InvalidRequest(
             f"One area at a time: `/strand-admin {verb} #north-team all area=north`, then again for the next."
