@@ -1,4 +1,5 @@
-"""The weekly breach job: each subscribed channel's digest, posted exactly once per channel and week.
+"""The weekly breach job: each subscribed channel's digest, posted exactly once per channel and week (one
+message, with a part for each place the channel follows: the whole force, or areas).
 
 Exactly once, with any number of copies running against one database:
 - A scheduled run is elected by the unique key on job_runs (job, scheduled_for): one process inserts

@@ -20,6 +20,7 @@ class AdminRequest:
     channel: str | None = None  # a Slack channel ID
     channel_name: str | None = None
     strands: str | None = None  # strand names as typed, or `all`
+    area: str | None = None  # an area's name as typed (subscribe, unsubscribe); None: the whole force
     percent: str | None = None  # a threshold as typed: `15%`
     options: tuple[tuple[str, str], ...] = ()  # threshold options as typed: (("direction", "up"),)
     words: tuple[str, ...] = ()  # a schedule as typed (`weekly mon 08:00`), or on/off

@@ -151,10 +151,20 @@ def _thresholds(full: str, verb: str, args: list[str], markup: Markup) -> AdminR
 
 
 def _subscription(full: str, verb: str, args: list[str], markup: Markup) -> AdminRequest:
+    """`#channel hate-crime, DA area=north`: a channel, strand names (or `all`), and an area, last, whose name
+    may have spaces (`area=North Sector`)."""
     if not args:
         raise InvalidRequest(f"Say which channel and strands: `/strand-admin {verb} #safeguarding hate-crime`.")
     channel, name = markup.channel(args[0])
-    return AdminRequest(full, verb, channel=channel, channel_name=name, strands=" ".join(args[1:]) or None)
+    words = args[1:]
+    at = next((n for n, word in enumerate(words) if word.lower().startswith("area=")), len(words))
+    strands = " ".join(words[:at])
+    area = " ".join(words[at:]).partition("=")[2] if at < len(words) else None
+    if area is not None and re.search(r"\barea=", area, re.IGNORECASE):
+        raise InvalidRequest(
+            f"One area at a time: `/strand-admin {verb} #north-team all area=north`, then again for the next."
+        )
+    return AdminRequest(full, verb, channel=channel, channel_name=name, strands=strands or None, area=area)
 
 
 def _one_channel(full: str, verb: str, args: list[str], markup: Markup) -> AdminRequest:
@@ -236,6 +246,8 @@ VERBS: dict[str, Verb] = {
             usage=(
                 "• `/strand-admin subscribe #channel hate-crime, domestic abuse` (or `all`) · "
                 "`unsubscribe #channel …` · `subscriptions`",
+                "• `/strand-admin subscribe #north-team all area=north` — the digest for one area (and the areas "
+                "within it), named last; a channel may follow several areas, each a part of one weekly message",
             ),
         ),
         Verb(

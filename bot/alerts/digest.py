@@ -1,8 +1,9 @@
-"""The weekly digest: for each subscribed channel, the strands it follows that crossed their thresholds.
+"""The weekly digest: for each subscribed channel, the strands it follows that crossed their thresholds, in
+each place it follows (the whole force, or an area and its sub-areas).
 
-One dashboard (every strand, as of the day before the run) feeds every channel's digest. A strand that
-was in a channel's last delivered digest and is no longer past any threshold is listed as resolved.
-"""
+One dashboard per place (every strand, as of the day before the run) feeds every channel's digest. A strand
+that was in a channel's last delivered digest for a place and is no longer past any threshold there is listed
+as resolved."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from datetime import date, datetime
 from bot.alerts.records import AlertSubscription
 from bot.alerts.schedule import period_of
 from bot.alerts.schedule_settings import current_schedule
+from bot.alerts.subscriptions import places_in_order
 from bot.alerts.thresholds import Breach, Threshold, breaches, threshold_for
 from bot.dashboard.service import full_dashboard
 from bot.domain import clock
-from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
+from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, CatalogueEntry
 from bot.domain.stats import Dashboard
 from bot.errors import InvalidRequest
 from bot.settings import Settings
 from bot.store.alerts import stored_thresholds, subscriptions
-from bot.store.catalogue import load_catalogue
+from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database
 from bot.store.jobs import last_posted_breaches
 
@@ -33,8 +35,28 @@ class StrandBreaches:
 
 
 @dataclass(frozen=True)
+class DigestSection:
+    """What a channel is told about one place it follows: the whole force (`area` None) or one area."""
+
+    area: CatalogueEntry | None
+    strands: tuple[StrandBreaches, ...]
+    resolved: tuple[str, ...]  # names of strands back within threshold since the last digest
+    held_back: int  # breaches not posted: not significant, and the threshold says hold
+    followed: int  # how many strands the channel follows here
+
+    @property
+    def quiet(self) -> bool:
+        return not self.strands and not self.resolved
+
+    @property
+    def area_slug(self) -> str:
+        return "" if self.area is None else self.area.slug
+
+
+@dataclass(frozen=True)
 class Digest:
-    """What one channel is told for one period. Quiet when nothing crossed a threshold and nothing resolved."""
+    """What one channel is told for one period, in one message: a section for each place it follows (the whole
+    force first, then areas in catalogue order). Quiet when nothing crossed a threshold and nothing resolved."""
 
     channel: str
     channel_name: str | None
@@ -42,20 +64,28 @@ class Digest:
     as_of: date
     fy_label: str
     baseline_label: str
-    strands: tuple[StrandBreaches, ...]
-    resolved: tuple[str, ...]  # names of strands back within threshold since the last digest
-    held_back: int  # breaches not posted: not significant, and the threshold says hold
-    followed: int  # how many strands the channel follows
+    sections: tuple[DigestSection, ...]
     due: datetime | None = None  # when the run was due, if it is late
 
     @property
     def quiet(self) -> bool:
-        return not self.strands and not self.resolved
+        return all(section.quiet for section in self.sections)
+
+    @property
+    def by_area(self) -> bool:
+        """Whether the channel follows any area, so the message must say where each figure is from."""
+        return any(section.area is not None for section in self.sections)
 
     @property
     def posted(self) -> list[list[str]]:
-        """[slug, comparison] of every breach posted: next week's digest says which of these resolved."""
-        return [list(b.key) for s in self.strands for b in s.breaches]
+        """[slug, comparison] of every force-wide breach posted, [slug, comparison, area] of every area's: next
+        week's digest says which of these resolved."""
+        return [
+            [*b.key, section.area_slug] if section.area_slug else list(b.key)
+            for section in self.sections
+            for s in section.strands
+            for b in s.breaches
+        ]
 
 
 def followed_strands(catalogue: Catalogue, scopes: set[str]) -> list[str]:
@@ -67,17 +97,11 @@ def followed_strands(catalogue: Catalogue, scopes: set[str]) -> list[str]:
     return [s.slug for s in catalogue if s.slug in wanted]
 
 
-def channel_digest(
-    channel: str,
-    channel_name: str | None,
-    slugs: list[str],
-    dashboard: Dashboard,
-    thresholds: dict[str, Threshold],
-    last_posted: set[tuple[str, str]],
-    period: str,
-    due: datetime | None = None,
-) -> Digest:
-    """One channel's digest from the dashboard, the thresholds, and what its last digest posted."""
+def digest_section(
+    slugs: list[str], dashboard: Dashboard, thresholds: dict[str, Threshold], last_posted: set[str]
+) -> DigestSection:
+    """One place's part of a channel's digest, from its dashboard, the thresholds, and the strands the channel's
+    last digest posted breaches of for this place."""
     posted, held, breached = [], 0, set()
     for slug in slugs:
         found = breaches(dashboard.strand(slug), thresholds[slug])
@@ -87,21 +111,8 @@ def channel_digest(
             breached.add(slug)
         if shown:
             posted.append(StrandBreaches(slug, dashboard.strand(slug).name, shown))
-    previously = {slug for slug, _ in last_posted}
-    resolved = tuple(dashboard.strand(s).name for s in slugs if s in previously and s not in breached)
-    return Digest(
-        channel=channel,
-        channel_name=channel_name,
-        period=period,
-        as_of=dashboard.as_of,
-        fy_label=dashboard.fy_label,
-        baseline_label=dashboard.baseline_label,
-        strands=tuple(posted),
-        resolved=resolved,
-        held_back=held,
-        followed=len(slugs),
-        due=due,
-    )
+    resolved = tuple(dashboard.strand(s).name for s in slugs if s in last_posted and s not in breached)
+    return DigestSection(dashboard.area, tuple(posted), resolved, held, len(slugs))
 
 
 def weekly_digests(
@@ -112,22 +123,37 @@ def weekly_digests(
     channel: str | None = None,
     due: datetime | None = None,
 ) -> list[Digest]:
-    """Every subscribed channel's digest (or just `channel`'s), from one dashboard as of `as_of`."""
+    """Every subscribed channel's digest (or just `channel`'s): one dashboard as of `as_of` for each place
+    followed (the whole force, or an area with its sub-areas) feeds every channel following it."""
     with database.session() as session:
         catalogue = load_catalogue(session)
+        areas = load_areas(session)
         stored = stored_thresholds(session)
         subscribed = [s for s in subscriptions(session) if channel is None or s.channel == channel]
         last = last_posted_breaches(session, period)
     if not subscribed:
         return []
-    dashboard = full_dashboard(database, settings, as_of)
+    places = places_in_order((s.area for s in subscribed), areas)
+    dashboards = {place: full_dashboard(database, settings, as_of, place or None) for place in places}
     thresholds = {s.slug: threshold_for(s.slug, catalogue, stored) for s in catalogue}
     digests = []
     for channel_id, rows in _by_channel(subscribed).items():
-        slugs = followed_strands(catalogue, {r.scope for r in rows})
-        last_posted = {tuple(pair) for pair in last.get(channel_id, [])}
+        told = [(pair[0], pair[2] if len(pair) > 2 else "") for pair in last.get(channel_id, [])]
+        sections = tuple(
+            digest_section(
+                followed_strands(catalogue, {r.scope for r in rows if r.area == place}),
+                dashboards[place],
+                thresholds,
+                {slug for slug, area in told if area == place},
+            )
+            for place in places
+            if any(r.area == place for r in rows)
+        )
+        first = dashboards[places[0]]
         name = next((r.channel_name for r in rows if r.channel_name), None)
-        digests.append(channel_digest(channel_id, name, slugs, dashboard, thresholds, last_posted, period, due))
+        digests.append(
+            Digest(channel_id, name, period, first.as_of, first.fy_label, first.baseline_label, sections, due)
+        )
     return digests
 
 

@@ -25,10 +25,12 @@ class BreachThreshold:
 
 @dataclass(frozen=True)
 class AlertSubscription:
-    """A channel hears about a strand (and its sub-strands), or `*` for every strand."""
+    """A channel hears about a strand (and its sub-strands), or `*` for every strand, in one area (and its
+    sub-areas) or, with area "", the whole force. Each (channel, scope, area) is one subscription."""
 
     channel: str
     scope: str
+    area: str = ""
     channel_name: str | None = None
     added_by: str | None = None  # set by the store when added
     added_at: datetime | None = None

@@ -1,4 +1,7 @@
-"""Which channel hears about which strand: subscribe, unsubscribe, list.
+"""Which channel hears about which strand, and where: subscribe, unsubscribe, list.
+
+A subscription is a channel, a strand (or every strand) and a place: the whole force, or one area with the
+areas within it. A channel may follow several places; its weekly digest has a part for each.
 
 Every change is checked before anything is written, applied in one transaction together with its audit
 row, and not recorded at all when it changes nothing. Who may make changes is checked by the caller
@@ -7,20 +10,21 @@ row, and not recorded at all when it changes nothing. Who may make changes is ch
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.alerts.records import AlertSubscription
 from bot.audit.log import Actor, record
-from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
+from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, CatalogueEntry
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.store.alerts import (
     add_subscriptions,
     remove_subscriptions,
     subscriptions,
 )
-from bot.store.catalogue import load_catalogue
+from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database
 
 EVERY_STRAND = ("all", "*", "every", "everything")
@@ -49,13 +53,22 @@ class SubscriptionChange:
     channel: Channel
     changed: tuple[str, ...]  # scopes added (subscribe) or removed (unsubscribe)
     unchanged: tuple[str, ...]  # already so
-    now: tuple[str, ...]  # what the channel follows afterwards
+    now: tuple[str, ...]  # what the channel follows afterwards, in this area
     subscribing: bool
+    area: CatalogueEntry | None = None  # None: the whole force
+
+
+@dataclass(frozen=True)
+class Following:
+    """What a channel follows in one place: the whole force (`area` None) or one area and its sub-areas."""
+
+    area: CatalogueEntry | None
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class SubscriptionList:
-    channels: tuple[tuple[Channel, tuple[str, ...]], ...]
+    channels: tuple[tuple[Channel, tuple[Following, ...]], ...]  # each channel's places: the force, then areas
 
 
 def subscribe(
@@ -65,10 +78,13 @@ def subscribe(
     channel: Channel,
     strands: str | None,
     directory: ChannelDirectory | None,
+    area: str | None = None,
 ) -> SubscriptionChange:
-    """Have `channel` hear about `strands` (names, or `all`). The bot must be in the channel to post there."""
+    """Have `channel` hear about `strands` (names, or `all`) in `area` (a name, loosely; None: the whole force).
+    The bot must be in the channel to post there."""
     with database.session() as session:
         scopes = checked_scopes(load_catalogue(session), strands, "subscribe")
+        place = checked_area(load_areas(session), area)
     if directory is None:
         raise InvalidRequest("Subscribing needs Slack, to check strandbot is in the channel: use /strand-admin.")
     seen = directory.channel(channel.id)
@@ -78,19 +94,20 @@ def subscribe(
             f"strandbot is not in {channel.label}, so it can't post there. Invite it first: in the channel, "
             "type `/invite @strandbot`; then subscribe again."
         )
+    slug = "" if place is None else place.slug
     with database.session() as session:
-        current = _channel_scopes(session, channel.id)
+        current = _channel_scopes(session, channel.id, slug)
         replaced = []
         if DEFAULT_SCOPE in current:
             added, unchanged = [], scopes
         elif scopes == [DEFAULT_SCOPE]:
             added, unchanged, replaced = scopes, [], current
-            remove_subscriptions(session, channel.id, current)  # "all" covers them
+            remove_subscriptions(session, channel.id, current, slug)  # "all" covers them
         else:
             added = [s for s in scopes if s not in current]
             unchanged = [s for s in scopes if s in current]
         now = datetime.now(UTC)
-        rows = [AlertSubscription(channel=channel.id, scope=s, channel_name=channel.name) for s in added]
+        rows = [AlertSubscription(channel=channel.id, scope=s, area=slug, channel_name=channel.name) for s in added]
         add_subscriptions(session, rows, actor.user, now)
         after = (
             [DEFAULT_SCOPE]
@@ -98,49 +115,104 @@ def subscribe(
             else sorted(set(current) | set(added))
         )
         if added:
-            change = {"channel": channel.id, "added": added} | ({"removed": replaced} if replaced else {})
-            record(session, actor, "subscription.change", "changed", command, change)
-    return SubscriptionChange(channel, tuple(added), tuple(unchanged), tuple(after), subscribing=True)
+            change = {"channel": channel.id, "area": None if place is None else place.slug, "added": added}
+            record(session, actor, "subscription.change", "changed", command, change | _removed(replaced))
+    return SubscriptionChange(channel, tuple(added), tuple(unchanged), tuple(after), subscribing=True, area=place)
 
 
 def unsubscribe(
-    database: Database, actor: Actor, command: str, channel: Channel, strands: str | None
+    database: Database, actor: Actor, command: str, channel: Channel, strands: str | None, area: str | None = None
 ) -> SubscriptionChange:
+    """Stop `channel` hearing about `strands` in `area` (None: the whole force); what it follows elsewhere stays."""
     with database.session() as session:
         scopes = checked_scopes(load_catalogue(session), strands, "unsubscribe")
-        current = _channel_scopes(session, channel.id)
+        areas = load_areas(session)
+        place = checked_area(areas, area)
+        slug = "" if place is None else place.slug
+        current = _channel_scopes(session, channel.id, slug)
         if not current:
-            raise InvalidRequest(
-                f"{channel.label} is not subscribed to anything; `/strand-admin subscriptions` lists who is."
-            )
+            raise InvalidRequest(_follows_nothing_here(channel, place, subscriptions(session), areas))
+        where = "" if place is None else f" in {place.name}"
         if scopes == [DEFAULT_SCOPE]:
             removed, unchanged = current, []
         elif DEFAULT_SCOPE in current:
+            option = "" if place is None else f" area={place.slug}"
             raise InvalidRequest(
-                f"{channel.label} hears about every strand. To narrow it, `unsubscribe {channel.label} all`, "
-                "then subscribe it to the strands it wants."
+                f"{channel.label} hears about every strand{where}. To narrow it, "
+                f"`unsubscribe {channel.label} all{option}`, then subscribe it to the strands it wants."
             )
         else:
             removed = [s for s in scopes if s in current]
             unchanged = [s for s in scopes if s not in current]
             if not removed:
                 raise InvalidRequest(
-                    f"{channel.label} is not subscribed to {', '.join(f'`{s}`' for s in unchanged)}; "
-                    f"it follows {', '.join(f'`{s}`' for s in current)}."
+                    f"{channel.label} is not subscribed to {', '.join(f'`{s}`' for s in unchanged)}{where}; "
+                    f"it follows {', '.join(f'`{s}`' for s in current)}{where or ' across the whole force'}."
                 )
-        remove_subscriptions(session, channel.id, removed)
-        record(session, actor, "subscription.change", "changed", command, {"channel": channel.id, "removed": removed})
+        remove_subscriptions(session, channel.id, removed, slug)
+        change = {"channel": channel.id, "area": None if place is None else place.slug, "removed": removed}
+        record(session, actor, "subscription.change", "changed", command, change)
     after = tuple(s for s in current if s not in removed)
-    return SubscriptionChange(channel, tuple(removed), tuple(unchanged), after, subscribing=False)
+    return SubscriptionChange(channel, tuple(removed), tuple(unchanged), after, subscribing=False, area=place)
 
 
 def subscription_list(database: Database) -> SubscriptionList:
     with database.session() as session:
         rows = subscriptions(session)
-    channels: dict[str, tuple[Channel, list[str]]] = {}
+        areas = load_areas(session)
+    channels: dict[str, tuple[Channel, dict[str, list[str]]]] = {}
     for row in rows:
-        channels.setdefault(row.channel, (Channel(row.channel, row.channel_name), []))[1].append(row.scope)
-    return SubscriptionList(tuple((channel, tuple(scopes)) for channel, scopes in channels.values()))
+        channel = channels.setdefault(row.channel, (Channel(row.channel, row.channel_name), {}))
+        channel[1].setdefault(row.area, []).append(row.scope)
+    return SubscriptionList(
+        tuple(
+            (
+                channel,
+                tuple(Following(_area(areas, slug), tuple(places[slug])) for slug in places_in_order(places, areas)),
+            )
+            for channel, places in channels.values()
+        )
+    )
+
+
+def checked_area(areas: Catalogue, text: str | None) -> CatalogueEntry | None:
+    """The area `text` names, loosely (raises UnknownArea / AmbiguousArea); None for the whole force."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise InvalidRequest("area= needs an area's name or code, e.g. area=north; `/strand areas` lists them.")
+    return areas.resolve(text)
+
+
+def _removed(replaced: list[str]) -> dict:
+    return {"removed": replaced} if replaced else {}
+
+
+def places_in_order(slugs: Iterable[str], areas: Catalogue) -> list[str]:
+    """Places in the order a channel's are shown: the whole force (""), then areas in catalogue order."""
+    order = {"": -1} | {a.slug: n for n, a in enumerate(areas)}
+    return sorted(set(slugs), key=lambda slug: (order.get(slug, len(order)), slug))
+
+
+def _area(areas: Catalogue, slug: str) -> CatalogueEntry | None:
+    if not slug:
+        return None
+    try:
+        return areas.get(slug)
+    except KeyError:  # areas are never deleted; a slug with no entry is shown as it is
+        return CatalogueEntry(slug, slug)
+
+
+def _follows_nothing_here(channel: Channel, place: CatalogueEntry | None, rows, areas: Catalogue) -> str:
+    followed = {row.area for row in rows if row.channel == channel.id}
+    if not followed:
+        return f"{channel.label} is not subscribed to anything; `/strand-admin subscriptions` lists who is."
+    where = "across the whole force" if place is None else f"in {place.name}"
+    names = [
+        "the whole force" if not slug else f"{_area(areas, slug).name} (`area={slug}`)"
+        for slug in places_in_order(followed, areas)
+    ]
+    return f"{channel.label} follows nothing {where}; it follows strands in {', '.join(names)}."
 
 
 def checked_scopes(catalogue: Catalogue, text: str | None, verb: str) -> list[str]:
@@ -164,5 +236,5 @@ def checked_scopes(catalogue: Catalogue, text: str | None, verb: str) -> list[st
     return list(dict.fromkeys(catalogue.resolve(name).slug for name in names))
 
 
-def _channel_scopes(session, channel: str) -> list[str]:
-    return [row.scope for row in subscriptions(session) if row.channel == channel]
+def _channel_scopes(session, channel: str, area: str) -> list[str]:
+    return [row.scope for row in subscriptions(session) if row.channel == channel and row.area == area]

@@ -24,6 +24,7 @@ from bot.render.repeats import (
     repeat_list_json,
     repeat_list_table,
     rule_text,
+    title_text,
     trend_csv,
     trend_json,
     trend_table,
@@ -47,6 +48,7 @@ from bot.repeats.service import repeat_list, repeat_trend
 @click.option("--min", "min_occurrences", help="At least this many occurrences (default: the strand's rule).")
 @click.option("--by", type=click.Choice(["person", "location"]), default="person", show_default=True)
 @click.option("--role", default="any", show_default=True, help="victim, offender, subject, witness, other or any.")
+@click.option("--area", help="Only occurrences in this area and its sub-areas (default: the whole force).")
 @click.option("--trend", is_flag=True, help="People on the list each month for the last 24 months instead.")
 @click.option("--reason", help="Why you need the list: recorded in the audit log (required for a list).")
 @click.option("--format", "output", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
@@ -55,7 +57,14 @@ def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options
     """A strand's repeat-contact list: the people (or places) with several occurrences in a period. Audited."""
     settings = settings_from(ctx)
     database = database_from(ctx)
-    flags = {"period": "--period", "as_of": "--as-of", "min_occurrences": "--min", "by": "--by", "role": "--role"}
+    flags = {
+        "period": "--period",
+        "as_of": "--as-of",
+        "min_occurrences": "--min",
+        "by": "--by",
+        "role": "--role",
+        "area": "--area",
+    }
     typed = ["strandbot", "repeats", strand] + [
         part for name, value in options.items() if value is not None for part in (flags.get(name, "--reason"), value)
     ]
@@ -68,7 +77,7 @@ def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options
     if trend:
         result = repeat_trend(database, settings, request, actor)
         if output == "table":
-            click.echo(f"{result.query.strand_name}: {rule_text(result.query)} in a calendar month\n")
+            click.echo(f"{title_text(result.query)}: {rule_text(result.query)} in a calendar month\n")
         click.echo({"table": trend_table, "csv": trend_csv, "json": trend_json}[output](result), nl=output != "csv")
         return
     listed = repeat_list(database, settings, request, actor)

@@ -24,6 +24,15 @@ def rule_text(query: RepeatQuery) -> str:
     return f"{who} with {query.min_occurrences} or more occurrences{role}"
 
 
+def title_text(query: RepeatQuery) -> str:
+    """'Hate crime', or 'Hate crime — North Sector' for a list of one area."""
+    return query.strand_name if query.area is None else f"{query.strand_name} — {query.area.name}"
+
+
+def area_json(query: RepeatQuery) -> str | None:
+    return None if query.area is None else query.area.slug
+
+
 def count_text(query: RepeatQuery, count: int) -> str:
     noun = ("person" if count == 1 else "people") if query.by == "person" else ("place" if count == 1 else "places")
     return f"{count:,} {noun}"
@@ -93,6 +102,7 @@ def trend_json(trend: RepeatTrend) -> str:
     return json.dumps(
         {
             "strand": trend.query.strand,
+            "area": area_json(trend.query),
             "rule": {"min": trend.query.min_occurrences, "by": trend.query.by, "role": trend.query.role},
             "typical_range_last_12_months": [low, high],
             "months": [
@@ -108,7 +118,7 @@ def repeat_list_table(listed: RepeatList) -> str:
     query = listed.query
     mean = "" if listed.mean_occurrences is None else f", {listed.mean_occurrences:.1f} occurrences each on average"
     lines = [
-        f"{query.strand_name} ({query.strand}), {query.period.label}: {rule_text(query)}.",
+        f"{query.strand_name} ({query.strand}){_in_area(query)}, {query.period.label}: {rule_text(query)}.",
         f"{count_text(query, listed.people)} on the list{mean}; {change_text(listed)}.",
     ]
     if listed.entries:
@@ -130,6 +140,7 @@ def repeat_list_json(listed: RepeatList) -> str:
     return json.dumps(
         {
             "strand": query.strand,
+            "area": area_json(query),
             "period": {
                 "label": query.period.label,
                 "start": query.period.window.start.isoformat(),
@@ -153,3 +164,7 @@ def repeat_list_json(listed: RepeatList) -> str:
         ensure_ascii=False,
         indent=2,
     )
+
+
+def _in_area(query: RepeatQuery) -> str:
+    return "" if query.area is None else f" in {query.area.name} ({query.area.slug})"

@@ -17,6 +17,7 @@ class RepeatRequest:
     min_occurrences: str | None = None
     by: str | None = None  # person (default) | location
     role: str | None = None  # victim, offender… or any (default)
+    area: str | None = None  # an area's name as typed; None: the whole force
     reason: str | None = None
     trend: bool = False
     unknown: tuple[str, ...] = ()  # options nobody knows

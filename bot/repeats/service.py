@@ -17,7 +17,7 @@ import numpy as np
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
 from bot.domain import clock
-from bot.domain.catalogue import Catalogue
+from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.domain.stats import Comparison, compare
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
@@ -27,7 +27,7 @@ from bot.repeats.rules import RepeatRule, checked_min, rule_for
 from bot.settings import Settings
 from bot.store.access import stored_repeat_rules
 from bot.store.audit import audit_entry
-from bot.store.catalogue import load_catalogue
+from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database, Session
 from bot.store.repeats import RepeatScope, other_strands, repeat_rows, repeat_totals
 
@@ -49,10 +49,12 @@ class RepeatQuery:
     min_occurrences: int
     by: str
     role: str | None
+    area: CatalogueEntry | None = None  # None: the whole force
+    areas: tuple[str, ...] | None = None  # the area and its sub-areas: the only places counted
 
     def scope(self, window: Window, settings: Settings) -> RepeatScope:
         start, end = window.utc_bounds(settings.timezone)
-        return RepeatScope(self.strands, start, end, self.by, self.role, self.min_occurrences)
+        return RepeatScope(self.strands, start, end, self.by, self.role, self.min_occurrences, self.areas)
 
     def parameters(self) -> dict:
         """The query as recorded in the audit log (and read back by the next-page button)."""
@@ -71,10 +73,14 @@ class RepeatQuery:
             "min": self.min_occurrences,
             "by": self.by,
             "role": self.role,
+            # Which place was asked about, for the data-protection officer; and every area counted, so a
+            # later page counts the same places even if the catalogue has changed since.
+            "area": None if self.area is None else self.area.slug,
+            "areas": None if self.areas is None else list(self.areas),
         }
 
     @classmethod
-    def from_parameters(cls, parameters: dict, strand_name: str) -> RepeatQuery:
+    def from_parameters(cls, parameters: dict, strand_name: str, area: CatalogueEntry | None) -> RepeatQuery:
         day = date.fromisoformat
         period = Period(
             parameters["period"],
@@ -92,6 +98,8 @@ class RepeatQuery:
             parameters["min"],
             parameters["by"],
             parameters["role"],
+            area,
+            None if parameters.get("areas") is None else tuple(parameters["areas"]),  # lists before areas had none
         )
 
 
@@ -180,7 +188,8 @@ def repeat_list_page(
             raise InvalidRequest("That list has expired; ask for it again with `/repeats`.")
         parameters = json.loads(shown.parameters)
         catalogue = load_catalogue(session)
-        query = RepeatQuery.from_parameters(parameters, catalogue.get(parameters["strand"]).name)
+        area = None if parameters.get("area") is None else load_areas(session).get(parameters["area"])
+        query = RepeatQuery.from_parameters(parameters, catalogue.get(parameters["strand"]).name, area)
         return _listed(session, settings, query, actor, shown.command, shown.reason, page, page_size, list_id)
 
 
@@ -250,7 +259,7 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         )
     if request.unknown:
         raise InvalidRequest(
-            f'“{request.unknown[0]}” is not an option; the options are min=, by=, role= and reason:"…". '
+            f'“{request.unknown[0]}” is not an option; the options are min=, by=, role=, area= and reason:"…". '
             "See `/repeats help`."
         )
     if not request.strand:
@@ -268,6 +277,7 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
             raise InvalidRequest(
                 f"role={request.role} is not known; use one of {', '.join(PERSON_ROLES)}, or role=any."
             )
+    area, areas = _area(session, request.area)
     today = clock.today(settings.timezone)
     return RepeatQuery(
         strand=strand.slug,
@@ -281,7 +291,20 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         ),
         by=by,
         role=role,
+        area=area,
+        areas=areas,
     )
+
+
+def _area(session: Session, text: str | None) -> tuple[CatalogueEntry | None, tuple[str, ...] | None]:
+    """The area named (raises UnknownArea / AmbiguousArea) and every area it counts: itself and those below."""
+    if text is None:
+        return None, None
+    if not text.strip():
+        raise InvalidRequest("area= needs an area's name or code, e.g. area=north; `/strand areas` lists them.")
+    areas = load_areas(session)
+    area = areas.resolve(text)
+    return area, tuple(areas.descendants(area.slug))
 
 
 def _strand(catalogue: Catalogue, text: str):
@@ -297,7 +320,8 @@ def _strand(catalogue: Catalogue, text: str):
                 continue
             raise InvalidRequest(
                 f"`{found.slug}` is a strand, but “{' '.join(words[cut:])}” is not a period or option strandbot "
-                f"knows: give one period, {PERIOD_EXAMPLES}, and options as min=3, by=location, role=victim."
+                f"knows: give one period, {PERIOD_EXAMPLES}, and options as min=3, by=location, role=victim, "
+                "area=north."
             ) from None
         raise
 

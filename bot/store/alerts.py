@@ -26,9 +26,8 @@ def store_threshold(session: Session, scope: str, row: BreachThreshold | None) -
 
 
 def subscriptions(session: Session) -> list[AlertSubscription]:
-    rows = session.scalars(
-        select(models.AlertSubscription).order_by(models.AlertSubscription.channel, models.AlertSubscription.scope)
-    )
+    subscription = models.AlertSubscription
+    rows = session.scalars(select(subscription).order_by(subscription.channel, subscription.area, subscription.scope))
     return [record_of(AlertSubscription, row) for row in rows]
 
 
@@ -36,9 +35,14 @@ def add_subscriptions(session: Session, rows: list[AlertSubscription], by: str, 
     session.add_all(models.AlertSubscription(**values_of(replace(row, added_by=by, added_at=at))) for row in rows)
 
 
-def remove_subscriptions(session: Session, channel: str, scopes: Iterable[str]) -> None:
+def remove_subscriptions(session: Session, channel: str, scopes: Iterable[str], area: str = "") -> None:
+    """Stop `channel` hearing about `scopes` in `area` ("" the whole force); its other areas are kept."""
     subscription = models.AlertSubscription
-    session.execute(delete(subscription).where(subscription.channel == channel, subscription.scope.in_(list(scopes))))
+    session.execute(
+        delete(subscription).where(
+            subscription.channel == channel, subscription.area == area, subscription.scope.in_(list(scopes))
+        )
+    )
 
 
 def stored_schedule(session: Session) -> AlertSchedule | None:

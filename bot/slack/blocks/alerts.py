@@ -8,13 +8,13 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from tabulate import tabulate
 
 from bot.alerts.backtest import Backtest
-from bot.alerts.digest import Digest, Preview
+from bot.alerts.digest import Digest, DigestSection, Preview
 from bot.alerts.history import History
 from bot.alerts.schedule_settings import ScheduleView
-from bot.alerts.subscriptions import Channel, SubscriptionChange, SubscriptionList
+from bot.alerts.subscriptions import Channel, Following, SubscriptionChange, SubscriptionList
 from bot.alerts.threshold_settings import ThresholdChange, ThresholdList
 from bot.alerts.thresholds import Breach, Threshold
-from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
+from bot.domain.catalogue import DEFAULT_SCOPE, CatalogueEntry, scope_name
 from bot.domain.comparisons import COMPARISONS
 from bot.render.alerts import local_time, schedule_line
 from bot.render.text import ARROWS, pct_text
@@ -61,36 +61,89 @@ def breach_line(breach: Breach, digest: Digest) -> str:
 
 
 def digest_sections(digest: Digest) -> list[str]:
-    """The digest as mrkdwn sections: heading, late note, one per strand, resolved, held back."""
+    """The digest as mrkdwn sections: heading, late note, then for each place the channel follows its breaches
+    strand by strand, what resolved and what was held back. A channel following only the whole force is told
+    as before areas existed; otherwise every place is named, and every strand with its place."""
     week = f"data to {digest.as_of:%A} {digest.as_of.day} {digest.as_of:%B %Y}"
-    followed = f"{digest.followed} strand{'s' if digest.followed != 1 else ''}"
     late = []
     if digest.due is not None:
         late = [
             f":hourglass: Late: this digest was due {digest.due:%a} {digest.due.day} {digest.due:%b at %H:%M}, "
             "when strandbot was not running."
         ]
+    if not digest.by_area:
+        return _force_digest_sections(digest, digest.sections[0], week, late)
+    count = sum(len(s.breaches) for section in digest.sections for s in section.strands)
+    places = _and_list([place_name(section.area) for section in digest.sections])
     if digest.quiet:
+        heading = f":white_check_mark: No threshold breaches in {week} in {places}"
+    elif count:
+        heading = f":rotating_light: *Weekly threshold breaches* for {week}: {_breaches(count)} in {places}"
+    else:
+        heading = f":white_check_mark: *Weekly threshold breaches* for {week}: none in {places}"
+    sections = [heading, *late]
+    for section in digest.sections:
+        place = place_name(section.area)
+        followed = _strands(section.followed)
+        found = sum(len(s.breaches) for s in section.strands)
+        if found:
+            summary = f"{_breaches(found)} in {len(section.strands)} of the {followed} this channel follows there"
+        else:
+            summary = f"none in the {followed} this channel follows there"
+        sections.append(f"*{place[0].upper()}{place[1:]}*: {summary}")
+        sections += [
+            f"*{s.name} — {place}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in section.strands
+        ]
+        sections += _resolved_and_held(section, f" — {place}")
+    return sections
+
+
+def _force_digest_sections(digest: Digest, section: DigestSection, week: str, late: list[str]) -> list[str]:
+    followed = f"{_strands(section.followed)}"
+    if section.quiet:
         note = f":white_check_mark: No threshold breaches in {week} across the {followed} this channel follows"
-        if digest.held_back:
-            note += f", beyond {digest.held_back} that could be chance (held back)"
+        if section.held_back:
+            note += f", beyond {section.held_back} that could be chance (held back)"
         return [note + "."] + late
-    count = sum(len(s.breaches) for s in digest.strands)
+    count = sum(len(s.breaches) for s in section.strands)
     if count:
-        found = f"{count} breach{'es' if count != 1 else ''} in {len(digest.strands)} of the {followed}"
+        found = f"{_breaches(count)} in {len(section.strands)} of the {followed}"
         sections = [f":rotating_light: *Weekly threshold breaches* for {week}: {found} this channel follows"]
     else:
         sections = [
             f":white_check_mark: *Weekly threshold breaches* for {week}: none in the {followed} this channel follows"
         ]
     sections += late
-    sections += [f"*{s.name}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in digest.strands]
-    if digest.resolved:
-        sections.append(f":white_check_mark: Back within threshold since the last digest: {', '.join(digest.resolved)}")
-    if digest.held_back:
-        plural = "s" if digest.held_back != 1 else ""
-        sections.append(f"_{digest.held_back} change{plural} past threshold but not significant, held back._")
-    return sections
+    sections += [f"*{s.name}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in section.strands]
+    return sections + _resolved_and_held(section, "")
+
+
+def _resolved_and_held(section: DigestSection, where: str) -> list[str]:
+    lines = []
+    if section.resolved:
+        names = ", ".join(f"{name}{where}" for name in section.resolved)
+        lines.append(f":white_check_mark: Back within threshold since the last digest: {names}")
+    if section.held_back:
+        plural = "s" if section.held_back != 1 else ""
+        lines.append(f"_{section.held_back} change{plural} past threshold but not significant, held back._")
+    return lines
+
+
+def place_name(area: CatalogueEntry | None) -> str:
+    """'North Sector', or 'the whole force'."""
+    return "the whole force" if area is None else area.name
+
+
+def _strands(count: int) -> str:
+    return f"{count} strand{'s' if count != 1 else ''}"
+
+
+def _breaches(count: int) -> str:
+    return f"{count} breach{'es' if count != 1 else ''}"
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def digest_message(digest: Digest) -> Message:
@@ -189,10 +242,11 @@ def _thresholds_message(thresholds: ThresholdList) -> Message:
 
 def _subscription_change_message(change: SubscriptionChange) -> Message:
     where = channel_text(change.channel)
+    place = "" if change.area is None else f" in {change.area.name}"
     if not change.changed:
-        return mrkdwn_message(f"{where} already follows {scopes_text(change.unchanged)}; nothing changed.")
+        return mrkdwn_message(f"{where} already follows {scopes_text(change.unchanged)}{place}; nothing changed.")
     verb = "now also hears about" if change.subscribing else "no longer hears about"
-    text = f"{where} {verb} {scopes_text(change.changed)}. It follows {scopes_text(change.now)}."
+    text = f"{where} {verb} {scopes_text(change.changed)}{place}. It follows {scopes_text(change.now)}{place}."
     text += " Recorded in the audit log."
     if change.unchanged:
         text += (
@@ -206,8 +260,18 @@ def _subscriptions_message(listed: SubscriptionList) -> Message:
         return mrkdwn_message(
             "No channel is subscribed yet. Subscribe one with `/strand-admin subscribe #channel hate-crime` (or `all`)."
         )
-    lines = [f"• {channel_text(channel)} — {scopes_text(scopes)}" for channel, scopes in listed.channels]
+    lines = [
+        f"• {channel_text(channel)} — " + "; ".join(following_text(f) for f in following)
+        for channel, following in listed.channels
+    ]
     return mrkdwn_message("*Subscriptions*: who hears about what each week\n" + "\n".join(lines))
+
+
+def following_text(following: Following) -> str:
+    """'every strand' (the whole force), or '`hate-crime` in North Sector (`north`)'."""
+    if following.area is None:
+        return scopes_text(following.scopes)
+    return f"{scopes_text(following.scopes)} in {following.area.name} (`{following.area.slug}`)"
 
 
 def _schedule_message(view: ScheduleView, tz: ZoneInfo) -> Message:

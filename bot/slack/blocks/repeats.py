@@ -12,8 +12,16 @@ from slack_sdk.models.blocks import (
 )
 from tabulate import tabulate
 
-from bot.render.repeats import ENTRY_HEADERS, change_text, count_text, entry_rows, rule_text, trend_table
-from bot.repeats.service import RepeatList, RepeatTrend
+from bot.render.repeats import (
+    ENTRY_HEADERS,
+    change_text,
+    count_text,
+    entry_rows,
+    rule_text,
+    title_text,
+    trend_table,
+)
+from bot.repeats.service import RepeatList, RepeatQuery, RepeatTrend
 from bot.slack.blocks.message import Message, as_blocks, code_sections
 from bot.slack.buttons import ActionId, PageValue, encode
 from bot.slack.markup import escape
@@ -28,10 +36,17 @@ REPEATS_HELP = (
     '• `/repeats mental-health reason:"MARAC prep 14 Nov"` — the strand\'s own rule and period\n'
     '• `/repeats hate-crime 12m role=victim reason:"…"` — repeat victims in the last 12 months\n'
     '• `/repeats domestic abuse 2024-10 min=3 by=location reason:"…"` — places, in October 2024\n'
+    '• `/repeats hate-crime area=north reason:"…"` — only occurrences in an area (and the areas within it)\n'
     "• `/repeats mental-health trend` — people on the list each month for the last 24 months\n"
     "Periods: `2024-10`, `oct`, `last-month`, `this-month`, `30d`, `12m` (a window may end on a date: "
-    "`12m 2025-03-31`). Options: `min=N`, `by=person|location`, `role=victim|offender|subject|witness|other|any`."
+    "`12m 2025-03-31`). Options: `min=N`, `by=person|location`, `role=victim|offender|subject|witness|other|any`, "
+    "`area=north`."
 )
+
+
+def slugs_text(query: RepeatQuery) -> str:
+    """'`hate-crime`', or '`hate-crime` in `north`': what to type to ask again."""
+    return f"`{query.strand}`" + ("" if query.area is None else f" in `{query.area.slug}`")
 
 
 def repeat_list_message(listed: RepeatList) -> Message:
@@ -41,10 +56,10 @@ def repeat_list_message(listed: RepeatList) -> Message:
     if listed.mean_occurrences is not None:
         summary += f", *{listed.mean_occurrences:.1f}* occurrences each on average"
     blocks = [
-        HeaderBlock(text=f"Repeat contact: {query.strand_name}"[:150]),
+        HeaderBlock(text=f"Repeat contact: {title_text(query)}"[:150]),
         ContextBlock(
             elements=[
-                MarkdownTextObject(text=f"`{query.strand}` · *{escape(query.period.label)}* · {rule_text(query)}")
+                MarkdownTextObject(text=f"{slugs_text(query)} · *{escape(query.period.label)}* · {rule_text(query)}")
             ]
         ),
         SectionBlock(text=MarkdownTextObject(text=f"{summary}\n{change_text(listed)}")),
@@ -69,7 +84,7 @@ def repeat_list_message(listed: RepeatList) -> Message:
     ]
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
-    text = f"Repeat contact, {query.strand_name}, {query.period.label}: {count_text(query, listed.people)} on the list"
+    text = f"Repeat contact, {title_text(query)}, {query.period.label}: {count_text(query, listed.people)} on the list"
     return Message(text=text, blocks=as_blocks(*blocks))
 
 
@@ -85,11 +100,11 @@ def repeat_trend_message(trend: RepeatTrend) -> Message:
     if mean is not None:
         typical += f", *{mean:.1f}* occurrences each on average"
     blocks = [
-        HeaderBlock(text=f"Repeat contact trend: {query.strand_name}"[:150]),
+        HeaderBlock(text=f"Repeat contact trend: {title_text(query)}"[:150]),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"`{query.strand}` · {rule_text(query)} in a calendar month · the last {len(trend.months)} "
+                    text=f"{slugs_text(query)} · {rule_text(query)} in a calendar month · the last {len(trend.months)} "
                     "complete months"
                 )
             ]
@@ -98,5 +113,5 @@ def repeat_trend_message(trend: RepeatTrend) -> Message:
         *code_sections(trend_table(trend, bars=True).splitlines()),
         ContextBlock(elements=[MarkdownTextObject(text="Counts only, no references. Recorded in the audit log.")]),
     ]
-    text = f"Repeat contact trend, {query.strand_name}: typically {low} to {high} a month"
+    text = f"Repeat contact trend, {title_text(query)}: typically {low} to {high} a month"
     return Message(text=text, blocks=as_blocks(*blocks))
