@@ -188,7 +188,7 @@ REASON = re.compile(
 )
 CLOSING_QUOTES = {"straight": '"', "curly": "”", "single": "'", "curly_single": "’"}
 QUOTES_AND_SPACE = "\"'“”‘’ \t\n"  # mixed quotes from phones: “like this"
-REPEATS_OPTIONS = ("min", "by", "role", "period", "area")
+REPEATS_OPTIONS = ("min", "by", "role", "period")
 
 
 def parse_repeats_command(text: str | None) -> RepeatRequest | None:
@@ -202,7 +202,14 @@ def parse_repeats_command(text: str | None) -> RepeatRequest | None:
     reason, rest = _reason(typed)
     options: dict[str, str] = {}
     unknown, words = [], []
-    for word in rest.split():
+    split = rest.split()
+    area_at = next((at for at, word in enumerate(split) if AREA_OPTION.match(word)), None)
+    if area_at is not None:  # as `/strand` reads it: `area=north` or `area="North Ward 1"`
+        try:
+            options["area"] = _take_area_option(split, area_at)
+        except InvalidRequest:
+            options["area"] = ""  # the domain says what is wrong, once it knows the asker may see lists
+    for word in split:
         key, equals, value = word.partition("=")
         if not equals:
             words.append(word)

@@ -74,6 +74,20 @@ def test_a_rolling_window_may_end_on_a_date_and_trend_is_a_keyword():
     assert parse_repeats_command("mental-health trend").trend
 
 
+@pytest.mark.parametrize(
+    ("text", "strand", "area"),
+    [
+        ('hate-crime area=north reason:"review"', "hate-crime", "north"),
+        ('hate-crime area="North Ward 1" 12m reason:"review"', "hate-crime", "North Ward 1"),
+        ("hate-crime area=“Brooklyn South” reason: review", "hate-crime", "Brooklyn South"),
+        ('hate-crime area= reason:"review"', "hate-crime", ""),  # the domain asks which area
+    ],
+)
+def test_a_repeats_area_is_read_as_strand_reads_it(text, strand, area):
+    request = parse_repeats_command(text)
+    assert (request.strand, request.area) == (strand, area)
+
+
 @pytest.mark.parametrize("text", ["", "help", "  ?  "])
 def test_an_empty_repeats_request_asks_for_help(text):
     assert parse_repeats_command(text) is None
