@@ -117,6 +117,11 @@ def upgrade() -> None:
         "daily_area_counts",
         ["strand_id", "day", "area_id", "occurrences"],
     )
+    op.create_index(
+        "ix_daily_area_counts_area_id_day_strand_id_occurrences",
+        "daily_area_counts",
+        ["area_id", "day", "strand_id", "occurrences"],
+    )
 
     with op.batch_alter_table("alert_subscriptions") as batch:
         batch.add_column(sa.Column("area", sa.String(64), nullable=False, server_default=""))
