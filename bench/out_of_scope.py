@@ -59,12 +59,14 @@ def timed_import(postgres_url: str, database: str, export: Path, tree: Path | No
         connection.execute(text(f'CREATE DATABASE "{database}"'))
     admin.dispose()
     environment = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
-    if tree is not None:  # that checkout's code ahead of this one's
-        environment["PYTHONPATH"] = str(tree.resolve())
+    # `python -m` puts the working directory first on the path: run in the tree whose code is meant.
+    where = (tree or Path.cwd()).resolve()
     strandbot = [sys.executable, "-m", "bot.cli"]
-    subprocess.run([*strandbot, "db", "upgrade"], env=environment, check=True, capture_output=True)
+    subprocess.run([*strandbot, "db", "upgrade"], env=environment, cwd=where, check=True, capture_output=True)
     started = time.monotonic()
-    result = subprocess.run([*strandbot, "import", str(export)], env=environment, check=True, capture_output=True)
+    result = subprocess.run(
+        [*strandbot, "import", str(export.resolve())], env=environment, cwd=where, check=True, capture_output=True
+    )
     took = time.monotonic() - started
     print(f"  {export.name} ({'this tree' if tree is None else tree}): {took:,.1f} s", flush=True)
     print("   ", result.stdout.decode().strip().splitlines()[-1], flush=True)

@@ -261,6 +261,16 @@ class RowChecker:
 
     def check(self, lines: list[int], frame: pd.DataFrame) -> CheckedChunk:
         data = self.canonical(frame)
+        membership, strand_problems = self.strands(frame, data)
+        # A strand cell naming an unknown strand is a problem to fix, never "out of scope"; nor is a row
+        # with more cells than the header, whose cells may have slid out of their columns.
+        in_scope = membership.any(axis=1) | (strand_problems != "").to_numpy() | (frame[""] != "").to_numpy()
+        out_of_scope = 0
+        if not self.mapping.reject_unmatched and not in_scope.all():
+            # Out of scope is not an error: those rows go before any other check (most of a nightly export).
+            out_of_scope = int((~in_scope).sum())
+            frame, data, membership = frame[in_scope], data[in_scope], membership[in_scope]
+            strand_problems, lines = strand_problems[in_scope], np.asarray(lines)[in_scope]
         reason = pd.Series("", index=frame.index, dtype=object)
 
         def reject(mask: pd.Series, why) -> None:
@@ -269,13 +279,8 @@ class RowChecker:
                 reason[fresh] = why(data[fresh]) if callable(why) else why
 
         reject(frame[""] != "", lambda d: "the row has more cells than the header (is a comma missing its quotes?)")
-        membership, strand_problems = self.strands(frame, data)
-        # A strand cell naming an unknown strand is a problem to fix, never "out of scope".
-        in_scope = membership.any(axis=1) | (strand_problems != "").to_numpy()
         if self.mapping.reject_unmatched:
             reject(pd.Series(~in_scope, index=frame.index), "no strand: no rule matched and the strand cell is empty")
-        elif not in_scope.all():  # out of scope is not an error: drop those rows before any other check
-            reason[~in_scope & (reason == "").to_numpy()] = None
         reject(data.occurrence_id == "", "missing occurrence_id")
         reject(data.occurrence_id.str.len() > MAX_ID_LENGTH, f"occurrence_id longer than {MAX_ID_LENGTH} characters")
         when = self.times(data.occurred_at)
@@ -302,10 +307,9 @@ class RowChecker:
         if area_problems is not None:
             reject(area_problems.reindex(frame.index, fill_value="") != "", lambda d: area_problems[d.index])
 
-        out_of_scope = int(reason.isna().sum())
         ok = (reason == "").to_numpy()
         line_numbers = np.asarray(lines)
-        rejected = np.flatnonzero(~ok & reason.notna().to_numpy())
+        rejected = np.flatnonzero(~ok)
         original = frame.iloc[rejected, :-1].to_numpy().tolist()
         bad = [(int(line_numbers[i]), row, reason.iloc[i]) for i, row in zip(rejected, original, strict=True)]
         good_index = np.flatnonzero(ok)

@@ -36,7 +36,7 @@ class RepeatRow:
     last: datetime
 
 
-def _per_ref(scope: RepeatScope, label: str | None = None):
+def _per_ref(session: Session, scope: RepeatScope, label: str | None = None):
     """One row per reference meeting the rule: ref, its distinct occurrences, first and last (UTC).
 
     Counted by distinct occurrence, so one occurrence linking a person twice (two roles), or in two of the
@@ -51,7 +51,7 @@ def _per_ref(scope: RepeatScope, label: str | None = None):
         .select_from(OccurrenceStrand)
         .join(OccurrenceLink, OccurrenceLink.occurrence_id == occurrence)
         .where(
-            OccurrenceStrand.strand_id.in_(ids_of(Strand, scope.slugs)),
+            OccurrenceStrand.strand_id.in_(ids_of(session, Strand, scope.slugs)),
             at >= scope.start,
             at < scope.end,
             OccurrenceLink.kind == scope.kind,
@@ -63,14 +63,14 @@ def _per_ref(scope: RepeatScope, label: str | None = None):
         query = query.where(OccurrenceLink.role == scope.role)
     if scope.areas is not None:
         query = query.where(
-            occurrence.in_(select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(Area, scope.areas))))
+            occurrence.in_(select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(session, Area, scope.areas))))
         )
     return query
 
 
 def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
     """Everyone (or everywhere) meeting the rule, most occurrences first, then most recent."""
-    counted = _per_ref(scope).subquery()
+    counted = _per_ref(session, scope).subquery()
     ref, n, first, last = counted.c
     rows = session.execute(select(ref, n, first, last).order_by(n.desc(), last.desc(), ref)).all()
     return [RepeatRow(*row) for row in rows]
@@ -78,7 +78,7 @@ def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
 
 def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
     """For each named scope: how many references meet the rule, and their occurrences between them."""
-    parts = [_per_ref(scope, label) for label, scope in scopes.items()]
+    parts = [_per_ref(session, scope, label) for label, scope in scopes.items()]
     counted = union_all(*parts).subquery()
     rows = session.execute(
         select(counted.c.period, func.count(), func.sum(counted.c.n)).group_by(counted.c.period)

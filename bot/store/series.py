@@ -27,14 +27,14 @@ def daily_totals(
         table = DailyCount if areas is None else DailyAreaCount
         day, amount = table.day, func.sum(table.occurrences)
         query = select(day, amount).where(
-            table.day >= days.start, table.day <= days.end, table.strand_id.in_(ids_of(Strand, [strand]))
+            table.day >= days.start, table.day <= days.end, table.strand_id.in_(ids_of(session, Strand, [strand]))
         )
         if areas is not None:
-            query = query.where(table.area_id.in_(ids_of(Area, areas)))
+            query = query.where(table.area_id.in_(ids_of(session, Area, areas)))
     else:
         day = local_day_column(session, tz, OccurrenceStrand.occurred_at)
         counted = select(day, func.count(func.distinct(OccurrenceStrand.occurrence_id)))
-        query = _in_family(on_local_days(counted, OccurrenceStrand.occurred_at, day, days, tz), strand, areas)
+        query = _in_family(session, on_local_days(counted, OccurrenceStrand.occurred_at, day, days, tz), strand, areas)
     rows = session.execute(query.group_by(day)).all()
     return pd.Series({row[0]: int(row[1]) for row in rows}, dtype="int64")
 
@@ -58,6 +58,7 @@ def hour_of_week_counts(
         hour = func.local_hour_of_week(instant, tz.key, type_=Integer)  # registered by bot.store.db
     start, end = days.utc_bounds(tz)
     query = _in_family(
+        session,
         select(hour, func.count(func.distinct(OccurrenceStrand.occurrence_id))).where(instant >= start, instant < end),
         strand,
         areas,
@@ -65,12 +66,12 @@ def hour_of_week_counts(
     return pd.Series({int(row[0]): int(row[1]) for row in session.execute(query.group_by(hour))}, dtype="int64")
 
 
-def _in_family(query, strand: str, areas: Sequence[str] | None):
+def _in_family(session: Session, query, strand: str, areas: Sequence[str] | None):
     """`query` over occurrence strands limited to `strand` and those below it, and to `areas` if given."""
     closure = strand_closure()
     family = select(closure.c.strand_id).join(Strand, Strand.id == closure.c.ancestor_id).where(Strand.slug == strand)
     query = query.where(OccurrenceStrand.strand_id.in_(family))
     if areas is not None:
-        placed = select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(Area, areas)))
+        placed = select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(session, Area, areas)))
         query = query.where(OccurrenceStrand.occurrence_id.in_(placed))
     return query
