@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,6 +31,8 @@ CATALOGUE_COLUMNS = ("slug", "name", "parent", "aliases")
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 8
 SUGGESTION_SPREAD = 0.1
+# What separates several strands in one import cell; also what separates aliases in a catalogue CSV.
+LABEL_SEPARATOR = ";"
 # The schema's column sizes (bot/store/models.py): checked here so every database refuses the same files.
 MAX_SLUG_LENGTH = 64
 MAX_LABEL_LENGTH = 200
@@ -47,10 +51,14 @@ def normalise(text: str) -> str:
 
 
 def slug_for(text: str) -> str:
-    """A slug made from a label as written: lower case, each run of spaces and punctuation one hyphen
-    ('Brooklyn South' → 'brooklyn-south', 'N/E Sector 2' → 'n-e-sector-2'); "" if it has no letters or digits."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-    return slug[:MAX_SLUG_LENGTH].rstrip("-")
+    """A slug made from a label as written: accents dropped, lower case, each run of spaces and punctuation
+    one hyphen ('Brooklyn South' → 'brooklyn-south', 'Montréal-Nord' → 'montreal-nord'). A label with
+    letters but none in the Latin alphabet gets a slug from its hash; "" if it has no letters or digits."""
+    latin = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    slug = re.sub(r"[^a-z0-9]+", "-", latin).strip("-")[:MAX_SLUG_LENGTH].rstrip("-")
+    if not slug and any(c.isalnum() for c in text):
+        slug = "area-" + hashlib.sha256(text.strip().casefold().encode()).hexdigest()[:10]
+    return slug
 
 
 @dataclass(frozen=True)
@@ -213,6 +221,9 @@ def validate(definitions: list[CatalogueEntry], kind: CatalogueKind = STRANDS) -
             )
         if not d.name.strip():
             problems.append(f"{at(d)}{noun} `{d.slug}` has no name")
+        if kind is STRANDS and any(LABEL_SEPARATOR in label for label in (d.name, *d.aliases)):
+            # Imports read `rape;domestic-abuse` as two strands: a name with ';' could never be named there.
+            problems.append(f"{at(d)}{noun} `{d.slug}` has a name or alias with “{LABEL_SEPARATOR}” in it")
         for label in (d.name, *d.aliases):
             if len(label) > MAX_LABEL_LENGTH:
                 problems.append(f"{at(d)}{noun} `{d.slug}` has a name or alias over {MAX_LABEL_LENGTH} characters")
@@ -269,7 +280,7 @@ def read_catalogue_csv(text: str) -> list[CatalogueEntry]:
         row = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
-        aliases = tuple(a.strip() for a in row.get("aliases", "").split(";") if a.strip())
+        aliases = tuple(a.strip() for a in row.get("aliases", "").split(LABEL_SEPARATOR) if a.strip())
         definitions.append(
             CatalogueEntry(row["slug"], row["name"], row.get("parent") or None, aliases, line=reader.line_num)
         )
@@ -281,7 +292,7 @@ def write_catalogue_csv(catalogue: Catalogue) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CATALOGUE_COLUMNS)
     for strand in catalogue:
-        writer.writerow([strand.slug, strand.name, strand.parent or "", "; ".join(strand.aliases)])
+        writer.writerow([strand.slug, strand.name, strand.parent or "", f"{LABEL_SEPARATOR} ".join(strand.aliases)])
     return out.getvalue()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bot.domain.catalogue import MAX_LABEL_LENGTH, Catalogue, CatalogueEntry, normalise, slug_for
+from bot.domain.catalogue import LABEL_SEPARATOR, MAX_LABEL_LENGTH, Catalogue, CatalogueEntry, normalise, slug_for
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.formats import import_format
 from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
@@ -29,9 +29,6 @@ from bot.settings import Settings
 from bot.store.catalogue import add_areas, area_id_map, load_areas, load_catalogue, strand_id_map
 from bot.store.db import Database
 from bot.store.occurrences import earlier_load, end_staging, merge_staged, record_import, stage_rows, start_staging
-
-# A strand cell may name several strands: `rape;domestic-abuse`. No strand's name may contain it.
-STRAND_SEPARATOR = ";"
 
 MAX_ID_LENGTH = MAX_REF_LENGTH = 100
 MAX_CATEGORY_LENGTH = 500
@@ -411,7 +408,7 @@ class RowChecker:
 
     def _parsed_cell(self, cell: str) -> tuple[tuple[int, ...], str]:
         positions: list[int] = []
-        for part in (p.strip() for p in cell.split(STRAND_SEPARATOR)):
+        for part in (p.strip() for p in cell.split(LABEL_SEPARATOR)):
             if not part:
                 continue
             try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.catalogue import AREAS, STRANDS, Catalogue, CatalogueEntry, CatalogueKind, in_display_order, validate
@@ -78,12 +80,16 @@ def save_catalogue(
 
 
 def add_areas(session: Session, entries: list[CatalogueEntry]) -> dict[str, int]:
-    """Add top-level areas met in an import (their slugs are new: the caller checked); their IDs by slug."""
+    """Add top-level areas met in an import; their IDs by slug. An import running at the same time may add
+    the same area first: then it is that one's (the slug is the area's identity)."""
     position = (session.scalar(select(func.max(Area.position))) or 0) + 10
-    rows = [Area(slug=e.slug, name=e.name, position=position + 10 * n) for n, e in enumerate(entries)]
-    session.add_all(rows)
-    session.flush()
-    return {row.slug: row.id for row in rows}
+    dialect_insert = postgresql_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(Area).on_conflict_do_nothing(index_elements=["slug"]),
+        [{"slug": e.slug, "name": e.name, "position": position + 10 * n} for n, e in enumerate(entries)],
+    )
+    wanted = [e.slug for e in entries]
+    return dict(session.execute(select(Area.slug, Area.id).where(Area.slug.in_(wanted))).all())
 
 
 def strand_id_map(session: Session) -> dict[str, int]:

@@ -48,8 +48,9 @@ def window_counts(
 ) -> pd.DataFrame:
     """Distinct occurrences in each named window: one column per window, one row per strand (each counting
     its sub-strands, an occurrence once) or, `by_area`, per area (each its own occurrences, not its
-    sub-areas'). Only the strands `slugs` (default all); only occurrences in the areas `areas` (every one
-    to count, sub-areas included; default: everywhere, and those with no area).
+    sub-areas', of the one strand in `slugs`). Only the strands `slugs` (default all); only occurrences
+    in the areas `areas` (every one to count, sub-areas included; default: everywhere, and those with no
+    area).
 
     Summed from the daily summaries when they hold the days of `tz`; counted from occurrences otherwise
     (slowly, but right), which is also how the summaries themselves count."""
@@ -75,6 +76,9 @@ def window_counts(
                 query = query.join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
             return query.where(OccurrenceStrand.occurred_at >= start, OccurrenceStrand.occurred_at < end)
 
+    if by_area and (slugs is None or len(slugs) != 1):
+        # Summing strands together would count an occurrence in two of them twice.
+        raise ValueError("window_counts by area counts one strand at a time")
     key, named = (area_id, Area) if by_area else (strand_id, Strand)
     strand_ids = None if slugs is None else ids_of(session, Strand, slugs)
     area_ids = None if areas is None else ids_of(session, Area, areas)

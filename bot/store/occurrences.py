@@ -140,7 +140,6 @@ LATEST = Table(
     "import_latest",
     _staging_metadata,
     Column("source_id", String(100), primary_key=True),
-    Column("line", BigInteger),
     Column("occurred_at", UTCDateTime()),
     Column("area_id", Integer),
     Column("category", String(500)),
@@ -228,7 +227,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     if on_postgresql:
         session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
     last = select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
-    latest_columns = ["source_id", "line", "occurred_at", "area_id", "category"]
+    latest_columns = ["source_id", "occurred_at", "area_id", "category"]
     session.execute(
         insert(LATEST).from_select(
             latest_columns,

@@ -188,8 +188,12 @@ def downgrade() -> None:
         "UPDATE occurrences SET strand_id = "
         "(SELECT min(strand_id) FROM occurrence_strands WHERE occurrence_id = occurrences.id)"
     )
+    # Only the strands this migration could have added: a force's own `hate-*` strand elsewhere stays.
     motivations = ", ".join(f"'{slug}'" for slug, _, _ in HATE_STRANDS)
-    motivation_ids = f"SELECT id FROM strands WHERE slug IN ({motivations})"
+    motivation_ids = (
+        f"SELECT id FROM strands WHERE slug IN ({motivations}) "
+        "AND parent_id = (SELECT id FROM strands WHERE slug = 'hate-crime')"
+    )
     op.execute(
         "UPDATE occurrences SET strand_id = (SELECT id FROM strands WHERE slug = 'hate-crime') "
         f"WHERE strand_id IN ({motivation_ids})"
@@ -212,7 +216,7 @@ def downgrade() -> None:
     op.drop_table("daily_area_counts")
     op.execute(f"DELETE FROM daily_counts WHERE strand_id IN ({motivation_ids})")
     op.execute(f"DELETE FROM strand_aliases WHERE strand_id IN ({motivation_ids})")
-    op.execute(f"DELETE FROM strands WHERE slug IN ({motivations})")
+    op.execute(f"DELETE FROM strands WHERE id IN ({motivation_ids})")
     op.execute("DELETE FROM daily_counts")
     op.execute("UPDATE daily_counts_zone SET time_zone = '', rebuilt_at = NULL")
     op.execute("DELETE FROM alert_subscriptions WHERE area <> ''")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.domain.catalogue import CatalogueEntry, normalise, read_catalogue_csv, validate, write_catalogue_csv
+from bot.domain.catalogue import CatalogueEntry, normalise, read_catalogue_csv, slug_for, validate, write_catalogue_csv
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.store.catalogue import load_catalogue
 
@@ -139,3 +139,26 @@ def test_a_catalogue_with_a_missing_parent_or_a_loop_is_refused():
 
 def test_the_catalogue_round_trips_through_csv(catalogue):
     assert tuple(read_catalogue_csv(write_catalogue_csv(catalogue))) == catalogue.entries
+
+
+def test_a_strand_name_with_a_semicolon_is_refused_since_imports_split_on_it():
+    with pytest.raises(InvalidRequest, match="“;”"):
+        validate([CatalogueEntry("rape-da", "Rape; domestic")])
+
+
+@pytest.mark.parametrize(
+    ("label", "slug"),
+    [
+        ("Brooklyn South", "brooklyn-south"),
+        ("N/E Sector 2", "n-e-sector-2"),
+        ("Montréal-Nord", "montreal-nord"),
+        ("Öst", "ost"),
+        ("???", ""),
+    ],
+)
+def test_a_slug_is_made_from_a_label_as_written(label, slug):
+    assert slug_for(label) == slug
+
+
+def test_a_label_with_no_latin_letters_still_gets_a_slug_of_its_own():
+    assert slug_for("القدس").startswith("area-") and slug_for("القدس") != slug_for("القاهرة")
