@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from bot import commands
 from bot.admin.request import AdminRequest
+from bot.repeats.request import RepeatRequest
 from bot.slack.markup import plain_command
+
+
+def parse_strand_command(text: str | None) -> commands.StrandCommand:
+    """`/strand`'s text as Slack sends it, parsed (`Bed &amp; Breakfast` is the ward `Bed & Breakfast`)."""
+    return commands.parse_strand_command(plain_command(text).text)
+
+
+def parse_repeats_command(text: str | None) -> RepeatRequest | None:
+    """`/repeats`'s text as Slack sends it, parsed; None asks for help."""
+    return commands.parse_repeats_command(plain_command(text).text)
 
 
 def parse_admin_command(text: str | None) -> AdminRequest:

@@ -25,8 +25,11 @@ class PlainCommand:
 
 
 def plain_command(text: str | None) -> PlainCommand:
-    """`role <@U012AB3CD|alex> analyst` as `role U012AB3CD analyst`; `subscribe <#C012AB3CD|safeguarding> all` as
-    `subscribe C012AB3CD all`, remembering that C012AB3CD is #safeguarding. Anything else is left as typed."""
+    """A slash command's text as the person typed it: `role <@U012AB3CD|alex> analyst` as `role U012AB3CD analyst`;
+    `subscribe <#C012AB3CD|safeguarding> all` as `subscribe C012AB3CD all`, remembering that C012AB3CD is
+    #safeguarding; and `Bed &amp; Breakfast` (Slack escapes `&`, `<` and `>`) as `Bed & Breakfast`.
+
+    The one place command text is unescaped: after the mentions, so a typed `<` can never become one."""
     names: dict[str, str] = {}
 
     def plain(found: re.Match) -> str:
@@ -37,7 +40,7 @@ def plain_command(text: str | None) -> PlainCommand:
             names[mentioned] = name
         return mentioned
 
-    return PlainCommand(MENTION.sub(plain, text or ""), names)
+    return PlainCommand(unescape(MENTION.sub(plain, text or "")), names)
 
 
 def escape(text: str) -> str:

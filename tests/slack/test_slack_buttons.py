@@ -21,6 +21,16 @@ def test_text_that_only_looks_like_a_mention_is_left_as_typed():
     assert plain_command("reason <@X1> and x<@U0ALEX>").text == "reason <@X1> and x<@U0ALEX>"
 
 
+def test_every_command_reads_what_was_typed_not_slacks_escaping():
+    # Slack sends a typed `&` as `&amp;` and a typed `<` as `&lt;`; a real mention is markup, kept apart.
+    from bot.slack.commands import parse_admin_command, parse_repeats_command, parse_strand_command
+
+    assert parse_strand_command("hate crime in Bed &amp; Breakfast").area == "Bed & Breakfast"
+    assert parse_repeats_command('hate-crime area="Bed &amp; Breakfast" reason:"a &lt;b&gt;"').area == "Bed & Breakfast"
+    assert plain_command("&lt;@U0ALEX&gt; &amp; <@U0ALEX|alex>").text == "<@U0ALEX> & U0ALEX"
+    assert parse_admin_command("subscribe <#C0SAFE|safe> all area=Bed &amp; Breakfast").area == "Bed & Breakfast"
+
+
 def test_unescape_gives_back_what_escape_was_given():
     typed = "<!channel> & <@U0ALEX>"
     assert escape(typed) == "&lt;!channel&gt; &amp; &lt;@U0ALEX&gt;"

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
 
-from bot.commands import parse_repeats_command
 from bot.repeats.service import repeat_list, repeat_trend
 from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.message import Message, notice_message
 from bot.slack.blocks.repeats import PAGE_SIZE, REPEATS_HELP, repeat_list_message, repeat_trend_message
+from bot.slack.commands import parse_repeats_command
 
 if TYPE_CHECKING:
     from bot.slack.app import Services

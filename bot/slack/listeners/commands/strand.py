@@ -9,7 +9,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.catalogues import area_catalogue, strand_catalogue
-from bot.commands import parse_strand_command
 from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
 from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.dashboard import (
@@ -21,7 +20,7 @@ from bot.slack.blocks.dashboard import (
 )
 from bot.slack.blocks.message import Message, notice_message
 from bot.slack.charts import deliver_chart
-from bot.slack.markup import unescape
+from bot.slack.commands import parse_strand_command
 from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
@@ -35,8 +34,7 @@ def register(app: App, services: Services) -> None:
 
 
 def answer(services: Services, command: dict, web: SlackWeb) -> Message:
-    # Slack sends `&`, `<` and `>` escaped: `Bed &amp; Breakfast ward` is what was typed as `Bed & Breakfast ward`.
-    request = parse_strand_command(unescape(command.get("text", "")))
+    request = parse_strand_command(command.get("text", ""))
     settings, database = services.settings, services.database
     if request.action == "help":
         return notice_message(HELP_TEXT)
