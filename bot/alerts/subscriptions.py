@@ -17,7 +17,7 @@ from typing import Protocol
 
 from bot.alerts.records import AlertSubscription
 from bot.audit.log import Actor, record
-from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, CatalogueEntry
+from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue, CatalogueEntry, named_area
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.store.alerts import (
     add_subscriptions,
@@ -84,7 +84,7 @@ def subscribe(
     The bot must be in the channel to post there."""
     with database.session() as session:
         scopes = checked_scopes(load_catalogue(session), strands, "subscribe")
-        place = checked_area(load_areas(session), area)
+        place, _ = named_area(load_areas(session), area)
     if directory is None:
         raise InvalidRequest("Subscribing needs Slack, to check strandbot is in the channel: use /strand-admin.")
     seen = directory.channel(channel.id)
@@ -127,7 +127,7 @@ def unsubscribe(
     with database.session() as session:
         scopes = checked_scopes(load_catalogue(session), strands, "unsubscribe")
         areas = load_areas(session)
-        place = checked_area(areas, area)
+        place, _ = named_area(areas, area)
         slug = "" if place is None else place.slug
         current = _channel_scopes(session, channel.id, slug)
         if not current:
@@ -173,15 +173,6 @@ def subscription_list(database: Database) -> SubscriptionList:
             for channel, places in channels.values()
         )
     )
-
-
-def checked_area(areas: Catalogue, text: str | None) -> CatalogueEntry | None:
-    """The area `text` names, loosely (raises UnknownArea / AmbiguousArea); None for the whole force."""
-    if text is None:
-        return None
-    if not text.strip():
-        raise InvalidRequest("area= needs an area's name or code, e.g. area=north; `/strand areas` lists them.")
-    return areas.resolve(text)
 
 
 def _removed(replaced: list[str]) -> dict:

@@ -21,7 +21,7 @@ from bot.charts.forecast import Forecast, forecast
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartRequest
 from bot.domain import clock
-from bot.domain.catalogue import CatalogueEntry
+from bot.domain.catalogue import CatalogueEntry, named_area
 from bot.domain.periods import Period, Window
 from bot.settings import Settings
 from bot.store.catalogue import load_areas, load_catalogue
@@ -119,11 +119,8 @@ def _chart_strand(session: Session, strand_text: str, area_text: str | None) -> 
     definition = catalogue.resolve(strand_text)
     family = catalogue.descendants(definition.slug)
     sub_strands = tuple(catalogue.get(slug).name for slug in family if slug != definition.slug)
-    if area_text is None:
-        return ChartStrand(definition.slug, definition.name, sub_strands)
-    areas = load_areas(session)
-    area = areas.resolve(area_text)
-    return ChartStrand(definition.slug, definition.name, sub_strands, area, tuple(areas.descendants(area.slug)))
+    area, areas = named_area(load_areas(session), area_text)
+    return ChartStrand(definition.slug, definition.name, sub_strands, area, areas)
 
 
 def _first_complete_month(data_from: date | None) -> pd.Period:

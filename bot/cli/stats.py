@@ -41,7 +41,7 @@ from bot.slack.ask import ask as ask_slack
 @click.pass_context
 def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | None, as_of, output: str) -> None:
     """The dashboard for every strand, or for STRAND and its sub-strands; in one area with --area, or STRAND
-    in every area with --by area."""
+    in every area with --by area (in one area and those below it, with --area too)."""
     settings = settings_from(ctx)
     database = database_from(ctx)
     day: date | None = as_of.date() if as_of else None
@@ -49,9 +49,7 @@ def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | No
     if by is not None:
         if not one_strand:
             raise click.UsageError("--by area needs a STRAND: e.g. `strandbot stats hate-crime --by area`.")
-        if area is not None:
-            raise click.UsageError("--by area shows every area; leave out --area, or leave out --by.")
-        breakdown = area_breakdown(database, settings, strand, day)
+        breakdown = area_breakdown(database, settings, strand, day, area)
         if output == "json":
             click.echo(area_breakdown_json(breakdown))
         elif not breakdown.areas.strands:
@@ -60,7 +58,8 @@ def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | No
                 "occurrences with an area column."
             )
         else:
-            click.echo(dashboard_heading(breakdown.areas, f"{breakdown.strand.name} by area") + "\n")
+            within = "" if breakdown.within is None else f" within {breakdown.within.name}"
+            click.echo(dashboard_heading(breakdown.areas, f"{breakdown.strand.name} by area{within}") + "\n")
             click.echo(dashboard_table(breakdown.areas, first_column="Area"))
         return
     if one_strand:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain import clock
-from bot.domain.catalogue import Catalogue, CatalogueEntry
+from bot.domain.catalogue import Catalogue, named_area
 from bot.domain.comparisons import DashboardWindows, dashboard_windows
 from bot.domain.stats import AreaBreakdown, Dashboard, compute_dashboard, rolled_up
 from bot.settings import Settings
 from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.counts import window_counts
-from bot.store.db import Database, Session
+from bot.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -54,27 +54,25 @@ def strand_report(
 
 
 def area_breakdown(
-    database: Database, settings: Settings, strand_text: str, as_of: date | None = None
+    database: Database,
+    settings: Settings,
+    strand_text: str,
+    as_of: date | None = None,
+    within_text: str | None = None,
 ) -> AreaBreakdown:
-    """One strand's figures in every area of the catalogue (each counting its sub-areas), and the force's."""
+    """One strand's figures in every area of the catalogue (each counting its sub-areas), or only in one area
+    (found loosely by name) and those below it; and the force's."""
     windows = _windows(settings, as_of)
     with database.session() as session:
         catalogue = load_catalogue(session)
         strand = catalogue.resolve(strand_text)
         areas = load_areas(session)
+        within, places = named_area(areas, within_text)
         by_area = window_counts(session, windows.all(), settings.timezone, [strand.slug], by_area=True)
         force = window_counts(session, windows.all(), settings.timezone, [strand.slug])
-    area_rows = _compute(rolled_up(by_area, areas), areas, windows, settings)
+    area_rows = _compute(rolled_up(by_area, areas), areas, windows, settings, slugs=places)
     force_row = _compute(force, catalogue, windows, settings, slugs=[strand.slug]).strands[0]
-    return AreaBreakdown(strand, force_row, area_rows)
-
-
-def resolve_area(session: Session, area_text: str) -> tuple[CatalogueEntry, list[str]]:
-    """The area `area_text` names, loosely (raises UnknownArea / AmbiguousArea), and every area it counts:
-    itself and those below it."""
-    areas = load_areas(session)
-    area = areas.resolve(area_text)
-    return area, areas.descendants(area.slug)
+    return AreaBreakdown(strand, force_row, area_rows, within)
 
 
 def _dashboard(
@@ -84,7 +82,7 @@ def _dashboard(
     with database.session() as session:
         catalogue = load_catalogue(session)
         family = None if strand_text is None else catalogue.descendants(catalogue.resolve(strand_text).slug)
-        area, places = resolve_area(session, area_text) if area_text is not None else (None, None)
+        area, places = named_area(load_areas(session), area_text)
         counts = window_counts(session, windows.all(), settings.timezone, family, places)
     return _compute(counts, catalogue, windows, settings, family, area)
 

@@ -296,6 +296,17 @@ def write_catalogue_csv(catalogue: Catalogue) -> str:
     return out.getvalue()
 
 
+def named_area(areas: Catalogue, text: str | None) -> tuple[CatalogueEntry, tuple[str, ...]] | tuple[None, None]:
+    """The area `text` names, loosely (raises UnknownArea / AmbiguousArea), and every area it counts:
+    itself and those below it. (None, None) for no area: the whole force."""
+    if text is None:
+        return None, None
+    if not text.strip():
+        raise InvalidRequest("Which area? Give its name or code, e.g. `area=north`; `/strand areas` lists them.")
+    area = areas.resolve(text)
+    return area, tuple(areas.descendants(area.slug))
+
+
 def checked_scope(catalogue: Catalogue, text: str | None, example: str, default_example: str | None = None) -> str:
     """The strand a setting is for, found loosely by name, or DEFAULT_SCOPE for `default`. `example` (and
     `default_example`, where the force-wide setting can be named) show how, when no strand is given."""

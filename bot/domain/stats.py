@@ -91,18 +91,21 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class AreaBreakdown:
-    """One strand's figures in every area: `areas.strands` holds a row per area (each counting its own
-    occurrences and its sub-areas'), in the area catalogue's order; `force` is the whole force's row."""
+    """One strand's figures area by area: `areas.strands` holds a row per area (each counting its own
+    occurrences and its sub-areas'), in the area catalogue's order; `force` is the whole force's row. With
+    `within`, only that area and the areas below it."""
 
     strand: CatalogueEntry
     force: StrandStats
     areas: Dashboard
+    within: CatalogueEntry | None = None
 
     def ranked(self, key: str = "rolling12") -> list[StrandStats]:
-        """Areas by the size and significance of their change in comparison `key`, biggest rises first (as a
-        CompStat meeting reads them): the signed z-score of two Poisson counts, so 40 against 20 outranks
-        4 against 1."""
-        return sorted(self.areas.strands, key=lambda row: (-change_score(row.comparisons[key]), row.slug))
+        """Areas (below `within`, if given) by the size and significance of their change in comparison `key`,
+        biggest rises first (as a CompStat meeting reads them): the signed z-score of two Poisson counts, so
+        40 against 20 outranks 4 against 1."""
+        rows = [row for row in self.areas.strands if self.within is None or row.slug != self.within.slug]
+        return sorted(rows, key=lambda row: (-change_score(row.comparisons[key]), row.slug))
 
 
 def change_score(comparison: Comparison) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
 from bot.domain import clock
-from bot.domain.catalogue import Catalogue, CatalogueEntry
+from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
 from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.domain.stats import Comparison, compare
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
@@ -277,7 +277,7 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
             raise InvalidRequest(
                 f"role={request.role} is not known; use one of {', '.join(PERSON_ROLES)}, or role=any."
             )
-    area, areas = _area(session, request.area)
+    area, areas = named_area(load_areas(session), request.area)
     today = clock.today(settings.timezone)
     return RepeatQuery(
         strand=strand.slug,
@@ -294,17 +294,6 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         area=area,
         areas=areas,
     )
-
-
-def _area(session: Session, text: str | None) -> tuple[CatalogueEntry | None, tuple[str, ...] | None]:
-    """The area named (raises UnknownArea / AmbiguousArea) and every area it counts: itself and those below."""
-    if text is None:
-        return None, None
-    if not text.strip():
-        raise InvalidRequest("area= needs an area's name or code, e.g. area=north; `/strand areas` lists them.")
-    areas = load_areas(session)
-    area = areas.resolve(text)
-    return area, tuple(areas.descendants(area.slug))
 
 
 def _strand(catalogue: Catalogue, text: str):

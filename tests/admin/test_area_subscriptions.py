@@ -75,7 +75,11 @@ def test_unsubscribing_one_area_leaves_the_force_and_the_other_areas(database, s
     [
         ("subscribe <#C0TEAM|team> all area=nowhere", UnknownArea, "No area is called “nowhere”."),
         ("subscribe <#C0TEAM|team> all area=suoth", UnknownArea, "Did you mean `south`?"),
-        ("subscribe <#C0TEAM|team> all area=", InvalidRequest, "area= needs an area's name or code, e.g. area=north"),
+        (
+            "subscribe <#C0TEAM|team> all area=",
+            InvalidRequest,
+            r"Which area\? Give its name or code, e.g. `area=north`",
+        ),
         ("subscribe <#C0TEAM|team> all area=north area=south", InvalidRequest, "One area at a time"),
         ("subscribe <#C0TEAM|team> area=north", InvalidRequest, "Which strands?"),
         ("unsubscribe <#C0TEAM|team> all area=sowth", UnknownArea, "Did you mean `south`?"),

@@ -313,12 +313,21 @@ def test_by_area_table_indents_sub_areas_under_their_parent(run):
     ]
 
 
+@pytest.mark.usefixtures("stocked")
+def test_by_area_within_an_area_shows_it_and_the_areas_below_it(run):
+    result = run("stats", "DA", "--by", "area", "--area", "north", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Domestic abuse by area within North Sector, as of 2024-06-30")
+    names = [line.split("  ")[0] for line in lines[4:]]
+    assert names == ["North Sector", "↳ North Ward 1", "· ↳ North Beat 1A", "↳ North Ward 2"]
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
         (["stats", "--by", "area"], "--by area needs a STRAND"),
         (["stats", "all", "--by", "area"], "--by area needs a STRAND"),
-        (["stats", "hate-crime", "--by", "area", "--area", "north"], "leave out --area, or leave out --by"),
         (["stats", "hate-crime", "--by", "ward"], "'ward' is not 'area'"),
     ],
 )

@@ -160,7 +160,7 @@ def test_an_unknown_area_gets_did_you_mean_and_nothing_is_shown_or_recorded(data
 
 
 def test_an_empty_area_is_refused_with_an_example(database, settings, analyst):
-    with pytest.raises(InvalidRequest, match="area= needs an area's name or code, e.g. area=north"):
+    with pytest.raises(InvalidRequest, match=r"Which area\? Give its name or code, e.g. `area=north`"):
         ask(database, settings, analyst, "")
 
 

@@ -4,7 +4,6 @@ areas ranked, the catalogues, a chart, help."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -192,16 +191,13 @@ def dashboard_message(dashboard: Dashboard) -> Message:
     return Message(text=escape(f"{title} as of {dashboard.as_of.isoformat()}"), blocks=as_blocks(*blocks))
 
 
-def area_ranking_message(breakdown: AreaBreakdown, within: CatalogueEntry | None = None) -> Message:
+def area_ranking_message(breakdown: AreaBreakdown) -> Message:
     """One strand's areas ranked as a CompStat meeting reads them: by the size and significance of the change in
     the rolling 12 months, biggest rises first; with the force's figures (and `within`'s, if only the areas
     within one are ranked). Too many to show, and the biggest rises and the biggest falls are shown."""
-    strand, areas = breakdown.strand, breakdown.areas
+    strand, areas, within = breakdown.strand, breakdown.areas, breakdown.within
     as_of = areas.as_of
     ranked = breakdown.ranked(RANKED_BY)
-    if within is not None:
-        below = _below(within, areas)
-        ranked = [row for row in ranked if row.slug in below]
     totals = [dataclasses.replace(breakdown.force, slug="whole force", depth=0)]
     if within is not None:
         totals.append(dataclasses.replace(areas.strand(within.slug), depth=0))
@@ -250,14 +246,6 @@ def area_ranking_message(breakdown: AreaBreakdown, within: CatalogueEntry | None
     return Message(
         text=escape(f"{strand.name} by area{scope} as of {as_of.isoformat()}{biggest}"), blocks=as_blocks(*blocks)
     )
-
-
-def _below(area: CatalogueEntry, areas: Dashboard) -> set[str]:
-    """The slugs of the areas below `area`, at any depth: the rows after its own that are deeper than it (rows are
-    in catalogue order, each parent followed by its children)."""
-    rows = areas.strands
-    at = next(i for i, row in enumerate(rows) if row.slug == area.slug)
-    return set(row.slug for row in itertools.takewhile(lambda row: row.depth > rows[at].depth, rows[at + 1 :]))
 
 
 def _ranked_table(areas: Dashboard, heading: str, rows: list[StrandStats]) -> list[SectionBlock]:

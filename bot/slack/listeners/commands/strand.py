@@ -50,7 +50,5 @@ def answer(services: Services, command: dict, web: SlackWeb) -> Message:
         return deliver_chart(services, web, request.chart, asker.user, asker.channel)
     assert request.strand is not None
     if request.action == "by-area":
-        breakdown = area_breakdown(database, settings, request.strand, request.as_of)
-        within = None if request.area is None else area_catalogue(database).resolve(request.area)
-        return area_ranking_message(breakdown, within)
+        return area_ranking_message(area_breakdown(database, settings, request.strand, request.as_of, request.area))
     return strand_message(strand_report(database, settings, request.strand, request.as_of, request.area))
