@@ -34,13 +34,18 @@ OPENING_QUOTES = "\"“”'‘’"
 CLOSING_QUOTE_MARKS = "\"”“'’‘"
 
 
-def take_area(words: list[str], ends_area: Callable[[list[str]], bool] = lambda rest: False) -> str | None:
+def take_area(
+    words: list[str],
+    ends_area: Callable[[list[str]], bool] = lambda rest: False,
+    is_name: Callable[[str], bool] = lambda text: False,
+) -> str | None:
     """Take the area out of a command's `words` (in place): its text as typed, or None for the whole force.
 
     `area=north` (or `area:north`) anywhere, one word, or several in quotes (`area="Brooklyn South"`); else
     everything after the last standalone `in` (`hate crime in brooklyn south`), up to the first word where
     `ends_area(words from there)` says something else begins (a chart, a period, a date) or a `key=value`
-    option. With `area=` given, `in` is left alone: a strand whose name has `in` in it can still be asked for."""
+    option. With `area=` given, `in` is left alone; and so it is when `is_name` says the words up to the area's
+    end are a name as they stand (a strand called "deaths in custody")."""
     for at, word in enumerate(words):
         if AREA_OPTION.match(word):
             return _take_area_option(words, at)
@@ -52,6 +57,8 @@ def take_area(words: list[str], ends_area: Callable[[list[str]], bool] = lambda 
     while end < len(words) and "=" not in words[end] and not ends_area(words[end:]):
         end += 1
     area = " ".join(words[start + 1 : end])
+    if area and is_name(" ".join(words[:end])):
+        return None
     if not area:
         raise InvalidRequest("Which area? Put its name after `in` (e.g. `in brooklyn south`), or use `area=`.")
     del words[start:end]
@@ -88,11 +95,12 @@ class StrandCommand:
     area: str | None = None
 
 
-def parse_strand_command(text: str | None) -> StrandCommand:
+def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = lambda text: False) -> StrandCommand:
     """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `areas`, `help` or nothing;
     or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too.
     Any of them in an area: `hate-crime area=north`, `hate crime in brooklyn south trend`; or every area ranked:
-    `hate-crime by=area`."""
+    `hate-crime by=area`. `is_strand` says whether text is a strand's name exactly, so that "deaths in custody"
+    is a strand and not deaths in an area called custody."""
     text = (text or "").strip()
     if len(text) > MAX_COMMAND_LENGTH:
         raise InvalidRequest(
@@ -101,7 +109,7 @@ def parse_strand_command(text: str | None) -> StrandCommand:
         )
     words = text.split()
     by_area = _take_by(words)
-    area = take_area(words, _starts_chart_or_date)
+    area = take_area(words, _starts_chart_or_date, is_strand)
     as_of = None
     if words and OTHER_DATE.match(words[-1]):
         raise InvalidRequest(

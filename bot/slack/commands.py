@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import commands
 from bot.admin.request import AdminRequest
+from bot.domain.catalogue import Catalogue
 from bot.repeats.request import RepeatRequest
 from bot.slack.markup import plain_command
 
 
-def parse_strand_command(text: str | None) -> commands.StrandCommand:
-    """`/strand`'s text as Slack sends it, parsed (`Bed &amp; Breakfast` is the ward `Bed & Breakfast`)."""
-    return commands.parse_strand_command(plain_command(text).text)
+def parse_strand_command(text: str | None, strands: Callable[[], Catalogue]) -> commands.StrandCommand:
+    """`/strand`'s text as Slack sends it, parsed (`Bed &amp; Breakfast` is the ward `Bed & Breakfast`; a
+    strand called `deaths in custody` is that strand, not deaths in an area). `strands` gives the catalogue,
+    read only if the text has an `in` to weigh (so `/strand help` needs no database)."""
+    return commands.parse_strand_command(plain_command(text).text, lambda name: strands().exactly(name) is not None)
 
 
 def parse_repeats_command(text: str | None) -> RepeatRequest | None:

@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from bot.commands import StrandCommand
+from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.errors import InvalidRequest
 from bot.slack.buttons import ChartValue, PageValue, StrandValue, decode, encode
 from bot.slack.markup import escape, plain_command, unescape
@@ -25,10 +27,23 @@ def test_every_command_reads_what_was_typed_not_slacks_escaping():
     # Slack sends a typed `&` as `&amp;` and a typed `<` as `&lt;`; a real mention is markup, kept apart.
     from bot.slack.commands import parse_admin_command, parse_repeats_command, parse_strand_command
 
-    assert parse_strand_command("hate crime in Bed &amp; Breakfast").area == "Bed & Breakfast"
+    assert parse_strand_command("hate crime in Bed &amp; Breakfast", lambda: Catalogue(())).area == "Bed & Breakfast"
     assert parse_repeats_command('hate-crime area="Bed &amp; Breakfast" reason:"a &lt;b&gt;"').area == "Bed & Breakfast"
     assert plain_command("&lt;@U0ALEX&gt; &amp; <@U0ALEX|alex>").text == "<@U0ALEX> & U0ALEX"
     assert parse_admin_command("subscribe <#C0SAFE|safe> all area=Bed &amp; Breakfast").area == "Bed & Breakfast"
+
+
+def test_a_strand_with_in_in_its_name_is_that_strand_not_an_area():
+    from bot.slack.commands import parse_strand_command
+
+    def strands() -> Catalogue:
+        return Catalogue((CatalogueEntry("deaths-in-custody", "Deaths in custody"), CatalogueEntry("mh", "MH")))
+
+    assert parse_strand_command("deaths in custody", strands) == StrandCommand("strand", strand="deaths in custody")
+    chart = parse_strand_command("Deaths in Custody trend", strands).chart
+    assert (chart.strand, chart.area) == ("Deaths in Custody", None)
+    assert parse_strand_command("deaths in custody in north", strands).area == "north"
+    assert parse_strand_command("mh in custody suite", strands).area == "custody suite"
 
 
 def test_unescape_gives_back_what_escape_was_given():

@@ -34,8 +34,8 @@ def register(app: App, services: Services) -> None:
 
 
 def answer(services: Services, command: dict, web: SlackWeb) -> Message:
-    request = parse_strand_command(command.get("text", ""))
     settings, database = services.settings, services.database
+    request = parse_strand_command(command.get("text", ""), lambda: strand_catalogue(database))
     if request.action == "help":
         return notice_message(HELP_TEXT)
     if request.action == "list":
