@@ -90,7 +90,7 @@ def read_chunks(
         row_number = 1
         for row in _rows(reader, path):
             row_number += 1
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():  # one join, not a strip per cell: this runs for every row
                 continue
             if len(row) < width:
                 row = row + [""] * (width - len(row))

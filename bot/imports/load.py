@@ -244,12 +244,16 @@ class RowChecker:
     def __init__(self, mapping: Mapping, catalogue: Catalogue, strand_ids: dict[str, int], tz, areas: AreaResolver):
         self.mapping, self.catalogue, self.strand_ids, self.tz, self.areas = mapping, catalogue, strand_ids, tz, areas
         self.slugs = [s.slug for s in catalogue]
+        # The canonical columns a row's strands come from: its strand cell, and those rules look at.
+        self.scope_columns = tuple(
+            dict.fromkeys(["strand", *(r.column for r in mapping.rules if r.column in CANONICAL_COLUMNS)])
+        )
         self._column = {slug: i for i, slug in enumerate(self.slugs)}
         self._cells: dict[str, tuple[tuple[int, ...], str]] = {}  # strand cell → (catalogue positions, problem)
 
-    def canonical(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def canonical(self, frame: pd.DataFrame, names: tuple[str, ...] = CANONICAL_COLUMNS) -> pd.DataFrame:
         out = pd.DataFrame(index=frame.index)
-        for name in CANONICAL_COLUMNS:
+        for name in names:
             if name in self.mapping.columns:
                 out[name] = frame[self.mapping.columns[name]].astype(str).str.strip()
             else:
@@ -257,8 +261,8 @@ class RowChecker:
         return out
 
     def check(self, lines: list[int], frame: pd.DataFrame) -> CheckedChunk:
-        data = self.canonical(frame)
-        membership, strand_problems = self.strands(frame, data)
+        # Only what decides a row's strands first: most rows of an export of everything go no further.
+        membership, strand_problems = self.strands(frame, self.canonical(frame, self.scope_columns))
         # A strand cell naming an unknown strand is a problem to fix, never "out of scope"; nor is a row
         # with more cells than the header, whose cells may have slid out of their columns.
         in_scope = membership.any(axis=1) | (strand_problems != "").to_numpy() | (frame[""] != "").to_numpy()
@@ -266,8 +270,9 @@ class RowChecker:
         if not self.mapping.reject_unmatched and not in_scope.all():
             # Out of scope is not an error: those rows go before any other check (most of a nightly export).
             out_of_scope = int((~in_scope).sum())
-            frame, data, membership = frame[in_scope], data[in_scope], membership[in_scope]
+            frame, membership = frame[in_scope], membership[in_scope]
             strand_problems, lines = strand_problems[in_scope], np.asarray(lines)[in_scope]
+        data = self.canonical(frame)
         reason = pd.Series("", index=frame.index, dtype=object)
 
         def reject(mask: pd.Series, why) -> None:
