@@ -24,9 +24,19 @@ import time
 from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from bench.scale import ADMIN, SECRET, THREADS, WORKERS, percentiles, size_label, slash, timed_requests
+from bench.scale import (
+    ADMIN,
+    SECRET,
+    THREADS,
+    WORKERS,
+    percentiles,
+    postgres_database,
+    size_label,
+    slash,
+    timed_requests,
+)
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.settings import load_settings
 from bot.slack.standin import SlackStandIn
@@ -125,16 +135,7 @@ def build(url: URL, occurrences: int) -> None:
 
 
 def areas_database(postgres_url: str, occurrences: int, rebuild: bool) -> URL:
-    url = make_url(postgres_url).set(database=f"strandbot_areas_{size_label(occurrences)}")
-    admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = bool(connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}))
-        if exists and rebuild:
-            connection.execute(text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
-            exists = False
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    url, exists = postgres_database(postgres_url, f"strandbot_areas_{size_label(occurrences)}", rebuild)
     if not exists:
         environment = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
         subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=environment, check=True)

@@ -20,10 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from bench.generate import HEADER, write_export
+from bench.scale import postgres_database
 
 WORKDIR = Path(".bench")
 
@@ -52,12 +50,7 @@ def mixed_export(in_scope: Path, out: Path, rows: int) -> tuple[int, int]:
 
 
 def timed_import(postgres_url: str, database: str, export: Path, tree: Path | None) -> float:
-    url = make_url(postgres_url).set(database=database)
-    admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
+    url, _ = postgres_database(postgres_url, database, rebuild=True)
     environment = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
     # `python -m` puts the working directory first on the path: run in the tree whose code is meant.
     where = (tree or Path.cwd()).resolve()

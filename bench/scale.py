@@ -82,16 +82,7 @@ def scale_database(backend: str, occurrences: int, workdir: Path, postgres_url: 
         url = make_url(f"sqlite:///{path}")
         exists = path.exists()
     else:
-        url = make_url(postgres_url).set(database=f"strandbot_{label}")
-        admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            exists = bool(connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}))
-            if exists and rebuild:
-                connection.execute(text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
-                exists = False
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-        admin.dispose()
+        url, exists = postgres_database(postgres_url, f"strandbot_{label}", rebuild)
     environment = _environment(url)
     strandbot = [sys.executable, "-m", "bot.cli"]
     subprocess.run([*strandbot, "db", "upgrade"], env=environment, check=True, capture_output=True)
@@ -109,6 +100,22 @@ def scale_database(backend: str, occurrences: int, workdir: Path, postgres_url: 
             connection.execute(text("VACUUM ANALYZE"))
         engine.dispose()
     return url
+
+
+def postgres_database(postgres_url: str, name: str, rebuild: bool) -> tuple[URL, bool]:
+    """The database `name` beside `postgres_url`, created if missing (dropped first if `rebuild`), and
+    whether it was there already."""
+    url = make_url(postgres_url).set(database=name)
+    admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = bool(connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+        if exists and rebuild:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            exists = False
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url, exists
 
 
 def _environment(url: URL) -> dict[str, str]:
