@@ -26,21 +26,10 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from bench.scale import (
-    ADMIN,
-    SECRET,
-    THREADS,
-    WORKERS,
-    percentiles,
-    postgres_database,
-    size_label,
-    slash,
-    timed_requests,
-)
+from bench.scale import percentiles, postgres_database, served, size_label, slash, timed_requests
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.settings import load_settings
 from bot.slack.standin import SlackStandIn
-from bot.slack.testing import ServedApp
 from bot.store.catalogue import save_catalogue
 from bot.store.db import Database
 
@@ -161,14 +150,7 @@ def main() -> None:
     ]
     rows = []
     with SlackStandIn() as slack:
-        server = ServedApp(
-            url.render_as_string(hide_password=False),
-            slack,
-            SECRET,
-            workers=WORKERS,
-            threads=THREADS,
-            environment={"STRANDBOT_ADMINS": ADMIN},
-        )
+        server = served(url, slack)
         try:
             for command in commands:
                 for clients in (1, 8):

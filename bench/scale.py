@@ -164,6 +164,18 @@ def timed_requests(call: Callable[[], None], requests: int, clients: int) -> lis
         return list(pool.map(one, range(requests)))
 
 
+def served(url: URL, slack: SlackStandIn) -> ServedApp:
+    """`strandbot serve` on `url` as benchmarks run it (WORKERS x THREADS), answering to an admin's commands."""
+    return ServedApp(
+        url.render_as_string(hide_password=False),
+        slack,
+        SECRET,
+        workers=WORKERS,
+        threads=THREADS,
+        environment={"STRANDBOT_ADMINS": ADMIN},
+    )
+
+
 def slash(server: ServedApp, slack: SlackStandIn, command: str, text_: str) -> Callable[[], None]:
     """One slash command, returning when the user has the answer: in the response or at the response URL."""
 
@@ -340,14 +352,7 @@ def main() -> None:
         print(f"  {what}: {figures}", flush=True)
 
     with SlackStandIn() as slack:
-        server = ServedApp(
-            url.render_as_string(hide_password=False),
-            slack,
-            SECRET,
-            workers=WORKERS,
-            threads=THREADS,
-            environment={"STRANDBOT_ADMINS": ADMIN},
-        )
+        server = served(url, slack)
         memory = MemoryWatch(server.process.pid)
         try:
             for name, slugs in (("hate-crime", ["hate-crime"]), ("all", None)):

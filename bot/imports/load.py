@@ -134,14 +134,18 @@ def import_file(
             counts = merge_staged(session, mapping.source, settings.timezone)
             end_staging(session)
             commit = not dry_run and not (strict and rejects.count)
+            # What the load did, as the summary line reports it and the imports table keeps it.
+            tallies = {
+                "rows_read": rows_read,
+                **dataclasses.asdict(counts),
+                "rejected": rejects.count,
+                "out_of_scope": out_of_scope,
+                "areas_added": places.added,
+            }
             summary = ImportSummary(
                 file=path,
                 source=mapping.source,
-                rows_read=rows_read,
-                **dataclasses.asdict(counts),
-                rejected=rejects.count,
-                out_of_scope=out_of_scope,
-                areas_added=places.added,
+                **tallies,
                 rejects_file=rejects_path if rejects.count and not dry_run else None,
                 sample_reasons=tuple(rejects.samples),
                 committed=commit,
@@ -159,11 +163,7 @@ def import_file(
                     imported_by=imported_by[:100],
                     started_at=started,
                     finished_at=datetime.now(UTC),
-                    rows_read=rows_read,
-                    **dataclasses.asdict(counts),
-                    rejected=rejects.count,
-                    out_of_scope=out_of_scope,
-                    areas_added=places.added,
+                    **tallies,
                 ),
             )
     except _RollBack:
