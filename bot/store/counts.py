@@ -54,8 +54,12 @@ def window_counts(
 
     Summed from the daily summaries when they hold the days of `tz`; counted from occurrences otherwise
     (slowly, but right), which is also how the summaries themselves count."""
+    if by_area and (slugs is None or len(slugs) != 1):
+        # Summing strands together would count an occurrence in two of them twice.
+        raise ValueError("window_counts by area counts one strand at a time")
+    placed = areas is not None or by_area  # the occurrences' areas matter
     if daily_counts_zone(session) == tz.key:
-        table = DailyAreaCount if (areas is not None or by_area) else DailyCount
+        table = DailyAreaCount if placed else DailyCount
         amount = func.sum(table.occurrences)
         strand_id, area_id = table.strand_id, getattr(table, "area_id", None)
 
@@ -72,13 +76,10 @@ def window_counts(
             query = (
                 select().select_from(OccurrenceStrand).join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
             )
-            if areas is not None or by_area:
+            if placed:
                 query = query.join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
             return query.where(OccurrenceStrand.occurred_at >= start, OccurrenceStrand.occurred_at < end)
 
-    if by_area and (slugs is None or len(slugs) != 1):
-        # Summing strands together would count an occurrence in two of them twice.
-        raise ValueError("window_counts by area counts one strand at a time")
     key, named = (area_id, Area) if by_area else (strand_id, Strand)
     strand_ids = None if slugs is None else ids_of(session, Strand, slugs)
     area_ids = None if areas is None else ids_of(session, Area, areas)
@@ -95,8 +96,8 @@ def window_counts(
     union = union_all(*parts).subquery()
     rows = session.execute(select(union.c.window, named.slug, union.c.n).join(named, named.id == union.c.key)).all()
     frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
-    table = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
-    return table.reindex(columns=list(windows), fill_value=0).astype("int64")
+    pivoted = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
+    return pivoted.reindex(columns=list(windows), fill_value=0).astype("int64")
 
 
 # --- The daily counts summary: changed in the same transaction as the occurrences it counts. ---
