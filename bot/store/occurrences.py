@@ -226,13 +226,15 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     on_postgresql = session.connection().dialect.name == "postgresql"
     if on_postgresql:
         session.execute(text("ANALYZE import_staging"))  # temporary tables get no statistics otherwise
-    last = select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
+    last_row = (
+        select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
+    )
     latest_columns = ["source_id", "occurred_at", "area_id", "category"]
     session.execute(
         insert(LATEST).from_select(
             latest_columns,
             select(*[STAGING.c[name] for name in latest_columns]).join(
-                last, and_(STAGING.c.source_id == last.c.source_id, STAGING.c.line == last.c.line)
+                last_row, and_(STAGING.c.source_id == last_row.c.source_id, STAGING.c.line == last_row.c.line)
             ),
         )
     )
@@ -245,7 +247,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     if on_postgresql:
         session.execute(text("ANALYZE import_latest"))
         session.execute(text("ANALYZE import_strands"))
-    stored = and_(Occurrence.source == source, Occurrence.source_id == LATEST.c.source_id)
+    stored = _stored(source, LATEST)
     total = session.scalar(select(func.count()).select_from(LATEST)) or 0
     existing = session.scalar(select(func.count()).select_from(LATEST).join(Occurrence, stored)) or 0
 
@@ -256,7 +258,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     )
     strand_added = (
         select(WANTED_STRANDS.c.source_id)
-        .join(Occurrence, and_(Occurrence.source == source, Occurrence.source_id == WANTED_STRANDS.c.source_id))
+        .join(Occurrence, _stored(source, WANTED_STRANDS))
         .outerjoin(OccurrenceStrand, same_strand)
         .where(OccurrenceStrand.occurrence_id.is_(None))
     )
@@ -303,9 +305,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     )
 
     # Changed occurrences get their strands afresh (each strand row carries the occurrence's time).
-    changed_ids = select(Occurrence.id).join(
-        CHANGED, and_(Occurrence.source == source, Occurrence.source_id == CHANGED.c.source_id)
-    )
+    changed_ids = select(Occurrence.id).join(CHANGED, _stored(source, CHANGED))
     strand_rows = OccurrenceStrand.__table__
     session.execute(delete(strand_rows).where(strand_rows.c.occurrence_id.in_(changed_ids)))
     session.execute(
@@ -313,7 +313,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
             ["occurrence_id", "strand_id", "occurred_at"],
             select(Occurrence.id, WANTED_STRANDS.c.strand_id, Occurrence.occurred_at)
             .join(CHANGED, CHANGED.c.source_id == WANTED_STRANDS.c.source_id)
-            .join(Occurrence, and_(Occurrence.source == source, Occurrence.source_id == WANTED_STRANDS.c.source_id)),
+            .join(Occurrence, _stored(source, WANTED_STRANDS)),
         )
     )
     if first is not None:
@@ -321,7 +321,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
 
     # The links the file wants, then only the difference is applied: a nightly re-load of the
     # same export deletes and inserts nothing.
-    joined = and_(Occurrence.source == source, Occurrence.source_id == STAGING.c.source_id)
+    joined = _stored(source, STAGING)
     people = (
         select(Occurrence.id, literal("person"), STAGING.c.person_ref, STAGING.c.person_role)
         .join(Occurrence, joined)
@@ -359,6 +359,11 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
         person_links=link_counts.get("person", 0),
         location_links=link_counts.get("location", 0),
     )
+
+
+def _stored(source: str, staged: Table) -> ColumnElement[bool]:
+    """A stored occurrence is the one `staged` (a staging table) names: same source, same ID."""
+    return and_(Occurrence.source == source, Occurrence.source_id == staged.c.source_id)
 
 
 def _differs(new) -> ColumnElement[bool]:
