@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,8 +25,10 @@ from sqlalchemy.exc import OperationalError
 
 from bot.alerts.records import AlertSchedule
 from bot.alerts.subscriptions import Channel
+from bot.audit.log import review
 from bot.cli import main
 from bot.settings import Settings, load_settings
+from bot.slack.testing import DispatchedApp
 from bot.slack.testing import FaultySlackStandIn as SlackStandIn
 from bot.store.alerts import store_schedule
 from bot.store.db import Database, upgrade
@@ -68,6 +71,26 @@ def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneI
     ]
     with database.session() as session:
         replace_source(session, source, occurrences, tz)
+
+
+def fresh_channel() -> str:
+    """A channel no other test posts to: the stand-in is shared by both backends' servers."""
+    return "C" + uuid.uuid4().hex[:10].upper()
+
+
+@dataclass
+class Served:
+    """The Slack app serving a test database, and that database's audit log."""
+
+    app: DispatchedApp
+    url: URL
+
+    def audit(self) -> list:
+        database = Database(self.url)
+        try:
+            return review(database, settings_for(self.url))
+        finally:
+            database.dispose()
 
 
 class Directory:

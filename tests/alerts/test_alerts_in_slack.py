@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import datetime
 
 import pytest
-from conftest import LONDON, all_text, local, settings_for, stocked_database
+from conftest import LONDON, all_text, fresh_channel, local, settings_for, stocked_database
 from sqlalchemy import select
 
 from bot.audit.log import review
@@ -68,11 +67,6 @@ def served(request, slack):
         )
         yield app, url
         app.stop()
-
-
-def fresh_channel() -> str:
-    """A channel no other test posts to: the stand-in is shared by both backends' servers."""
-    return "C" + uuid.uuid4().hex[:10].upper()
 
 
 def admin(served, slack: SlackStandIn, text: str, user: str = ADMIN) -> str:

@@ -9,10 +9,9 @@ the sector itself or its Ward 1) 30 against 10, +200%; South Sector 30 against 3
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from conftest import all_text, local, settings_for, stocked_database, store
+from conftest import all_text, fresh_channel, local, settings_for, stocked_database, store
 from sqlalchemy import select
 
 from bot.audit.log import review
@@ -64,10 +63,6 @@ def served(request, slack):
         )
         yield app, url
         app.stop()
-
-
-def fresh_channel() -> str:
-    return "C" + uuid.uuid4().hex[:10].upper()
 
 
 def admin(served, slack: SlackStandIn, text: str) -> str:

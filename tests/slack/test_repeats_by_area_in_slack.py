@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import all_text, local, settings_for, stocked_database, store
+from conftest import Served, all_text, local, settings_for, stocked_database, store
 
-from bot.audit.log import review
 from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.slack.testing import DispatchedApp
@@ -39,18 +38,6 @@ OCTOBER = [
         start=1,
     )
 ]
-
-
-class Served:
-    def __init__(self, app: DispatchedApp, url):
-        self.app, self.url = app, url
-
-    def audit(self) -> list:
-        database = Database(self.url)
-        try:
-            return review(database, settings_for(self.url))
-        finally:
-            database.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

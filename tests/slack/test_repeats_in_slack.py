@@ -7,18 +7,14 @@ import csv
 import io
 import json
 import uuid
-from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
-from conftest import all_text, local, settings_for, stocked_database
-from sqlalchemy.engine import URL
+from conftest import Served, all_text, local, stocked_database
 
-from bot.audit.log import review
 from bot.cli import main
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
-from bot.store.db import Database
 
 SECRET = "3e1b2d6f0a9c48b7a5d4c3b2a1f0e9d8"
 ADMIN, ANALYST, SUPERVISOR, OFFICER = "U0ADMIN", "U0ANALYST", "U0SUPER", "U0OFFICER"
@@ -29,19 +25,6 @@ OCTOBER = [
     for n in range(60)
     for day in (2, 12, 22)
 ] + [("mental-health", local(f"2024-10-{day:02d}"), [("person", "P-TWO", "subject")]) for day in (5, 6)]
-
-
-@dataclass
-class Served:
-    app: DispatchedApp
-    url: URL
-
-    def audit(self) -> list:
-        database = Database(self.url)
-        try:
-            return review(database, settings_for(self.url))
-        finally:
-            database.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
