@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from bot.domain.catalogue import LABEL_SEPARATOR, MAX_LABEL_LENGTH, Catalogue, CatalogueEntry, normalise, slug_for
+from bot.domain.harm import OFFENCE_CODE_LENGTH
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 from bot.imports.formats import import_format
 from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
@@ -304,6 +305,9 @@ class RowChecker:
             ("category", MAX_CATEGORY_LENGTH),
         ):
             reject(data[name].str.len() > limit, f"{name} longer than {limit} characters")
+        # Codes match weights ignoring case and spacing (bot.domain.harm.offence_code, vectorised).
+        codes = data.offence_code.str.split().str.join(" ").str.upper()
+        reject(codes.str.len() > OFFENCE_CODE_LENGTH, f"offence_code longer than {OFFENCE_CODE_LENGTH} characters")
         checkable = (reason == "").to_numpy()
         area_ids, area_problems = self.areas.resolve(data.area[checkable]) if checkable.any() else (None, None)
         if area_problems is not None:
@@ -331,6 +335,7 @@ class RowChecker:
             when.iloc[good_index].dt.to_pydatetime().tolist(),
             area_ids.reindex(frame.index[good_index]).tolist(),
             kept(data.category),
+            kept(codes),
             person_refs,
             [r if p is not None else None for r, p in zip(role.iloc[good_index].tolist(), person_refs, strict=True)],
             kept(data.location_ref),

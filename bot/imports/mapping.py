@@ -20,7 +20,7 @@ from bot.domain.catalogue import Catalogue
 from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
 
 REQUIRED_COLUMNS = ("occurrence_id", "occurred_at", "strand")
-OPTIONAL_COLUMNS = ("category", "area", "person_ref", "person_role", "location_ref")
+OPTIONAL_COLUMNS = ("category", "offence_code", "area", "person_ref", "person_role", "location_ref")
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 PERSON_ROLES = ("victim", "offender", "subject", "witness", "other")
 SECTIONS = ("source", "columns", "formats", "values", "strand")

@@ -8,11 +8,20 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, cast, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Date, and_, cast, delete, func, insert, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from bot.domain.periods import Window
-from bot.store.models import Area, DailyAreaCount, DailyCount, DailyCountsZone, Occurrence, OccurrenceStrand, Strand
+from bot.store.models import (
+    Area,
+    DailyAreaCount,
+    DailyCount,
+    DailyCountsZone,
+    DailyTotal,
+    Occurrence,
+    OccurrenceStrand,
+    Strand,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,9 @@ def ids_of(session: Session, model, slugs: Sequence[str]) -> list[int]:
     return list(session.scalars(select(model.id).where(model.slug.in_(slugs))))
 
 
+EVERY_STRAND = "all"  # the key of counts of every strand together (`together=True`): each occurrence once
+
+
 def window_counts(
     session: Session,
     windows: Mapping[str, Window],
@@ -45,62 +57,151 @@ def window_counts(
     slugs: Sequence[str] | None = None,
     areas: Sequence[str] | None = None,
     by_area: bool = False,
+    together: bool = False,
 ) -> pd.DataFrame:
     """Distinct occurrences in each named window: one column per window, one row per strand (each counting
     its sub-strands, an occurrence once) or, `by_area`, per area (each its own occurrences, not its
-    sub-areas', of the one strand in `slugs`). Only the strands `slugs` (default all); only occurrences
-    in the areas `areas` (every one to count, sub-areas included; default: everywhere, and those with no
-    area).
+    sub-areas', of the one strand in `slugs`, or of every strand `together`). Only the strands `slugs`
+    (default all); only occurrences in the areas `areas` (every one to count, sub-areas included; default:
+    everywhere, and those with no area). `together`: every strand as one, keyed EVERY_STRAND unless by area.
 
     Summed from the daily summaries when they hold the days of `tz`; counted from occurrences otherwise
     (slowly, but right), which is also how the summaries themselves count."""
-    if by_area and (slugs is None or len(slugs) != 1):
+    return counts_by_window(window_code_counts(session, windows, tz, slugs, areas, by_area, together), list(windows))
+
+
+def counts_by_window(code_counts: pd.DataFrame, windows: list[str]) -> pd.DataFrame:
+    """`window_code_counts`' long rows as `window_counts` gives them: a row per slug, a column per window."""
+    pivoted = code_counts.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
+    return pivoted.reindex(columns=windows, fill_value=0).astype("int64")
+
+
+def window_code_counts(
+    session: Session,
+    windows: Mapping[str, Window],
+    tz: ZoneInfo,
+    slugs: Sequence[str] | None = None,
+    areas: Sequence[str] | None = None,
+    by_area: bool = False,
+    together: bool = False,
+) -> pd.DataFrame:
+    """`window_counts` by offence code too, long: columns window, slug, offence_code ("" for none), n (rows
+    with n = 0 left out). What harm is weighed from: an occurrence has one code."""
+    if by_area and not together and (slugs is None or len(slugs) != 1):
         # Summing strands together would count an occurrence in two of them twice.
-        raise ValueError("window_counts by area counts one strand at a time")
-    placed = areas is not None or by_area  # the occurrences' areas matter
-    if daily_counts_zone(session) == tz.key:
-        table = DailyAreaCount if placed else DailyCount
-        amount = func.sum(table.occurrences)
-        strand_id, area_id = table.strand_id, getattr(table, "area_id", None)
-
-        def counted(window: Window):
-            return select().select_from(table).where(table.day >= window.start, table.day <= window.end)
-    else:
-        log.warning("daily_counts is not for %s; counting occurrences directly (run `strandbot db upgrade`)", tz.key)
-        closure = strand_closure()
-        amount = func.count(func.distinct(OccurrenceStrand.occurrence_id))
-        strand_id, area_id = closure.c.ancestor_id, Occurrence.area_id
-
-        def counted(window: Window):
-            start, end = window.utc_bounds(tz)
-            query = (
-                select().select_from(OccurrenceStrand).join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
-            )
-            if placed:
-                query = query.join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
-            return query.where(OccurrenceStrand.occurred_at >= start, OccurrenceStrand.occurred_at < end)
-
-    key, named = (area_id, Area) if by_area else (strand_id, Strand)
-    strand_ids = None if slugs is None else ids_of(session, Strand, slugs)
+        raise ValueError("window_counts by area counts one strand at a time, or every strand together")
+    source = _CountSource(session, tz, areas is not None or by_area, together)
+    key, named = (source.area_id, Area) if by_area else (source.strand_id, Strand)
+    strand_ids = None if slugs is None or together else ids_of(session, Strand, slugs)
     area_ids = None if areas is None else ids_of(session, Area, areas)
     parts = []
     for name, window in windows.items():
-        query = counted(window).add_columns(literal(name).label("window"), key.label("key"), amount.label("n"))
-        if slugs is not None:
-            query = query.where(strand_id.in_(strand_ids))
-        if areas is not None:
-            query = query.where(area_id.in_(area_ids))
+        query = source.counted(window).add_columns(
+            literal(name).label("window"),
+            (literal(EVERY_STRAND) if key is None else key).label("key"),
+            source.code.label("offence_code"),
+            source.amount.label("n"),
+        )
+        if strand_ids is not None:
+            query = query.where(source.strand_id.in_(strand_ids))
+        if area_ids is not None:
+            query = query.where(source.area_id.in_(area_ids))
         if by_area:
-            query = query.where(area_id.is_not(None))
-        parts.append(query.group_by(key))
+            query = query.where(source.area_id.is_not(None))
+        parts.append(query.group_by(*([] if key is None else [key]), source.code))
     union = union_all(*parts).subquery()
-    rows = session.execute(select(union.c.window, named.slug, union.c.n).join(named, named.id == union.c.key)).all()
-    frame = pd.DataFrame(rows, columns=["window", "slug", "n"])
-    pivoted = frame.pivot_table(index="slug", columns="window", values="n", aggfunc="sum", fill_value=0)
-    return pivoted.reindex(columns=list(windows), fill_value=0).astype("int64")
+    if key is None:
+        rows = session.execute(select(union.c.window, union.c.key, union.c.offence_code, union.c.n)).all()
+    else:
+        rows = session.execute(
+            select(union.c.window, named.slug, union.c.offence_code, union.c.n).join(named, named.id == union.c.key)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["window", "slug", "offence_code", "n"])
+    return frame.astype({"n": "int64"})
+
+
+def code_counts_on_any_day(
+    session: Session,
+    windows: Mapping[str, Window],
+    tz: ZoneInfo,
+    slug: str | None,
+    areas: Sequence[str] | None = None,
+) -> dict[str, int]:
+    """Distinct occurrences of strand `slug` (sub-strands included; None: every strand together) on any day
+    of any of `windows`, by offence code ("" for none); only in `areas` if given. Each occurrence counts
+    once however many windows hold it."""
+    source = _CountSource(session, tz, areas is not None, slug is None)
+    if not windows:
+        return {}
+    days = source.on_any_day(list(windows.values()))
+    query = days.add_columns(source.code, source.amount).group_by(source.code)
+    if slug is not None:
+        query = query.where(source.strand_id.in_(ids_of(session, Strand, [slug])))
+    if areas is not None:
+        query = query.where(source.area_id.in_(ids_of(session, Area, areas)))
+    return {code: int(n) for code, n in session.execute(query).all() if n}
+
+
+class _CountSource:
+    """Where counts come from: the daily summaries when they hold `tz`'s days, else the occurrences.
+
+    `counted(window)` is a query over one window to add columns and groups to; `strand_id`, `area_id`,
+    `code` and `amount` (the occurrences counted) are its columns. `together`: every strand as one (no
+    strand column)."""
+
+    def __init__(self, session: Session, tz: ZoneInfo, placed: bool, together: bool):
+        self.tz = tz
+        self.summarised = daily_counts_zone(session) == tz.key
+        if self.summarised:
+            table = DailyTotal if together else DailyAreaCount if placed else DailyCount
+            self.table = table
+            self.amount = func.sum(table.occurrences)
+            self.strand_id = None if together else table.strand_id
+            self.area_id = getattr(table, "area_id", None)
+            self.code = table.offence_code
+            return
+        log.warning("daily_counts is not for %s; counting occurrences directly (run `strandbot db upgrade`)", tz.key)
+        self.code = func.coalesce(Occurrence.offence_code, "")
+        self.area_id = Occurrence.area_id
+        if together:
+            self.strand_id = None
+            self.amount = func.count()
+            self.instant = Occurrence.occurred_at
+            self.base = (
+                select()
+                .select_from(Occurrence)
+                .where(
+                    select(OccurrenceStrand.occurrence_id)
+                    .where(OccurrenceStrand.occurrence_id == Occurrence.id)
+                    .exists()
+                )
+            )
+            return
+        closure = strand_closure()
+        self.strand_id = closure.c.ancestor_id
+        self.amount = func.count(func.distinct(OccurrenceStrand.occurrence_id))
+        self.instant = OccurrenceStrand.occurred_at
+        self.base = (
+            select()
+            .select_from(OccurrenceStrand)
+            .join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
+            .join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
+        )
+
+    def counted(self, window: Window):
+        return self.on_any_day([window])
+
+    def on_any_day(self, windows: list[Window]):
+        if self.summarised:
+            day = self.table.day
+            return select().select_from(self.table).where(or_(*[and_(day >= w.start, day <= w.end) for w in windows]))
+        bounds = [w.utc_bounds(self.tz) for w in windows]
+        return self.base.where(or_(*[and_(self.instant >= start, self.instant < end) for start, end in bounds]))
 
 
 # --- The daily counts summary: changed in the same transaction as the occurrences it counts. ---
+
+SUMMARIES = (DailyCount.__table__, DailyAreaCount.__table__, DailyTotal.__table__)
 
 
 def lock_daily_counts(session: Session) -> str:
@@ -120,7 +221,7 @@ def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime
         rebuild_daily_counts(session, tz)
         return
     days = Window(first.astimezone(tz).date(), last.astimezone(tz).date())
-    for table in (DailyCount.__table__, DailyAreaCount.__table__):
+    for table in SUMMARIES:
         session.execute(delete(table).where(table.c.day >= days.start, table.c.day <= days.end))
     _count_days(session, tz, days)
 
@@ -128,13 +229,12 @@ def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime
 def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
     """Count every day again, for `tz`'s days."""
     lock_daily_counts(session)
-    session.execute(delete(DailyCount.__table__))
-    session.execute(delete(DailyAreaCount.__table__))
+    for table in SUMMARIES:
+        session.execute(delete(table))
     _count_days(session, tz, None)
     if session.connection().dialect.name == "postgresql":
-        # Their statistics would otherwise describe the old rows.
-        session.execute(text("ANALYZE daily_counts"))
-        session.execute(text("ANALYZE daily_area_counts"))
+        for table in SUMMARIES:  # their statistics would otherwise describe the old rows
+            session.execute(text(f"ANALYZE {table.name}"))
     session.merge(DailyCountsZone(id=1, time_zone=tz.key, rebuilt_at=datetime.now(UTC)))
 
 
@@ -166,13 +266,16 @@ def on_local_days(query, instant: ColumnElement, local_day: ColumnElement, days:
 
 
 def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
-    """Fill both summaries for `days` (None: all): each strand counts the distinct occurrences in it or
-    any strand below it."""
+    """Fill the summaries for `days` (None: all): each strand counts the distinct occurrences in it or any
+    strand below it; `daily_totals` each occurrence of any strand once."""
     closure = strand_closure()
+    code = func.coalesce(Occurrence.offence_code, "").label("offence_code")
     instant = OccurrenceStrand.occurred_at
     local_day = local_day_column(session, tz, instant).label("day")
-    counts = select(closure.c.ancestor_id.label("strand_id"), OccurrenceStrand.occurrence_id, local_day).join(
-        closure, closure.c.strand_id == OccurrenceStrand.strand_id
+    counts = (
+        select(closure.c.ancestor_id.label("strand_id"), OccurrenceStrand.occurrence_id, local_day, code)
+        .join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
+        .join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
     )
     if days is not None:
         counts = on_local_days(counts, instant, local_day, days, tz)
@@ -180,22 +283,29 @@ def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
     pairs = counts.distinct().subquery()
     session.execute(
         insert(DailyCount).from_select(
-            ["strand_id", "day", "occurrences"],
-            select(pairs.c.strand_id, pairs.c.day, func.count()).group_by(pairs.c.strand_id, pairs.c.day),
+            ["strand_id", "day", "offence_code", "occurrences"],
+            select(pairs.c.strand_id, pairs.c.day, pairs.c.offence_code, func.count()).group_by(
+                pairs.c.strand_id, pairs.c.day, pairs.c.offence_code
+            ),
         )
     )
-    placed = (
-        counts.add_columns(Occurrence.area_id)
-        .join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
-        .where(Occurrence.area_id.is_not(None))
-        .distinct()
-        .subquery()
-    )
+    placed = counts.add_columns(Occurrence.area_id).where(Occurrence.area_id.is_not(None)).distinct().subquery()
     session.execute(
         insert(DailyAreaCount).from_select(
-            ["strand_id", "area_id", "day", "occurrences"],
-            select(placed.c.strand_id, placed.c.area_id, placed.c.day, func.count()).group_by(
-                placed.c.strand_id, placed.c.area_id, placed.c.day
+            ["strand_id", "area_id", "day", "offence_code", "occurrences"],
+            select(placed.c.strand_id, placed.c.area_id, placed.c.day, placed.c.offence_code, func.count()).group_by(
+                placed.c.strand_id, placed.c.area_id, placed.c.day, placed.c.offence_code
             ),
+        )
+    )
+    occurrence_day = local_day_column(session, tz, Occurrence.occurred_at).label("day")
+    in_any_strand = select(OccurrenceStrand.occurrence_id).where(OccurrenceStrand.occurrence_id == Occurrence.id)
+    totals = select(occurrence_day, Occurrence.area_id, code, func.count()).where(in_any_strand.exists())
+    if days is not None:
+        totals = on_local_days(totals, Occurrence.occurred_at, occurrence_day, days, tz)
+    session.execute(
+        insert(DailyTotal).from_select(
+            ["day", "area_id", "offence_code", "occurrences"],
+            totals.group_by(occurrence_day, Occurrence.area_id, code),
         )
     )

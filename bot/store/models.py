@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.domain.harm import OFFENCE_CODE_LENGTH
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -138,6 +140,9 @@ class Occurrence(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
     category: Mapped[str | None] = mapped_column(String(500))
+    # The offence's code in the force's classification (Home Office code, UCR code…), as
+    # `bot.domain.harm.offence_code` writes it: what harm weights are keyed by.
+    offence_code: Mapped[str | None] = mapped_column(String(OFFENCE_CODE_LENGTH))
 
 
 class OccurrenceStrand(Base):
@@ -164,19 +169,25 @@ class OccurrenceStrand(Base):
 
 
 class DailyCount(Base):
-    """Distinct occurrences per strand per local day, each strand counting its sub-strands' too (an
-    occurrence in two sub-strands counts once in the parent): the dashboard's windows are whole local days,
-    so every window count is a sum over at most a few hundred of these rows.
+    """Distinct occurrences per strand, local day and offence code ("" for none), each strand counting its
+    sub-strands' too (an occurrence in two sub-strands counts once in the parent): the dashboard's windows are
+    whole local days, so every window count is a sum over a few thousand of these rows; and a strand's harm
+    is each code's count times that code's weight (an occurrence has one code).
 
     Kept current in the same transaction as every change to occurrences or their strands (import, demo,
     purge, a catalogue change that moves a strand)."""
 
     __tablename__ = "daily_counts"
     # The whole dashboard reads a range of days for every strand: this index answers it alone.
-    __table_args__ = (Index("ix_daily_counts_day_strand_id_occurrences", "day", "strand_id", "occurrences"),)
+    __table_args__ = (
+        Index(
+            "ix_daily_counts_day_strand_id_offence_code_occurrences", "day", "strand_id", "offence_code", "occurrences"
+        ),
+    )
 
     strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH), primary_key=True)
     occurrences: Mapped[int] = mapped_column(Integer)
 
 
@@ -188,14 +199,74 @@ class DailyAreaCount(Base):
     # One strand's days across every area (by=area); and every strand's days in a few areas (area=X), which
     # without the second index was a scan of the whole table (2 s for `/strand all area=…` at 10 million).
     __table_args__ = (
-        Index("ix_daily_area_counts_strand_id_day_area_id_occurrences", "strand_id", "day", "area_id", "occurrences"),
-        Index("ix_daily_area_counts_area_id_day_strand_id_occurrences", "area_id", "day", "strand_id", "occurrences"),
+        Index(
+            "ix_daily_area_counts_by_strand",
+            "strand_id",
+            "day",
+            "area_id",
+            "offence_code",
+            "occurrences",
+        ),
+        Index(
+            "ix_daily_area_counts_by_area",
+            "area_id",
+            "day",
+            "strand_id",
+            "offence_code",
+            "occurrences",
+        ),
     )
 
     strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH), primary_key=True)
     occurrences: Mapped[int] = mapped_column(Integer)
+
+
+class DailyTotal(Base):
+    """Distinct occurrences of any strand per local day, area and offence code: every strand together, each
+    occurrence once however many strands it is in (`/strand all by=area` ranks areas by these). Occurrences
+    with no area are the rows with none, so the force's total is every row's."""
+
+    __tablename__ = "daily_totals"
+    __table_args__ = (
+        Index("ix_daily_totals_day_area_id_offence_code_occurrences", "day", "area_id", "offence_code", "occurrences"),
+    )
+    # A summary row has no identity of its own, and area_id is empty for occurrences with no area, so the
+    # table has no primary key; the mapper needs one to name rows.
+    __mapper_args__ = {"primary_key": ["day", "area_id", "offence_code"]}
+
+    day: Mapped[date] = mapped_column(Date)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH))
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
+class HarmWeightSet(Base):
+    """One loaded set of harm weights (ONS Crime Severity Score, Cambridge Crime Harm Index…). The newest is
+    the one every harm figure uses and names; older sets stay on record: who loaded which, and when."""
+
+    __tablename__ = "harm_weight_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    loaded_by: Mapped[str] = mapped_column(String(100))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    codes: Mapped[int] = mapped_column(Integer)
+
+
+class HarmWeight(Base):
+    """One offence code's weight in a set: the harm an occurrence with that code counts for."""
+
+    __tablename__ = "harm_weights"
+
+    set_id: Mapped[int] = mapped_column(ForeignKey("harm_weight_sets.id", ondelete="CASCADE"), primary_key=True)
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    description: Mapped[str | None] = mapped_column(String(500))
 
 
 class DailyCountsZone(Base):

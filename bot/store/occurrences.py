@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.domain.harm import OFFENCE_CODE_LENGTH
 from bot.imports.records import ImportRecord
 from bot.store import models
 from bot.store.catalogue import area_id_map, strand_id_map
@@ -48,6 +49,7 @@ class NewOccurrence:
     area: str | None = None  # slug
     category: str | None = None
     links: tuple[tuple[str, str, str], ...] = ()  # (kind, ref, role)
+    offence_code: str | None = None
 
 
 def replace_source(session: Session, source: str, occurrences: Iterable[NewOccurrence], tz: ZoneInfo) -> int:
@@ -86,6 +88,7 @@ def _insert_batch(session: Session, batch: list[NewOccurrence], ids: _Ids) -> in
                 "occurred_at": o.occurred_at,
                 "area_id": ids.areas[o.area] if o.area else None,
                 "category": o.category,
+                "offence_code": o.offence_code,
             }
             for o in batch
         ],
@@ -122,6 +125,7 @@ STAGING = Table(
     Column("occurred_at", UTCDateTime()),
     Column("area_id", Integer),
     Column("category", String(500)),
+    Column("offence_code", String(OFFENCE_CODE_LENGTH)),
     Column("person_ref", String(100)),
     Column("person_role", String(32)),
     Column("location_ref", String(100)),
@@ -143,6 +147,7 @@ LATEST = Table(
     Column("occurred_at", UTCDateTime()),
     Column("area_id", Integer),
     Column("category", String(500)),
+    Column("offence_code", String(OFFENCE_CODE_LENGTH)),
     prefixes=["TEMPORARY"],
 )
 # Each occurrence's strands: all those its rows give (exports often give one row per flag or motivation).
@@ -153,7 +158,7 @@ WANTED_STRANDS = Table(
     Column("strand_id", Integer, primary_key=True),
     prefixes=["TEMPORARY"],
 )
-# Occurrences the load adds or changes (time, area, category or strands): only these are rewritten and
+# Occurrences the load adds or changes (time, area, category, offence code or strands): only these are rewritten and
 # have their days recounted, so re-loading the same export changes nothing.
 CHANGED = Table(
     "import_changed",
@@ -176,6 +181,8 @@ STAGED_COLUMNS = [c.name for c in STAGING.columns]
 STAGED_STRAND_COLUMNS = [c.name for c in STAGED_STRANDS.columns]
 LINK_COLUMNS = [c.name for c in WANTED_LINKS.columns]
 LOCATION_ROLE = "scene"
+# An occurrence's own columns, which a later load may correct.
+OWN_COLUMNS = ("occurred_at", "area_id", "category", "offence_code")
 
 
 @dataclass(frozen=True)
@@ -229,7 +236,7 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     last_row = (
         select(STAGING.c.source_id, func.max(STAGING.c.line).label("line")).group_by(STAGING.c.source_id).subquery()
     )
-    latest_columns = ["source_id", "occurred_at", "area_id", "category"]
+    latest_columns = ["source_id", "occurred_at", "area_id", "category", "offence_code"]
     session.execute(
         insert(LATEST).from_select(
             latest_columns,
@@ -289,17 +296,15 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
 
     dialect_insert = postgresql_insert if on_postgresql else sqlite_insert
     upsert = dialect_insert(Occurrence.__table__).from_select(
-        ["source", "source_id", "occurred_at", "area_id", "category"],
+        ["source", *latest_columns],
         # WHERE true: SQLite needs it to tell the upsert's ON CONFLICT from a join's ON.
-        select(literal(source), LATEST.c.source_id, LATEST.c.occurred_at, LATEST.c.area_id, LATEST.c.category).where(
-            true()
-        ),
+        select(literal(source), *[LATEST.c[name] for name in latest_columns]).where(true()),
     )
     excluded = upsert.excluded
     session.execute(
         upsert.on_conflict_do_update(
             index_elements=["source", "source_id"],
-            set_={"occurred_at": excluded.occurred_at, "area_id": excluded.area_id, "category": excluded.category},
+            set_={name: excluded[name] for name in OWN_COLUMNS},
             where=_differs(excluded),
         )
     )
@@ -349,7 +354,14 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
     link_counts = dict(session.execute(select(WANTED_LINKS.c.kind, func.count()).group_by(WANTED_LINKS.c.kind)).all())
     # Fresh planner statistics for what just changed. SQLite never gathers them itself: without them a
     # repeat-contact list on a million freshly loaded occurrences took 10 s instead of 60 ms.
-    for table in ("occurrences", "occurrence_strands", "occurrence_links", "daily_counts", "daily_area_counts"):
+    for table in (
+        "occurrences",
+        "occurrence_strands",
+        "occurrence_links",
+        "daily_counts",
+        "daily_area_counts",
+        "daily_totals",
+    ):
         session.execute(text(f"ANALYZE {table}"))
     inserted = total - existing
     return MergeCounts(
@@ -369,11 +381,7 @@ def _stored(source: str, staged: Table) -> ColumnElement[bool]:
 def _differs(new) -> ColumnElement[bool]:
     """A stored occurrence's own columns differ from `new`'s (staged columns, or an upsert's `excluded`)."""
     stored = Occurrence.__table__.c
-    return or_(
-        stored.occurred_at != new.occurred_at,
-        stored.area_id.is_distinct_from(new.area_id),
-        stored.category.is_distinct_from(new.category),
-    )
+    return or_(*[stored[name].is_distinct_from(new[name]) for name in OWN_COLUMNS])
 
 
 def end_staging(session: Session) -> None:

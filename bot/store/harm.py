@@ -1,0 +1,103 @@
+"""Harm weight sets: every set a force loads, kept; the newest is the one in use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bot.domain.harm import WeightSet
+from bot.store.models import HarmWeight, HarmWeightSet
+
+
+@dataclass(frozen=True)
+class StoredWeight:
+    offence_code: str
+    weight: float
+    description: str | None
+
+
+@dataclass(frozen=True)
+class WeightSetRecord:
+    """One loaded set, as `strandbot harm show` lists them."""
+
+    id: int
+    name: str
+    file_name: str
+    file_sha256: str
+    loaded_by: str
+    loaded_at: datetime
+    codes: int
+
+
+def current_weights(session: Session) -> WeightSet | None:
+    """The newest set, the one every harm figure uses; None if none was ever loaded."""
+    newest = _newest(session)
+    if newest is None:
+        return None
+    weights = dict(
+        session.execute(select(HarmWeight.offence_code, HarmWeight.weight).where(HarmWeight.set_id == newest.id)).all()
+    )
+    return WeightSet(newest.name, newest.loaded_at, newest.loaded_by, weights)
+
+
+def add_weight_set(
+    session: Session,
+    name: str,
+    file_name: str,
+    file_sha256: str,
+    loaded_by: str,
+    loaded_at: datetime,
+    weights: Iterable[StoredWeight],
+) -> WeightSetRecord:
+    """Store a new set, which becomes the one in use; the sets before it stay on record."""
+    rows = list(weights)
+    record = HarmWeightSet(
+        name=name,
+        file_name=file_name,
+        file_sha256=file_sha256,
+        loaded_by=loaded_by,
+        loaded_at=loaded_at,
+        codes=len(rows),
+    )
+    session.add(record)
+    session.flush()
+    if rows:
+        session.execute(
+            insert(HarmWeight),
+            [
+                {"set_id": record.id, "offence_code": w.offence_code, "weight": w.weight, "description": w.description}
+                for w in rows
+            ],
+        )
+    return _record(record)
+
+
+def weight_sets(session: Session) -> list[WeightSetRecord]:
+    """Every set ever loaded, newest (the one in use) first."""
+    return [_record(row) for row in session.scalars(select(HarmWeightSet).order_by(HarmWeightSet.id.desc()))]
+
+
+def stored_weights(session: Session, set_id: int) -> list[StoredWeight]:
+    """One set's weights, by code."""
+    rows = session.execute(
+        select(HarmWeight.offence_code, HarmWeight.weight, HarmWeight.description)
+        .where(HarmWeight.set_id == set_id)
+        .order_by(HarmWeight.offence_code)
+    ).all()
+    return [StoredWeight(*row) for row in rows]
+
+
+def weight_set_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(HarmWeightSet)) or 0
+
+
+def _newest(session: Session) -> HarmWeightSet | None:
+    return session.scalars(select(HarmWeightSet).order_by(HarmWeightSet.id.desc()).limit(1)).first()
+
+
+def _record(row: HarmWeightSet) -> WeightSetRecord:
+    return WeightSetRecord(row.id, row.name, row.file_name, row.file_sha256, row.loaded_by, row.loaded_at, row.codes)
