@@ -110,3 +110,14 @@ class AuditLogBroken(StrandbotError):
             "The audit log cannot record this, so nothing was shown: its chain head is missing, which strandbot "
             "never does. An administrator should run `strandbot audit verify` and restore it from a backup."
         )
+
+
+class NoHarmWeights(StrandbotError):
+    """Harm was asked for before any weights were loaded."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No harm weights are loaded yet, so harm can't be shown; counts can. An administrator loads a set "
+            'with `strandbot harm load WEIGHTS.csv --name "ONS CSS 2016"` (the README\'s "Harm" section says '
+            "how to build the file from a published index)."
+        )

@@ -13,6 +13,8 @@ from bot.charts.request import ChartKind, ChartRequest
 from bot.charts.service import chart_view
 from bot.cli.base import database_from, main, operator, settings_from, write_file
 from bot.dashboard.service import (
+    MEASURES,
+    Measure,
     area_breakdown,
     full_dashboard,
     strand_report,
@@ -37,19 +39,27 @@ from bot.slack.ask import ask as ask_slack
     help="One row per area (every level) for STRAND, instead of one per sub-strand.",
 )
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Dashboard date (default: yesterday).")
+@click.option(
+    "--measure",
+    type=click.Choice(MEASURES),
+    default="count",
+    show_default=True,
+    help="harm: each occurrence weighed by its offence code's weight in the loaded set (`strandbot harm show`).",
+)
 @click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
-def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | None, as_of, output: str) -> None:
+def stats(
+    ctx: click.Context, strand: str | None, area: str | None, by: str | None, as_of, measure: Measure, output: str
+) -> None:
     """The dashboard for every strand, or for STRAND and its sub-strands; in one area with --area, or STRAND
-    in every area with --by area (in one area and those below it, with --area too)."""
+    (or `all`: every strand together) in every area with --by area (in one area and those below it, with
+    --area too). Harm instead of counts with --measure harm."""
     settings = settings_from(ctx)
     database = database_from(ctx)
     day: date | None = as_of.date() if as_of else None
     one_strand = strand is not None and strand.strip().lower() != "all"
     if by is not None:
-        if not one_strand:
-            raise click.UsageError("--by area needs a STRAND: e.g. `strandbot stats hate-crime --by area`.")
-        breakdown = area_breakdown(database, settings, strand, day, area)
+        breakdown = area_breakdown(database, settings, strand or "all", day, area, measure)
         if output == "json":
             click.echo(area_breakdown_json(breakdown))
         elif not breakdown.areas.strands:
@@ -63,9 +73,9 @@ def stats(ctx: click.Context, strand: str | None, area: str | None, by: str | No
             click.echo(dashboard_table(breakdown.areas, first_column="Area"))
         return
     if one_strand:
-        dashboard = strand_report(database, settings, strand, day, area).dashboard
+        dashboard = strand_report(database, settings, strand, day, area, measure).dashboard
     else:
-        dashboard = full_dashboard(database, settings, day, area)
+        dashboard = full_dashboard(database, settings, day, area, measure)
     if output == "json":
         click.echo(dashboard_json(dashboard))
     else:

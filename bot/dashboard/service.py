@@ -7,15 +7,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from bot.domain import clock
-from bot.domain.catalogue import Catalogue, named_area
+from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
 from bot.domain.comparisons import DashboardWindows, dashboard_windows
-from bot.domain.stats import AreaBreakdown, Dashboard, compute_dashboard, rolled_up
+from bot.domain.harm import Unweighted, Weighed, weigh
+from bot.domain.stats import AreaBreakdown, Dashboard, HarmBasis, compute_dashboard, rolled_up
+from bot.errors import NoHarmWeights
 from bot.settings import Settings
 from bot.store.catalogue import load_areas, load_catalogue
-from bot.store.counts import window_counts
+from bot.store.counts import EVERY_STRAND, code_counts_on_any_day, counts_by_window, window_code_counts
 from bot.store.db import Database
+from bot.store.harm import current_weights
+
+Measure = Literal["count", "harm"]
+MEASURES: tuple[Measure, ...] = ("count", "harm")
+EVERY_STRAND_WORD = "all"
+# Every strand together, as a breakdown by area names it: each occurrence once, whatever its strands.
+ALL_STRANDS = CatalogueEntry(EVERY_STRAND, "All strands", None)
 
 
 @dataclass(frozen=True)
@@ -34,11 +44,16 @@ class StrandReport:
 
 
 def full_dashboard(
-    database: Database, settings: Settings, as_of: date | None = None, area_text: str | None = None
+    database: Database,
+    settings: Settings,
+    as_of: date | None = None,
+    area_text: str | None = None,
+    measure: Measure = "count",
 ) -> Dashboard:
     """Every strand in the catalogue, each counting its sub-strands; in one area (found loosely by name,
-    raises UnknownArea / AmbiguousArea) and its sub-areas if `area_text` is given."""
-    return _dashboard(database, settings, as_of, None, area_text)
+    raises UnknownArea / AmbiguousArea) and its sub-areas if `area_text` is given. With `measure` "harm", each
+    row's harm too (raises NoHarmWeights if no weights are loaded)."""
+    return _dashboard(database, settings, as_of, None, area_text, measure)
 
 
 def strand_report(
@@ -47,10 +62,11 @@ def strand_report(
     strand_text: str,
     as_of: date | None = None,
     area_text: str | None = None,
+    measure: Measure = "count",
 ) -> StrandReport:
     """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands;
-    in one area if `area_text` is given."""
-    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text))
+    in one area if `area_text` is given; its harm too with `measure` "harm"."""
+    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text, measure))
 
 
 def area_breakdown(
@@ -59,32 +75,78 @@ def area_breakdown(
     strand_text: str,
     as_of: date | None = None,
     within_text: str | None = None,
+    measure: Measure = "count",
 ) -> AreaBreakdown:
-    """One strand's figures in every area of the catalogue (each counting its sub-areas), or only in one area
-    (found loosely by name) and those below it; and the force's."""
+    """One strand's figures (or, for "all", every strand's together, each occurrence once) in every area of
+    the catalogue (each counting its sub-areas), or only in one area (found loosely by name) and those below
+    it; and the force's. With `measure` "harm", harm too, and the areas ranked by it."""
     windows = _windows(settings, as_of)
     with database.session() as session:
         catalogue = load_catalogue(session)
-        strand = catalogue.resolve(strand_text)
+        together = strand_text.strip().lower() == EVERY_STRAND_WORD
+        strand = ALL_STRANDS if together else catalogue.resolve(strand_text)
         areas = load_areas(session)
         within, places = named_area(areas, within_text)
-        by_area = window_counts(session, windows.all(), settings.timezone, [strand.slug], by_area=True)
-        force = window_counts(session, windows.all(), settings.timezone, [strand.slug])
-    area_rows = _compute(rolled_up(by_area, areas), areas, windows, settings, slugs=places)
-    force_row = _compute(force, catalogue, windows, settings, slugs=[strand.slug]).strands[0]
+        slugs = None if together else [strand.slug]
+        force_rows = Catalogue((strand,)) if together else catalogue
+        per_area = _Measured(session, settings, windows, measure, slugs, by_area=True, together=together)
+        force = _Measured(session, settings, windows, measure, slugs, together=together)
+        basis = None if measure == "count" else force.basis(session, None if together else strand.slug)
+    area_rows = _compute(per_area.rolled_up(areas), areas, windows, settings, slugs=places, harm=per_area.harm(basis))
+    force_row = _compute(force.counts, force_rows, windows, settings, [strand.slug], harm=force.harm(basis)).strands[0]
     return AreaBreakdown(strand, force_row, area_rows, within)
 
 
 def _dashboard(
-    database: Database, settings: Settings, as_of: date | None, strand_text: str | None, area_text: str | None
+    database: Database,
+    settings: Settings,
+    as_of: date | None,
+    strand_text: str | None,
+    area_text: str | None,
+    measure: Measure,
 ) -> Dashboard:
     windows = _windows(settings, as_of)
     with database.session() as session:
         catalogue = load_catalogue(session)
-        family = None if strand_text is None else catalogue.descendants(catalogue.resolve(strand_text).slug)
+        strand = None if strand_text is None else catalogue.resolve(strand_text).slug
+        family = None if strand is None else catalogue.descendants(strand)
         area, places = named_area(load_areas(session), area_text)
-        counts = window_counts(session, windows.all(), settings.timezone, family, places)
-    return _compute(counts, catalogue, windows, settings, family, area)
+        counted = _Measured(session, settings, windows, measure, family, places)
+        basis = None if measure == "count" else counted.basis(session, strand)
+    return _compute(counted.counts, catalogue, windows, settings, family, area, counted.harm(basis))
+
+
+class _Measured:
+    """Counts in each window of a dashboard and, for harm, the same by offence code weighed with the weights
+    in use: one query either way."""
+
+    def __init__(
+        self, session, settings: Settings, windows: DashboardWindows, measure: Measure, slugs, areas=None, **how
+    ):
+        self.settings, self.windows, self.areas = settings, windows, areas
+        self.weights = None
+        if measure == "harm":
+            self.weights = current_weights(session)
+            if self.weights is None:
+                raise NoHarmWeights()
+        by_code = window_code_counts(session, windows.all(), settings.timezone, slugs, areas, **how)
+        self.counts = counts_by_window(by_code, list(windows.all()))
+        self.weighed = None if self.weights is None else weigh(by_code, self.weights, list(windows.all()))
+
+    def basis(self, session, strand: str | None) -> HarmBasis:
+        """What the harm rests on: the weights, and the occurrences of `strand` (None: any) in any window
+        shown that they could not weigh."""
+        assert self.weights is not None
+        counts = code_counts_on_any_day(session, self.windows.all(), self.settings.timezone, strand, self.areas)
+        return HarmBasis(self.weights, Unweighted.of(counts, self.weights))
+
+    def rolled_up(self, areas: Catalogue):
+        if self.weighed is not None:
+            self.weighed = Weighed(rolled_up(self.weighed.harm, areas), rolled_up(self.weighed.weighted, areas))
+        return rolled_up(self.counts, areas)
+
+    def harm(self, basis: HarmBasis | None):
+        return None if self.weighed is None or basis is None else (self.weighed, basis)
 
 
 def _windows(settings: Settings, as_of: date | None) -> DashboardWindows:
@@ -93,7 +155,9 @@ def _windows(settings: Settings, as_of: date | None) -> DashboardWindows:
     )
 
 
-def _compute(counts, catalogue: Catalogue, windows: DashboardWindows, settings: Settings, slugs=None, area=None):
+def _compute(
+    counts, catalogue: Catalogue, windows: DashboardWindows, settings: Settings, slugs=None, area=None, harm=None
+):
     return compute_dashboard(
-        counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=slugs, area=area
+        counts, catalogue, windows, settings.fy_start_month, settings.baseline_fy, slugs=slugs, area=area, harm=harm
     )

@@ -47,8 +47,31 @@ def indented_name(strand: StrandStats, use: str = "name") -> str:
     return label if strand.depth == 0 else "· " * (strand.depth - 1) + "↳ " + label
 
 
-def signed(number: int) -> str:
+def signed(number: int | float) -> str:
+    if isinstance(number, float):
+        return f"{number:+,.1f}" if round(number, 1) else "0"
     return f"{number:+,d}" if number else "0"
+
+
+def amount_text(number: int | float) -> str:
+    """A count as it is; harm to one decimal place, thousands separated ('1,234.5')."""
+    return f"{number:,.1f}" if isinstance(number, float) else f"{number:,d}"
+
+
+def harm_footer(dashboard: Dashboard) -> str:
+    """The line under every harm figure: the weights it used and what they could not weigh."""
+    basis = dashboard.harm
+    if basis is None:
+        return ""
+    unweighted = basis.unweighted.text()
+    return f"Harm weighed with “{basis.weights.name}”." + (f" {unweighted}." if unweighted else "")
+
+
+def measured(row: StrandStats, key: str, measure: str) -> Comparison:
+    """Row `row`'s comparison `key` in the measure asked for: counts, or harm (a sum of weights)."""
+    if measure == "harm" and row.harm is not None:
+        return row.harm[key].harm
+    return row.comparisons[key]
 
 
 def short_date(day: date) -> str:
@@ -76,7 +99,9 @@ def dashboard_heading(dashboard: Dashboard, subject: str = "") -> str:
 
 def dashboard_table(dashboard: Dashboard, first_column: str = "Strand") -> str:
     """Every column of the force dashboard, one row per strand (sub-strands indented), or per area in a
-    breakdown by area (`first_column` "Area")."""
+    breakdown by area (`first_column` "Area"); harm in place of counts if the dashboard was weighed, with a
+    line naming the weights."""
+    measure = "harm" if dashboard.harm is not None else "count"
     labels = _labels(dashboard)
     headers = [first_column]
     for key, c in COMPARISONS.items():
@@ -87,18 +112,19 @@ def dashboard_table(dashboard: Dashboard, first_column: str = "Strand") -> str:
     for s in dashboard.strands:
         row: list = [indented_name(s)]
         for key in COMPARISONS:
-            c = s.comparisons[key]
-            row += [c.current] if _shows_current(key) else []
-            row += [c.previous, signed(c.change), pct_text(c)]
-        row.append("/".join(RAG_LETTERS[s.comparisons[key].rag] for key in COMPARISONS))
+            c = measured(s, key, measure)
+            row += [amount_text(c.current)] if _shows_current(key) else []
+            row += [amount_text(c.previous), signed(c.change), pct_text(c)]
+        row.append("/".join(RAG_LETTERS[measured(s, key, measure).rag] for key in COMPARISONS))
         rows.append(row)
-    return tabulate(
+    table = tabulate(
         rows,
         headers=headers,
         tablefmt="simple",
         disable_numparse=True,
         colalign=("left",) + ("right",) * (len(headers) - 1),
     )
+    return table if measure == "count" else f"{table}\n\nHarm, not counts: {harm_footer(dashboard)}"
 
 
 def compact_table(
@@ -137,7 +163,16 @@ def comparison_json(c: Comparison) -> dict:
     return {k: fields[k] for k in ("current", "previous", "change", "pct", "direction", "rag")}
 
 
-def _rows_json(rows: tuple[StrandStats, ...]) -> list[dict]:
+def _comparison_json(row: StrandStats, key: str, harm: bool) -> dict:
+    """Counts, or with `harm` the harm sums, with harm per weighed occurrence then and now."""
+    if not harm or row.harm is None:
+        return comparison_json(row.comparisons[key])
+    weighed = row.harm[key]
+    now, before = weighed.per_occurrence
+    return {**comparison_json(weighed.harm), "per_occurrence": {"current": now, "previous": before}}
+
+
+def _rows_json(rows: tuple[StrandStats, ...], harm: bool) -> list[dict]:
     """Each row (a strand, or an area) as `{slug, name, parent, fytd, baseline, rolling12}`: one key for each
     comparison of `bot.domain.comparisons.COMPARISONS`."""
     return [
@@ -145,32 +180,50 @@ def _rows_json(rows: tuple[StrandStats, ...]) -> list[dict]:
             "slug": row.slug,
             "name": row.name,
             "parent": row.parent,
-            **{key: comparison_json(row.comparisons[key]) for key in COMPARISONS},
+            **{key: _comparison_json(row, key, harm) for key in COMPARISONS},
         }
         for row in rows
     ]
 
 
+def _measure_json(dashboard: Dashboard) -> dict:
+    """With harm: `"measure": "harm"`, the weights' name, and the occurrences (in any window shown) they could
+    not weigh, in all and by code."""
+    if dashboard.harm is None:
+        return {}
+    unweighted = dashboard.harm.unweighted
+    return {
+        "measure": "harm",
+        "weights": dashboard.harm.weights.name,
+        "unweighted": unweighted.total,
+        "unweighted_codes": dict(unweighted.by_code),
+    }
+
+
 def dashboard_json(dashboard: Dashboard) -> str:
     """`{"as_of": ..., "area": slug or null (the whole force), "strands": [{slug, name, parent, fytd, baseline,
-    rolling12}, ...]}`."""
+    rolling12}, ...]}`; for harm, the harm sums in place of counts, and `_measure_json`'s keys."""
     return _dumps(
         {
             "as_of": dashboard.as_of.isoformat(),
             "area": dashboard.area.slug if dashboard.area else None,
-            "strands": _rows_json(dashboard.strands),
+            **_measure_json(dashboard),
+            "strands": _rows_json(dashboard.strands, dashboard.harm is not None),
         }
     )
 
 
 def area_breakdown_json(breakdown: AreaBreakdown) -> str:
     """`{"as_of": ..., "strand": slug, "areas": [{slug, name, parent, fytd, baseline, rolling12}, ...]}`: one
-    strand in every area, catalogue order, each area counting its sub-areas."""
+    strand (or "all": every strand together) in every area, catalogue order, each area counting its
+    sub-areas; for harm, harm in place of counts, and `_measure_json`'s keys."""
+    areas = breakdown.areas
     return _dumps(
         {
-            "as_of": breakdown.areas.as_of.isoformat(),
+            "as_of": areas.as_of.isoformat(),
             "strand": breakdown.strand.slug,
-            "areas": _rows_json(breakdown.areas.strands),
+            **_measure_json(areas),
+            "areas": _rows_json(areas.strands, areas.harm is not None),
         }
     )
 

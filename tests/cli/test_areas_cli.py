@@ -81,14 +81,15 @@ ROWS = [
 ]
 
 
-def expected(strand: str, area: str | None) -> dict[str, tuple[int, int]]:
-    """(current, previous) per comparison: the rows in the strand's family and the area's, counted once each."""
+def expected(strand: str | None, area: str | None) -> dict[str, tuple[int, int]]:
+    """(current, previous) per comparison: the rows in the strand's family (None: any strand) and the area's,
+    counted once each."""
 
     def count(first: str, last: str) -> int:
         return sum(
             1
             for strands, when, _links, *place in ROWS
-            if STRAND_FAMILIES[strand] & ({strands} if isinstance(strands, str) else set(strands))
+            if (strand is None or STRAND_FAMILIES[strand] & ({strands} if isinstance(strands, str) else set(strands)))
             and (area is None or (place and place[0] in AREA_FAMILIES[area]))
             and date.fromisoformat(first) <= when.date() <= date.fromisoformat(last)
         )
@@ -295,6 +296,16 @@ def test_by_area_json_compares_as_stats_json_does(run):
 
 
 @pytest.mark.usefixtures("stocked")
+@pytest.mark.parametrize("strand", [["all"], []])
+def test_by_area_for_every_strand_together_counts_each_occurrence_once(run, strand):
+    by_area = json_of(run("stats", *strand, "--by", "area", "--as-of", AS_OF, "--format", "json"))
+    assert by_area["strand"] == "all"
+    assert {row["slug"]: counted(row) for row in by_area["areas"]} == {
+        area: expected(None, area) for area in AREA_FAMILIES
+    }
+
+
+@pytest.mark.usefixtures("stocked")
 def test_by_area_table_indents_sub_areas_under_their_parent(run):
     result = run("stats", "DA", "--by", "area", "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
@@ -326,8 +337,6 @@ def test_by_area_within_an_area_shows_it_and_the_areas_below_it(run):
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        (["stats", "--by", "area"], "--by area needs a STRAND"),
-        (["stats", "all", "--by", "area"], "--by area needs a STRAND"),
         (["stats", "hate-crime", "--by", "ward"], "'ward' is not 'area'"),
     ],
 )
