@@ -93,14 +93,17 @@ class StrandCommand:
     as_of: date | None = None
     chart: ChartRequest | None = None
     area: str | None = None
+    measure: Literal["count", "harm"] = "count"  # harm: beside the counts (one strand), or instead (tables)
 
 
 def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = lambda text: False) -> StrandCommand:
     """`hate-crime`, `domestic abuse 2025-03-31`, `DA as of 2025-03-31`, `all`, `list`, `areas`, `help` or nothing;
     or a chart: `hate-crime trend 36m`, `rasso heatmap`, `DA forecast years=3`, each with an as-of date too.
     Any of them in an area: `hate-crime area=north`, `hate crime in brooklyn south trend`; or every area ranked:
-    `hate-crime by=area`. `is_strand` says whether text is a strand's name exactly, so that "deaths in custody"
-    is a strand and not deaths in an area called custody."""
+    `hate-crime by=area` (`all by=area`: every strand together). Figures with harm: `hate-crime harm`,
+    `all harm`, `all by=area harm` (or `measure=harm`). `is_strand` says whether text is a strand's name
+    exactly, so that "deaths in custody" is a strand and not deaths in an area called custody, and "self harm"
+    is not self's harm."""
     text = (text or "").strip()
     if len(text) > MAX_COMMAND_LENGTH:
         raise InvalidRequest(
@@ -109,7 +112,9 @@ def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = la
         )
     words = text.split()
     by_area = _take_by(words)
+    harm = _take_measure(words)
     area = take_area(words, _starts_chart_or_date, is_strand)
+    harm = _take_harm_word(words, is_strand) or harm
     as_of = None
     if words and OTHER_DATE.match(words[-1]):
         raise InvalidRequest(
@@ -120,9 +125,16 @@ def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = la
         as_of = iso_date(words.pop())
         if [w.lower() for w in words[-2:]] == ["as", "of"]:
             del words[-2:]
+    harm = _take_harm_word(words, is_strand) or harm
     kind, option = _take_chart(words)
     rest = " ".join(words)
     keyword = rest.lower()
+    measure: Literal["count", "harm"] = "harm" if harm else "count"
+    if harm and (kind is not None or keyword in ("list", "areas", "help")):
+        raise InvalidRequest(
+            "Harm is shown with the figures, not with charts or lists: e.g. `/strand hate-crime harm`, "
+            "`/strand all harm` or `/strand all by=area harm`."
+        )
     if kind is not None:
         if keyword in ("", "all", "list", "areas", "help"):
             raise InvalidRequest(
@@ -142,11 +154,29 @@ def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = la
         return StrandCommand("list")
     if keyword == "areas":
         return StrandCommand("areas")
-    if by_area and keyword in ("", "all"):
-        raise InvalidRequest("Areas are ranked for one strand at a time; say which, e.g. `/strand hate-crime by=area`.")
+    if by_area:
+        return StrandCommand("by-area", strand=rest or "all", as_of=as_of, area=area, measure=measure)
     if keyword in ("", "all"):
-        return StrandCommand("all", as_of=as_of, area=area)
-    return StrandCommand("by-area" if by_area else "strand", strand=rest, as_of=as_of, area=area)
+        return StrandCommand("all", as_of=as_of, area=area, measure=measure)
+    return StrandCommand("strand", strand=rest, as_of=as_of, area=area, measure=measure)
+
+
+def _take_measure(words: list[str]) -> bool:
+    """Take `measure=harm` or `measure=count` out of `words` (in place): whether harm was asked for."""
+    found = [w for w in words if w.lower().startswith("measure=")]
+    for word in found:
+        if word.lower() not in ("measure=harm", "measure=count"):
+            raise InvalidRequest(f"“{word}” is not a measure `/strand` knows; use `harm` or `measure=count`.")
+        words.remove(word)
+    return any(w.lower() == "measure=harm" for w in found)
+
+
+def _take_harm_word(words: list[str], is_strand: Callable[[str], bool]) -> bool:
+    """Take a last word `harm` off `words` (in place), unless the words with it name a strand ("self harm")."""
+    if not words or words[-1].lower() != "harm" or is_strand(" ".join(words)):
+        return False
+    words.pop()
+    return True
 
 
 def _take_by(words: list[str]) -> bool:
@@ -166,7 +196,8 @@ def _starts_chart_or_date(rest: list[str]) -> bool:
     """Whether `rest` begins with a chart (`trend`, `heat map`), a date or `as of`: where an area after `in` ends."""
     first, pair = rest[0].lower(), " ".join(rest[:2]).lower()
     return (
-        first in CHART_WORDS
+        first == "harm"
+        or first in CHART_WORDS
         or pair in CHART_WORDS
         or pair == "as of"
         or bool(ISO_DATE.match(first) or OTHER_DATE.match(first))

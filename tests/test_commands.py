@@ -223,6 +223,8 @@ def test_an_area_left_out_or_given_twice_is_explained(text, problem):
         ("hate-crime by=area in brooklyn south", StrandCommand("by-area", "hate-crime", area="brooklyn south")),
         ("areas", StrandCommand("areas")),
         ("Areas", StrandCommand("areas")),
+        ("all by=area", StrandCommand("by-area", "all")),
+        ("by=area in north", StrandCommand("by-area", "all", area="north")),
     ],
 )
 def test_strand_commands_with_an_area(text, expected):
@@ -249,8 +251,6 @@ def test_charts_with_an_area(text, chart):
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("by=area", "Areas are ranked for one strand at a time"),
-        ("all by=area", "Areas are ranked for one strand at a time"),
         ("hate-crime by=strand", "“by=strand” is not a breakdown"),
         ("hate-crime trend by=area", "A chart is drawn for one area at a time"),
         ("hate-crime in", "Which area"),
@@ -260,5 +260,44 @@ def test_charts_with_an_area(text, chart):
     ],
 )
 def test_strand_commands_with_an_area_wrongly_said_get_told_how(text, problem):
+    with pytest.raises(InvalidRequest, match=problem):
+        parse_strand_command(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hate-crime harm", StrandCommand("strand", "hate-crime", measure="harm")),
+        ("Hate crime HARM", StrandCommand("strand", "Hate crime", measure="harm")),
+        ("all harm", StrandCommand("all", measure="harm")),
+        ("harm", StrandCommand("all", measure="harm")),
+        ("all by=area harm", StrandCommand("by-area", "all", measure="harm")),
+        ("DA by=area harm in north", StrandCommand("by-area", "DA", area="north", measure="harm")),
+        ("hate crime in north harm", StrandCommand("strand", "hate crime", area="north", measure="harm")),
+        ("DA harm 2024-06-30", StrandCommand("strand", "DA", date(2024, 6, 30), measure="harm")),
+        ("DA 2024-06-30 harm", StrandCommand("strand", "DA", date(2024, 6, 30), measure="harm")),
+        ("measure=harm hate-crime", StrandCommand("strand", "hate-crime", measure="harm")),
+        ("hate-crime measure=count", StrandCommand("strand", "hate-crime")),
+    ],
+)
+def test_harm_is_asked_for_with_a_word(text, expected):
+    assert parse_strand_command(text) == expected
+
+
+def test_a_strand_whose_name_ends_in_harm_keeps_it():
+    is_strand = {"self harm"}.__contains__
+    assert parse_strand_command("self harm", is_strand) == StrandCommand("strand", "self harm")
+    assert parse_strand_command("self harm harm", is_strand) == StrandCommand("strand", "self harm", measure="harm")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("hate-crime trend harm", "not with charts"),
+        ("list harm", "not with charts or lists"),
+        ("hate-crime measure=weight", "“measure=weight” is not a measure"),
+    ],
+)
+def test_harm_where_it_has_no_meaning_is_explained(text, problem):
     with pytest.raises(InvalidRequest, match=problem):
         parse_strand_command(text)

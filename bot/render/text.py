@@ -130,8 +130,9 @@ def dashboard_table(dashboard: Dashboard, first_column: str = "Strand") -> str:
 def compact_table(
     dashboard: Dashboard, strands: tuple[StrandStats, ...] | None = None, first_column: str = "Strand"
 ) -> list[str]:
-    """A narrow table for Slack (fits a phone): counts and change cells. Returns lines, header first.
-    `first_column` heads the names (`Area` for a breakdown by area)."""
+    """A narrow table for Slack (fits a phone): counts (or, for a weighed dashboard, harm) and change cells.
+    Returns lines, header first. `first_column` heads the names (`Area` for a breakdown by area)."""
+    measure = "harm" if dashboard.harm is not None else "count"
     labels = _labels(dashboard)
     headers, colalign = [first_column], ["left"]
     for key, c in COMPARISONS.items():
@@ -144,8 +145,8 @@ def compact_table(
     for s in dashboard.strands if strands is None else strands:
         row: list = [indented_name(s, "slug")]
         for key in COMPARISONS:
-            c = s.comparisons[key]
-            row += [c.current] if _shows_current(key) else []
+            c = measured(s, key, measure)
+            row += [amount_text(c.current)] if _shows_current(key) else []
             row.append(change_cell(c))
         rows.append(row)
     return tabulate(

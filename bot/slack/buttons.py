@@ -38,10 +38,14 @@ class StrandValue:
     strand: str
     as_of: date
     area: str | None = None
+    measure: str | None = None  # "harm" when the answer showed harm; None (left out) for counts alone
 
     @classmethod
     def read(cls, data: dict) -> StrandValue:
-        return cls(str(data["strand"]), date.fromisoformat(data["as_of"]), _area(data))
+        measure = data.get("measure")
+        if measure not in (None, "harm"):
+            raise ValueError(measure)
+        return cls(str(data["strand"]), date.fromisoformat(data["as_of"]), _area(data), measure)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,22 @@ from slack_sdk.models.blocks import (
 
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartKind, ChartRequest
-from bot.dashboard.service import StrandReport
+from bot.dashboard.service import EVERY_STRAND_WORD, StrandReport
 from bot.domain.catalogue import AREAS, Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.periods import Window
-from bot.domain.stats import AreaBreakdown, Comparison, Dashboard, StrandStats, change_score
-from bot.render.text import ARROWS, RAG_LEGEND, compact_table, pct_text, short_date, signed
+from bot.domain.stats import AreaBreakdown, Comparison, Dashboard, HarmComparison, StrandStats, change_score
+from bot.render.text import (
+    ARROWS,
+    RAG_LEGEND,
+    amount_text,
+    compact_table,
+    harm_footer,
+    measured,
+    pct_text,
+    short_date,
+    signed,
+)
 from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, notice_message
 from bot.slack.buttons import CHART_ACTIONS, ActionId, ChartValue, StrandValue, encode
 from bot.slack.markup import escape, user_mention
@@ -49,11 +59,23 @@ RAG_EMOJI = {"red": ":red_circle:", "amber": ":large_orange_circle:", "green": "
 
 
 def comparison_line(comparison: Comparison) -> str:
-    """':red_circle: ↑ *412* vs 365 (+47, +13%)'."""
+    """':red_circle: ↑ *412* vs 365 (+47, +13%)'; harm to one decimal place."""
     return (
-        f"{RAG_EMOJI[comparison.rag]} {ARROWS[comparison.direction]} *{comparison.current:,}* "
-        f"vs {comparison.previous:,} ({signed(comparison.change)}, {pct_text(comparison)})"
+        f"{RAG_EMOJI[comparison.rag]} {ARROWS[comparison.direction]} *{amount_text(comparison.current)}* "
+        f"vs {amount_text(comparison.previous)} ({signed(comparison.change)}, {pct_text(comparison)})"
     )
+
+
+def harm_line(weighed: HarmComparison) -> str:
+    """'Harm: :red_circle: ↑ *1,234.5* vs 1,003.0 (+231.5, +23%) · per occurrence 10.6 vs 9.8'."""
+    now, before = weighed.per_occurrence
+    per = "" if now is None or before is None else f" · per occurrence {now:,.1f} vs {before:,.1f}"
+    return f"Harm: {comparison_line(weighed.harm)}{per}"
+
+
+def harm_note(dashboard: Dashboard) -> str:
+    """Under any harm: the weights used, what they could not weigh, and why harm has no p-value."""
+    return f"{escape(harm_footer(dashboard))} No significance test: the exact test is for counts, not weighted sums."
 
 
 def caveat(comparison: Comparison) -> str | None:
@@ -70,10 +92,14 @@ def window_text(current: Window, previous: Window) -> str:
     )
 
 
-def comparison_section(title: str, comparison: Comparison, current: Window, previous: Window) -> SectionBlock:
+def comparison_section(
+    title: str, comparison: Comparison, current: Window, previous: Window, harm: HarmComparison | None = None
+) -> SectionBlock:
     lines = [f"*{title}*", comparison_line(comparison)]
     if note := caveat(comparison):
         lines.append(note)
+    if harm is not None:
+        lines.append(harm_line(harm))
     lines.append(f"_{window_text(current, previous)}_")
     return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
 
@@ -85,6 +111,11 @@ def area_slug(area: CatalogueEntry | None) -> str | None:
 def in_area(name: str, area: CatalogueEntry | None) -> str:
     """`Hate crime`, or `Hate crime in North Sector`."""
     return name if area is None else f"{name} in {area.name}"
+
+
+def measure_of(dashboard: Dashboard) -> str | None:
+    """What a button re-opening this answer must ask for: "harm" if it showed harm."""
+    return None if dashboard.harm is None else "harm"
 
 
 def chart_buttons(
@@ -102,14 +133,14 @@ def chart_buttons(
 def strand_actions(slug: str, report: StrandReport, shareable: bool) -> ActionsBlock:
     """Share (on the private answer only) and the strand's charts, for the same area."""
     as_of, area = report.dashboard.as_of, area_slug(report.dashboard.area)
-    share = encode(StrandValue(slug, as_of, area))
+    share = encode(StrandValue(slug, as_of, area, measure_of(report.dashboard)))
     buttons = [ButtonElement(text="Share in channel", action_id=ActionId.SHARE_STRAND, value=share, style="primary")]
     return ActionsBlock(elements=(buttons if shareable else []) + chart_buttons(slug, as_of, area=area))
 
 
 def strand_message(report: StrandReport, shared_by: str | None = None) -> Message:
-    """One strand at a glance (in an area, if the report is of one): three comparisons, the as-of date,
-    sub-strands in a small table.
+    """One strand at a glance (in an area, if the report is of one): three comparisons (with harm beside each
+    count, if the report was weighed), the as-of date, sub-strands in a small table.
 
     `shared_by` (a Slack user ID) marks the copy posted to the channel, which has no share button."""
     dashboard, strand = report.dashboard, report.strand
@@ -132,20 +163,25 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
                 strand.comparisons[key],
                 w.current(key),
                 w.previous(key),
+                None if strand.harm is None else strand.harm[key],
             )
             for key, c in COMPARISONS.items()
         ),
     ]
     if report.sub_strands:
-        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Sub-strands*"))]
+        heading = "*Sub-strands*" if dashboard.harm is None else "*Sub-strands: harm*"
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=heading))]
         blocks += code_sections(compact_table(dashboard, report.sub_strands))
     footer = RAG_LEGEND if shared_by is None else f"Shared by {user_mention(shared_by)} · {RAG_LEGEND}"
+    if dashboard.harm is not None:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=harm_note(dashboard))]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     blocks.append(strand_actions(strand.slug, report, shareable=shared_by is None))
     fytd = strand.comparisons["fytd"]
+    harm = "" if strand.harm is None else f"; harm {amount_text(strand.harm['fytd'].harm.current)}"
     text = (
         f"{in_area(strand.name, area)} as of {dashboard.as_of.isoformat()}: {fytd.current:,} this financial year "
-        f"to date, {pct_text(fytd)} on last year"
+        f"to date, {pct_text(fytd)} on last year{harm}"
     )
     return Message(text=escape(text), blocks=as_blocks(*blocks))
 
@@ -166,11 +202,13 @@ def strand_menu(placeholder: str, choices: list[tuple[str, StrandValue]]) -> Act
 
 
 def dashboard_message(dashboard: Dashboard) -> Message:
-    """The whole dashboard as one table, for the force or for one area."""
+    """The whole dashboard as one table, for the force or for one area: counts, or harm if it was weighed."""
     area = dashboard.area
-    title = "Vulnerability dashboard" if area is None else f"Vulnerability dashboard: {area.name}"
+    kind = "Harm dashboard" if dashboard.harm is not None else "Vulnerability dashboard"
+    title = kind if area is None else f"{kind}: {area.name}"
     where = "" if area is None else f"`{area.slug}` · "
     one = "`/strand hate-crime`" if area is None else f"`/strand hate-crime area={area.slug}`"
+    harm = [] if dashboard.harm is None else [ContextBlock(elements=[MarkdownTextObject(text=harm_note(dashboard))])]
     blocks = [
         HeaderBlock(text=title[:HEADER_LIMIT]),
         ContextBlock(
@@ -182,19 +220,24 @@ def dashboard_message(dashboard: Dashboard) -> Message:
             ]
         ),
         *code_sections(compact_table(dashboard)),
+        *harm,
         ContextBlock(elements=[MarkdownTextObject(text=f"{RAG_LEGEND} · {one} for one strand")]),
         strand_menu(
             "One strand, with its charts…",
-            [(s.name, StrandValue(s.slug, dashboard.as_of, area_slug(area))) for s in dashboard.strands],
+            [
+                (s.name, StrandValue(s.slug, dashboard.as_of, area_slug(area), measure_of(dashboard)))
+                for s in dashboard.strands
+            ],
         ),
     ]
     return Message(text=escape(f"{title} as of {dashboard.as_of.isoformat()}"), blocks=as_blocks(*blocks))
 
 
 def area_ranking_message(breakdown: AreaBreakdown) -> Message:
-    """One strand's areas ranked as a CompStat meeting reads them: by the size and significance of the change in
-    the rolling 12 months, biggest rises first; with the force's figures (and `within`'s, if only the areas
-    within one are ranked). Too many to show, and the biggest rises and the biggest falls are shown."""
+    """One strand's areas (or every strand's together) ranked as a CompStat meeting reads them: by the size and
+    significance of the change in the rolling 12 months, biggest rises first; or, weighed, by harm in the
+    rolling 12 months, highest first (the high-harm areas). With the force's figures (and `within`'s, if only
+    the areas within one are ranked). Too many to show, and the ends of the ranking are shown."""
     strand, areas, within = breakdown.strand, breakdown.areas, breakdown.within
     as_of = areas.as_of
     ranked = breakdown.ranked(RANKED_BY)
@@ -202,21 +245,28 @@ def area_ranking_message(breakdown: AreaBreakdown) -> Message:
     if within is not None:
         totals.append(dataclasses.replace(areas.strand(within.slug), depth=0))
     scope = "" if within is None else f" within {within.name}"
+    order = (
+        "ranked by harm in the rolling 12 months, highest first"
+        if areas.harm is not None
+        else "ranked by the change in the rolling 12 months, allowing for chance (40 against 20 outranks 4 against 1)"
+    )
     blocks: list = [
-        HeaderBlock(text=f"{strand.name} by area{scope}"[:HEADER_LIMIT]),
+        HeaderBlock(text=f"{strand.name}{' harm' if areas.harm else ''} by area{scope}"[:HEADER_LIMIT]),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
                     text=f"`{strand.slug}` · as of *{as_of:%A} {short_date(as_of)}* · each area counts the areas "
-                    "within it · ranked by the change in the rolling 12 months, allowing for chance "
-                    "(40 against 20 outranks 4 against 1)"
+                    f"within it · {order}"
                 )
             ]
         ),
         *code_sections(compact_table(areas, tuple(totals), first_column="Area")),
     ]
     shown = ranked
-    if len(ranked) <= 2 * RANKED_EACH_WAY:
+    if areas.harm is not None:
+        shown = ranked[: 2 * RANKED_EACH_WAY]
+        blocks += _ranked_table(areas, "Highest harm first", shown)
+    elif len(ranked) <= 2 * RANKED_EACH_WAY:
         blocks += _ranked_table(areas, "Biggest rises first", ranked)
     else:
         scores = {row.slug: change_score(row.comparisons[RANKED_BY]) for row in ranked}
@@ -229,23 +279,32 @@ def area_ranking_message(breakdown: AreaBreakdown) -> Message:
         notes = [NO_AREAS if within is None else f"No areas within {escape(within.name)}."]
     else:
         left_out = len(ranked) - len(shown)
-        notes = (
-            [f"{left_out} more area{'s' * (left_out != 1)}, with smaller changes or none, not shown"]
-            if left_out
-            else []
-        )
+        smaller = "with less harm" if areas.harm is not None else "with smaller changes or none"
+        notes = [f"{left_out} more area{'s' * (left_out != 1)}, {smaller}, not shown"] if left_out else []
         notes += [f"`/strand {strand.slug} area={ranked[0].slug}` for one area", RAG_LEGEND]
+    if areas.harm is not None:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=harm_note(areas))]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))]))
     blocks.append(
         strand_menu(
-            "One area, with its charts…", [(row.name, StrandValue(strand.slug, as_of, row.slug)) for row in shown]
+            "One area, with its charts…" if strand.slug != EVERY_STRAND_WORD else "One area's dashboard…",
+            [(row.name, StrandValue(strand.slug, as_of, row.slug, measure_of(areas))) for row in shown],
         )
     )
-    top = ranked[0].comparisons[RANKED_BY] if ranked else None
-    biggest = f"; biggest rise {ranked[0].name} ({_change_words(top)})" if top and change_score(top) > 0 else ""
     return Message(
-        text=escape(f"{strand.name} by area{scope} as of {as_of.isoformat()}{biggest}"), blocks=as_blocks(*blocks)
+        text=escape(f"{strand.name} by area{scope} as of {as_of.isoformat()}{_leader(breakdown, ranked)}"),
+        blocks=as_blocks(*blocks),
     )
+
+
+def _leader(breakdown: AreaBreakdown, ranked: list[StrandStats]) -> str:
+    """The ranking's headline for notifications: the highest harm, or the biggest rise ("" if none)."""
+    if not ranked:
+        return ""
+    top = measured(ranked[0], RANKED_BY, "harm" if breakdown.areas.harm is not None else "count")
+    if breakdown.areas.harm is not None:
+        return f"; highest harm {ranked[0].name} ({amount_text(top.current)} in the rolling 12 months)"
+    return f"; biggest rise {ranked[0].name} ({_change_words(top)})" if change_score(top) > 0 else ""
 
 
 def _ranked_table(areas: Dashboard, heading: str, rows: list[StrandStats]) -> list[SectionBlock]:

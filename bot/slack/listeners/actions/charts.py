@@ -10,9 +10,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.charts.request import ChartKind, ChartRequest
-from bot.dashboard.service import strand_report
+from bot.dashboard.service import EVERY_STRAND_WORD, full_dashboard, strand_report
 from bot.slack.answer import error_message, message_or_error, private_reply, who_asked
-from bot.slack.blocks.dashboard import strand_message
+from bot.slack.blocks.dashboard import dashboard_message, strand_message
 from bot.slack.blocks.message import Message
 from bot.slack.buttons import CHART_ACTIONS, ActionId, ChartValue, StrandValue, decode, pressed
 from bot.slack.charts import deliver_chart, share_chart
@@ -67,6 +67,10 @@ def _request(body: dict, kind: ChartKind) -> ChartRequest:
 
 
 def _strand(services: Services, body: dict) -> Message:
+    """The strand a menu opens (from `/strand all`, or an area of a ranking); from a ranking of every strand
+    together, that area's whole dashboard."""
     wanted = decode(StrandValue, pressed(body), EXPIRED)
-    report = strand_report(services.database, services.settings, wanted.strand, wanted.as_of, wanted.area)
-    return strand_message(report)
+    settings, database, measure = services.settings, services.database, wanted.measure or "count"
+    if wanted.strand == EVERY_STRAND_WORD:
+        return dashboard_message(full_dashboard(database, settings, wanted.as_of, wanted.area, measure))
+    return strand_message(strand_report(database, settings, wanted.strand, wanted.as_of, wanted.area, measure))

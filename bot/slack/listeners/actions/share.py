@@ -36,5 +36,7 @@ def register(app: App, services: Services) -> None:
 def shared(services: Services, value: str | None, user: str | None) -> Message:
     wanted = decode(StrandValue, value, EXPIRED)
     # Recomputed for the same as-of date, so the channel sees exactly what was previewed.
-    report = strand_report(services.database, services.settings, wanted.strand, wanted.as_of, wanted.area)
+    report = strand_report(
+        services.database, services.settings, wanted.strand, wanted.as_of, wanted.area, wanted.measure or "count"
+    )
     return strand_message(report, shared_by=user)

@@ -43,12 +43,16 @@ def answer(services: Services, command: dict, web: SlackWeb) -> Message:
     if request.action == "areas":
         return catalogue_message(area_catalogue(database))
     if request.action == "all":
-        return dashboard_message(full_dashboard(database, settings, request.as_of, request.area))
+        return dashboard_message(full_dashboard(database, settings, request.as_of, request.area, request.measure))
     if request.action == "chart":
         assert request.chart is not None
         asker = who_asked(command, services.operator)
         return deliver_chart(services, web, request.chart, asker.user, asker.channel)
     assert request.strand is not None
     if request.action == "by-area":
-        return area_ranking_message(area_breakdown(database, settings, request.strand, request.as_of, request.area))
-    return strand_message(strand_report(database, settings, request.strand, request.as_of, request.area))
+        return area_ranking_message(
+            area_breakdown(database, settings, request.strand, request.as_of, request.area, request.measure)
+        )
+    return strand_message(
+        strand_report(database, settings, request.strand, request.as_of, request.area, request.measure)
+    )
