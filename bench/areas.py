@@ -6,7 +6,8 @@ The database (`strandbot_areas_<size>` beside --postgres-url) is built once, in 
 here is answering, not loading (bench.scale times the import): 100 areas (10 divisions of 9 wards, the
 busiest wards several times the quietest), occurrences from 1 April 2019 to yesterday in a force's mix
 of strands, a third of rapes and stalking also domestic abuse, every hate crime with one or two of its
-five motivations; then `strandbot db upgrade` builds the daily summaries. Then, over signed HTTP to
+five motivations, each with an offence code, most with a person and a third with a place; then
+`strandbot db upgrade` builds the daily summaries. Then, over signed HTTP to
 `strandbot serve` (2 workers x 4 threads), timed until the user has the answer, p50 / p95 / p99:
 `/strand hate-crime area=<a division>`, `/strand hate-crime area=<a ward>`, `/strand hate-crime by=area`,
 `/strand all`, `/strand all area=<a division>`. Prints a Markdown table. Not part of the test suite.
@@ -58,6 +59,13 @@ MIX = {
     "forced-marriage": 1,
     "fgm": 1,
 }
+# Home Office-style offence codes, the commonest first: a draw skewed towards the front, so each strand has a
+# realistic handful of common codes and a tail of rare ones (bench.harm weighs all but the last two).
+OFFENCE_CODES = [
+    "105A", "8L", "8Q", "58A", "195/94", "8N", "19C", "105B", "28E", "9A",
+    "8M", "125", "17B", "19H", "22B", "71", "88A", "33", "8P", "104",
+]  # fmt: skip
+PEOPLE, PLACES = 2_000_000, 500_000
 MOTIVATIONS = ["hate-race"] * 70 + ["hate-sexual-orientation"] * 17 + ["hate-religion"] * 9 + ["hate-disability"] * 8
 MOTIVATIONS += ["hate-transgender"] * 4
 
@@ -81,14 +89,16 @@ def build(url: URL, occurrences: int) -> None:
     database.dispose()
     mix = ", ".join(f"'{slug}'" for slug, share in MIX.items() for _ in range(share))
     motivations = ", ".join(f"'{slug}'" for slug in MOTIVATIONS)
+    codes = ", ".join(f"'{code}'" for code in OFFENCE_CODES)
     steps = [
         # Wards by a skewed draw: the busiest several times the quietest.
-        f"""INSERT INTO occurrences (source, source_id, occurred_at, area_id, category)
+        f"""INSERT INTO occurrences (source, source_id, occurred_at, area_id, category, offence_code)
             SELECT 'bench', 'B' || g,
                    timestamptz '2019-04-01 00:00+01' + random() * (now() - interval '1 day' - timestamptz '2019-04-01'),
                    (SELECT array_agg(id ORDER BY id) FROM areas WHERE parent_id IS NOT NULL)
                        [1 + floor(power(random(), 1.6) * {DIVISIONS * WARDS_PER_DIVISION})::int],
-                   NULL
+                   NULL,
+                   (ARRAY[{codes}])[1 + floor(power(random(), 2) * {len(OFFENCE_CODES)})::int]
             FROM generate_series(1, {occurrences}) AS g""",
         f"""INSERT INTO occurrence_strands (occurrence_id, strand_id, occurred_at)
             SELECT o.id, s.id, o.occurred_at
@@ -107,6 +117,14 @@ def build(url: URL, occurrences: int) -> None:
             CROSS JOIN LATERAL generate_series(1, CASE WHEN random() < 0.1 THEN 2 ELSE 1 END) AS n
             JOIN strands m ON m.slug = (ARRAY[{motivations}])[1 + floor(random() * {len(MOTIVATIONS)} + n * 0)::int]
             ON CONFLICT DO NOTHING""",
+        # People (most occurrences) and places (a third), drawn skewed so that some keep coming back.
+        f"""INSERT INTO occurrence_links (occurrence_id, kind, ref, role)
+            SELECT id, 'person', 'P' || floor(power(random(), 3) * {PEOPLE})::int,
+                   (ARRAY['victim', 'offender', 'offender', 'subject', 'witness'])[1 + floor(random() * 5)::int]
+            FROM occurrences WHERE random() < 0.8""",
+        f"""INSERT INTO occurrence_links (occurrence_id, kind, ref, role)
+            SELECT id, 'location', 'L' || floor(power(random(), 3) * {PLACES})::int, 'scene'
+            FROM occurrences WHERE random() < 0.35""",
     ]
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
