@@ -17,7 +17,13 @@ from bot.domain.stats import AreaBreakdown, Dashboard, HarmBasis, compute_dashbo
 from bot.errors import NoHarmWeights
 from bot.settings import Settings
 from bot.store.catalogue import load_areas, load_catalogue
-from bot.store.counts import EVERY_STRAND, code_counts_on_any_day, counts_by_window, window_code_counts
+from bot.store.counts import (
+    EVERY_STRAND,
+    code_counts_on_any_day,
+    counts_by_window,
+    window_code_counts,
+    window_counts,
+)
 from bot.store.db import Database
 from bot.store.harm import current_weights
 
@@ -92,8 +98,10 @@ def area_breakdown(
         per_area = _Measured(session, settings, windows, measure, slugs, by_area=True, together=together)
         force = _Measured(session, settings, windows, measure, slugs, together=together)
         basis = None if measure == "count" else force.basis(session, None if together else strand.slug)
-    area_rows = _compute(per_area.rolled_up(areas), areas, windows, settings, slugs=places, harm=per_area.harm(basis))
-    force_row = _compute(force.counts, force_rows, windows, settings, [strand.slug], harm=force.harm(basis)).strands[0]
+    counts, harm = per_area.figures(basis, areas)
+    area_rows = _compute(counts, areas, windows, settings, slugs=places, harm=harm)
+    counts, harm = force.figures(basis)
+    force_row = _compute(counts, force_rows, windows, settings, [strand.slug], harm=harm).strands[0]
     return AreaBreakdown(strand, force_row, area_rows, within)
 
 
@@ -113,12 +121,13 @@ def _dashboard(
         area, places = named_area(load_areas(session), area_text)
         counted = _Measured(session, settings, windows, measure, family, places)
         basis = None if measure == "count" else counted.basis(session, strand)
-    return _compute(counted.counts, catalogue, windows, settings, family, area, counted.harm(basis))
+    counts, harm = counted.figures(basis)
+    return _compute(counts, catalogue, windows, settings, family, area, harm)
 
 
 class _Measured:
     """Counts in each window of a dashboard and, for harm, the same by offence code weighed with the weights
-    in use: one query either way."""
+    in use: one query either way (by code only when harm needs it)."""
 
     def __init__(
         self, session, settings: Settings, windows: DashboardWindows, measure: Measure, slugs, areas=None, **how
@@ -129,9 +138,14 @@ class _Measured:
             self.weights = current_weights(session)
             if self.weights is None:
                 raise NoHarmWeights()
-        by_code = window_code_counts(session, windows.all(), settings.timezone, slugs, areas, **how)
-        self.counts = counts_by_window(by_code, list(windows.all()))
-        self.weighed = None if self.weights is None else weigh(by_code, self.weights, list(windows.all()))
+        names = list(windows.all())
+        self.weighed = None
+        if self.weights is None:
+            self.counts = window_counts(session, windows.all(), settings.timezone, slugs, areas, **how)
+        else:
+            by_code = window_code_counts(session, windows.all(), settings.timezone, slugs, areas, **how)
+            self.counts = counts_by_window(by_code, names)
+            self.weighed = weigh(by_code, self.weights, names)
 
     def basis(self, session, strand: str | None) -> HarmBasis:
         """What the harm rests on: the weights, and the occurrences of `strand` (None: any) in any window
@@ -140,13 +154,15 @@ class _Measured:
         counts = code_counts_on_any_day(session, self.windows.all(), self.settings.timezone, strand, self.areas)
         return HarmBasis(self.weights, Unweighted.of(counts, self.weights))
 
-    def rolled_up(self, areas: Catalogue):
-        if self.weighed is not None:
-            self.weighed = Weighed(rolled_up(self.weighed.harm, areas), rolled_up(self.weighed.weighted, areas))
-        return rolled_up(self.counts, areas)
-
-    def harm(self, basis: HarmBasis | None):
-        return None if self.weighed is None or basis is None else (self.weighed, basis)
+    def figures(self, basis: HarmBasis | None, areas: Catalogue | None = None):
+        """The counts, and the harm with its basis (None for counts alone), to compute a dashboard from; each
+        area counting its sub-areas if `areas` is the catalogue the rows are areas of."""
+        counts, weighed = self.counts, self.weighed
+        if areas is not None:
+            counts = rolled_up(counts, areas)
+            if weighed is not None:
+                weighed = Weighed(rolled_up(weighed.harm, areas), rolled_up(weighed.weighted, areas))
+        return counts, None if weighed is None or basis is None else (weighed, basis)
 
 
 def _windows(settings: Settings, as_of: date | None) -> DashboardWindows:

@@ -67,7 +67,8 @@ def window_counts(
 
     Summed from the daily summaries when they hold the days of `tz`; counted from occurrences otherwise
     (slowly, but right), which is also how the summaries themselves count."""
-    return counts_by_window(window_code_counts(session, windows, tz, slugs, areas, by_area, together), list(windows))
+    rows = _window_rows(session, windows, tz, slugs, areas, by_area, together, by_code=False)
+    return counts_by_window(rows, list(windows))
 
 
 def counts_by_window(code_counts: pd.DataFrame, windows: list[str]) -> pd.DataFrame:
@@ -87,6 +88,20 @@ def window_code_counts(
 ) -> pd.DataFrame:
     """`window_counts` by offence code too, long: columns window, slug, offence_code ("" for none), n (rows
     with n = 0 left out). What harm is weighed from: an occurrence has one code."""
+    return _window_rows(session, windows, tz, slugs, areas, by_area, together, by_code=True)
+
+
+def _window_rows(
+    session: Session,
+    windows: Mapping[str, Window],
+    tz: ZoneInfo,
+    slugs: Sequence[str] | None,
+    areas: Sequence[str] | None,
+    by_area: bool,
+    together: bool,
+    by_code: bool,
+) -> pd.DataFrame:
+    """Long rows window, slug, [offence_code,] n: one query, a part per window."""
     if by_area and not together and (slugs is None or len(slugs) != 1):
         # Summing strands together would count an occurrence in two of them twice.
         raise ValueError("window_counts by area counts one strand at a time, or every strand together")
@@ -99,7 +114,7 @@ def window_code_counts(
         query = source.counted(window).add_columns(
             literal(name).label("window"),
             (literal(EVERY_STRAND) if key is None else key).label("key"),
-            source.code.label("offence_code"),
+            (source.code if by_code else literal("")).label("offence_code"),
             source.amount.label("n"),
         )
         if strand_ids is not None:
@@ -108,7 +123,7 @@ def window_code_counts(
             query = query.where(source.area_id.in_(area_ids))
         if by_area:
             query = query.where(source.area_id.is_not(None))
-        parts.append(query.group_by(*([] if key is None else [key]), source.code))
+        parts.append(query.group_by(*([] if key is None else [key]), *([source.code] if by_code else [])))
     union = union_all(*parts).subquery()
     if key is None:
         rows = session.execute(select(union.c.window, union.c.key, union.c.offence_code, union.c.n)).all()
@@ -117,7 +132,7 @@ def window_code_counts(
             select(union.c.window, named.slug, union.c.offence_code, union.c.n).join(named, named.id == union.c.key)
         ).all()
     frame = pd.DataFrame(rows, columns=["window", "slug", "offence_code", "n"])
-    return frame.astype({"n": "int64"})
+    return frame.astype({"n": "int64"}) if by_code else frame.drop(columns="offence_code").astype({"n": "int64"})
 
 
 def code_counts_on_any_day(
