@@ -16,7 +16,6 @@ five motivations, each with an offence code, most with a person and a third with
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import subprocess
@@ -27,10 +26,9 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from bench.scale import percentiles, postgres_database, served, size_label, slash, timed_requests
+from bench.scale import postgres_database, print_timings, size_label, timed_commands
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.settings import load_settings
-from bot.slack.standin import SlackStandIn
 from bot.store.catalogue import save_catalogue
 from bot.store.db import Database
 
@@ -160,34 +158,20 @@ def main() -> None:
     args = parser.parse_args()
     url = areas_database(args.postgres_url, args.occurrences, args.rebuild)
     commands = [
-        "hate-crime area=division-3",
-        "hate-crime area=ward-3-4",
-        "hate-crime by=area",
-        "all",
-        "all area=division-3",
+        ("/strand", "hate-crime area=division-3"),
+        ("/strand", "hate-crime area=ward-3-4"),
+        ("/strand", "hate-crime by=area"),
+        ("/strand", "all"),
+        ("/strand", "all area=division-3"),
     ]
-    rows = []
-    with SlackStandIn() as slack:
-        server = served(url, slack)
-        try:
-            for command in commands:
-                for clients in (1, 8):
-                    ms = timed_requests(slash(server, slack, "/strand", command), args.requests, clients)
-                    p50, p95, p99 = percentiles(ms)
-                    errors = sum(math.isnan(v) for v in ms)
-                    rows.append((f"`/strand {command}`", clients, f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f}", errors))
-                    print(f"  /strand {command}, {clients} clients: {rows[-1][2]} ms, {errors} errors", flush=True)
-        finally:
-            server.stop()
+    rows = timed_commands(url, commands, args.requests, [1, 8])
     settings = load_settings({"DATABASE_URL": url.render_as_string(hide_password=False)}, dotenv_path=None)
-    print(
-        f"\nPostgreSQL, {args.occurrences:,} occurrences, {DIVISIONS * (WARDS_PER_DIVISION + 1)} areas; "
+    print_timings(
+        f"PostgreSQL, {args.occurrences:,} occurrences, {DIVISIONS * (WARDS_PER_DIVISION + 1)} areas; "
         f"{platform.node()}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{settings.timezone.key}; {args.requests} requests per line (p50 / p95 / p99 ms)\n"
+        f"{settings.timezone.key}; {args.requests} requests per line (p50 / p95 / p99 ms)",
+        rows,
     )
-    print("| command | clients | end to end (ms) | errors |\n|---|---|---|---|")
-    for command, clients, figures, errors in rows:
-        print(f"| {command} | {clients} | {figures} | {errors} |")
 
 
 if __name__ == "__main__":

@@ -13,14 +13,12 @@ Prints a Markdown table. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 from datetime import UTC, datetime
 
 from bench.areas import OFFENCE_CODES, areas_database
-from bench.scale import percentiles, served, slash, timed_requests
-from bot.slack.standin import SlackStandIn
+from bench.scale import print_timings, timed_commands
 from bot.store.db import Database
 from bot.store.harm import StoredWeight, add_weight_set, current_weights
 
@@ -53,27 +51,12 @@ def main() -> None:
     database = Database(url)
     load_weights(database)
     database.dispose()
-    rows = []
-    with SlackStandIn() as slack:
-        server = served(url, slack)
-        try:
-            for command, text in COMMANDS:
-                for clients in args.clients:
-                    ms = timed_requests(slash(server, slack, command, text), args.requests, clients)
-                    p50, p95, p99 = percentiles(ms)
-                    errors = sum(math.isnan(v) for v in ms)
-                    shown = f"`{command} {text.split(' reason')[0]}`"
-                    rows.append((shown, clients, f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f}", errors))
-                    print(f"  {shown}, {clients} clients: {rows[-1][2]} ms, {errors} errors", flush=True)
-        finally:
-            server.stop()
-    print(
-        f"\nPostgreSQL, {args.occurrences:,} occurrences; {platform.node()}, {os.cpu_count()} cores, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {args.requests} requests per line (p50 / p95 / p99 ms)\n"
+    rows = timed_commands(url, COMMANDS, args.requests, args.clients)
+    print_timings(
+        f"PostgreSQL, {args.occurrences:,} occurrences; {platform.node()}, {os.cpu_count()} cores, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {args.requests} requests per line (p50 / p95 / p99 ms)",
+        rows,
     )
-    print("| command | clients | end to end (ms) | errors |\n|---|---|---|---|")
-    for command, clients, figures, errors in rows:
-        print(f"| {command} | {clients} | {figures} | {errors} |")
 
 
 if __name__ == "__main__":

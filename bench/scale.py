@@ -192,6 +192,37 @@ def slash(server: ServedApp, slack: SlackStandIn, command: str, text_: str) -> C
     return call
 
 
+def timed_commands(
+    url: URL, commands: list[tuple[str, str]], requests: int, clients: list[int]
+) -> list[tuple[str, int, str, int]]:
+    """Each slash command (command, text) timed over signed HTTP to `strandbot serve` on `url`, with each
+    number of concurrent clients: rows of (command as shown, clients, "p50 / p95 / p99" ms, errors). A
+    `reason:` is left out of what is shown."""
+    rows = []
+    with SlackStandIn() as slack:
+        server = served(url, slack)
+        try:
+            for command, text_ in commands:
+                for count in clients:
+                    ms = timed_requests(slash(server, slack, command, text_), requests, count)
+                    p50, p95, p99 = percentiles(ms)
+                    errors = sum(math.isnan(v) for v in ms)
+                    shown = f"`{command} {text_.split(' reason')[0]}`"
+                    rows.append((shown, count, f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f}", errors))
+                    print(f"  {shown}, {count} clients: {rows[-1][2]} ms, {errors} errors", flush=True)
+        finally:
+            server.stop()
+    return rows
+
+
+def print_timings(heading: str, rows: list[tuple[str, int, str, int]]) -> None:
+    """`timed_commands`' rows as the Markdown table BENCHMARKS.md keeps, under `heading`."""
+    print(f"\n{heading}\n")
+    print("| command | clients | end to end (ms) | errors |\n|---|---|---|---|")
+    for command, clients, figures, errors in rows:
+        print(f"| {command} | {clients} | {figures} | {errors} |")
+
+
 def floor_query(url: URL, settings: Settings, slugs: list[str] | None, source: str) -> Callable[[], None]:
     """The dashboard's counts by the most direct SQL, one pass with a FILTER per window: over the
     occurrences' strands (counting them, each strand alone, as anyone would without a summary) or over

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -169,9 +169,14 @@ def copied_sqlite(template: Path, directory: Path) -> URL:
 
 
 @contextmanager
-def stocked_database(request: pytest.FixtureRequest, backend: str, rows: list[tuple]) -> Iterator[URL]:
-    """A migrated copy on `backend` ("sqlite" or "postgres") holding `rows` (see `store`): for servers that
-    a whole module shares, one per backend."""
+def stocked_database(
+    request: pytest.FixtureRequest,
+    backend: str,
+    rows: list[tuple],
+    prepare: Callable[[Database, URL], None] = lambda database, url: None,
+) -> Iterator[URL]:
+    """A migrated copy on `backend` ("sqlite" or "postgres") holding `rows` (see `store`), after `prepare`
+    (catalogues, weights) has run on it: for servers that a whole module shares, one per backend."""
     with ExitStack() as stack:
         if backend == "sqlite":
             directory = request.getfixturevalue("tmp_path_factory").mktemp("served")
@@ -179,6 +184,7 @@ def stocked_database(request: pytest.FixtureRequest, backend: str, rows: list[tu
         else:
             url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
         database = Database(url)
+        prepare(database, url)
         store(database, rows)
         database.dispose()
         yield url

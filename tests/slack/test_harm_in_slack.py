@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import pytest
-from conftest import all_text, copied_postgres, copied_sqlite, local, settings_for, store
+from conftest import all_text, local, settings_for, stocked_database
 from slack_sdk.models.blocks import Block
 
 from bot.catalogues import update_catalogue
@@ -48,19 +47,13 @@ OCCURRENCES = (
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request, slack):
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            directory = request.getfixturevalue("tmp_path_factory").mktemp("harm")
-            url = copied_sqlite(request.getfixturevalue("sqlite_template"), directory)
-        else:
-            url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
-        database = Database(url)
+    def prepare(database: Database, url) -> None:
         update_catalogue(database, settings_for(url), AREAS_, AREAS)
-        store(database, OCCURRENCES)
         with database.session() as session:
             loaded = [StoredWeight(code, weight, None) for code, weight in WEIGHTS.items()]
             add_weight_set(session, WEIGHTS_NAME, "w.csv", "0" * 64, "tester", datetime.now(UTC), loaded)
-        database.dispose()
+
+    with stocked_database(request, request.param, OCCURRENCES, prepare) as url:
         running = DispatchedApp(url.render_as_string(hide_password=False), slack, SECRET)
         yield running
         running.stop()

@@ -9,11 +9,10 @@ import json
 import math
 import re
 import uuid
-from contextlib import ExitStack
 from datetime import date
 
 import pytest
-from conftest import all_text, copied_postgres, copied_sqlite, local, settings_for, store
+from conftest import all_text, local, settings_for, stocked_database, store
 from slack_sdk.models.blocks import Block
 
 from bot.catalogues import update_catalogue
@@ -104,16 +103,11 @@ def z_score(area: str, occurrences=OCCURRENCES) -> float:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request, slack):
     """The app over a database holding AREA_CATALOGUE and OCCURRENCES, one per backend for the module."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            directory = request.getfixturevalue("tmp_path_factory").mktemp("areas")
-            url = copied_sqlite(request.getfixturevalue("sqlite_template"), directory)
-        else:
-            url = stack.enter_context(copied_postgres(request.getfixturevalue("postgres_template")))
-        database = Database(url)
+
+    def prepare(database: Database, url) -> None:
         update_catalogue(database, settings_for(url), AREA_CATALOGUE, AREAS)
-        store(database, OCCURRENCES)
-        database.dispose()
+
+    with stocked_database(request, request.param, OCCURRENCES, prepare) as url:
         running = DispatchedApp(url.render_as_string(hide_password=False), slack, SECRET)
         yield running
         running.stop()
