@@ -54,8 +54,8 @@ def local(day: str, clock: str = "12:00", tz: ZoneInfo = LONDON) -> datetime:
 
 
 def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneInfo = LONDON) -> None:
-    """Store occurrences given as (strand slug or slugs, aware datetime[, links[, area slug]]), replacing any
-    earlier from `source`; the daily counts are for `tz` (the settings' time zone).
+    """Store occurrences given as (strand slug or slugs, aware datetime[, links[, area slug[, offence code]]]),
+    replacing any earlier from `source`; the daily counts are for `tz` (the settings' time zone).
 
     Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim"). Areas must be in the catalogue."""
     occurrences = [
@@ -66,6 +66,7 @@ def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneI
             (row[0],) if isinstance(row[0], str) else tuple(row[0]),
             area=row[3] if len(row) > 3 else None,
             links=tuple(row[2]) if len(row) > 2 else (),
+            offence_code=row[4] if len(row) > 4 else None,
         )
         for i, row in enumerate(rows)
     ]
