@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.admin.request import AdminRequest
-from bot.alerts.thresholds import DIRECTIONS, SIGNIFICANCE, THRESHOLD_OPTIONS
+from bot.alerts.thresholds import DIRECTIONS, MEASURES, SIGNIFICANCE, THRESHOLD_OPTIONS
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.periods import period_text, take_period
 from bot.errors import InvalidRequest
@@ -232,7 +232,8 @@ VERBS: dict[str, Verb] = {
             usage=(
                 "• `/strand-admin threshold hate-crime 15%` — a strand's threshold (`default` for the force-wide "
                 f"one); options `window={','.join(COMPARISONS)}`, `direction={'|'.join(DIRECTIONS)}`, `min=10` "
-                f"(both counts at least), `significance={'|'.join(SIGNIFICANCE)}` (for changes that could be chance)",
+                f"(both counts at least), `significance={'|'.join(SIGNIFICANCE)}` (for changes that could be chance), "
+                f"`measure={'|'.join(MEASURES)}` (harm: the occurrences weighed by offence)",
                 "• `/strand-admin threshold show` — every strand's threshold · `threshold reset hate-crime` — "
                 "follow the default again",
             ),

@@ -1,9 +1,10 @@
 """The weekly digest: for each subscribed channel, the strands it follows that crossed their thresholds, in
 each place it follows (the whole force, or an area and its sub-areas).
 
-One dashboard per place (every strand, as of the day before the run) feeds every channel's digest. A strand
-that was in a channel's last delivered digest for a place and is no longer past any threshold there is listed
-as resolved."""
+One dashboard per place (every strand, as of the day before the run) feeds every channel's digest; it is
+weighed for harm too (in the same one query) only where a strand followed there has a threshold on harm. A
+strand that was in a channel's last delivered digest for a place and is no longer past any threshold there is
+listed as resolved."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from bot.settings import Settings
 from bot.store.alerts import stored_thresholds, subscriptions
 from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database
+from bot.store.harm import weight_set_count
 from bot.store.jobs import last_posted_breaches
 
 
@@ -43,10 +45,12 @@ class DigestSection:
     resolved: tuple[str, ...]  # names of strands back within threshold since the last digest
     held_back: int  # breaches not posted: not significant, and the threshold says hold
     followed: int  # how many strands the channel follows here
+    unweighed: tuple[str, ...] = ()  # names of strands whose threshold is on harm, unchecked: no weights loaded
 
     @property
     def quiet(self) -> bool:
-        return not self.strands and not self.resolved
+        # A strand left unchecked is not quiet: the channel must hear that it is not being watched.
+        return not self.strands and not self.resolved and not self.unweighed
 
     @property
     def area_slug(self) -> str:
@@ -77,6 +81,11 @@ class Digest:
         return any(section.area is not None for section in self.sections)
 
     @property
+    def unweighed(self) -> tuple[str, ...]:
+        """Strands the channel follows whose threshold is on harm, left unchecked since no weights are loaded."""
+        return tuple(dict.fromkeys(name for section in self.sections for name in section.unweighed))
+
+    @property
     def posted(self) -> list[list[str]]:
         """[slug, comparison] of every force-wide breach posted, [slug, comparison, area] of every area's: next
         week's digest says which of these resolved."""
@@ -101,18 +110,26 @@ def digest_section(
     slugs: list[str], dashboard: Dashboard, thresholds: dict[str, Threshold], last_posted: set[str]
 ) -> DigestSection:
     """One place's part of a channel's digest, from its dashboard, the thresholds, and the strands the channel's
-    last digest posted breaches of for this place."""
-    posted, held, breached = [], 0, set()
+    last digest posted breaches of for this place. A strand whose threshold is on harm, where the dashboard was
+    not weighed (no weights are loaded), is neither breached nor resolved: it is named as unchecked."""
+    posted, held, breached, unchecked = [], 0, set(), []
     for slug in slugs:
-        found = breaches(dashboard.strand(slug), thresholds[slug])
+        stats, threshold = dashboard.strand(slug), thresholds[slug]
+        if threshold.measure == "harm" and dashboard.harm is None:
+            unchecked.append(slug)
+            continue
+        found = breaches(stats, threshold, dashboard.harm)
         shown = tuple(b for b in found if not b.held_back)
         held += len(found) - len(shown)
         if found:
             breached.add(slug)
         if shown:
-            posted.append(StrandBreaches(slug, dashboard.strand(slug).name, shown))
-    resolved = tuple(dashboard.strand(s).name for s in slugs if s in last_posted and s not in breached)
-    return DigestSection(dashboard.area, tuple(posted), resolved, held, len(slugs))
+            posted.append(StrandBreaches(slug, stats.name, shown))
+    resolved = tuple(
+        dashboard.strand(s).name for s in slugs if s in last_posted and s not in breached and s not in unchecked
+    )
+    unweighed = tuple(dashboard.strand(s).name for s in unchecked)
+    return DigestSection(dashboard.area, tuple(posted), resolved, held, len(slugs), unweighed)
 
 
 def weekly_digests(
@@ -131,23 +148,37 @@ def weekly_digests(
         stored = stored_thresholds(session)
         subscribed = [s for s in subscriptions(session) if channel is None or s.channel == channel]
         last = last_posted_breaches(session, period)
+        weights_loaded = weight_set_count(session) > 0
     if not subscribed:
         return []
     places = places_in_order((s.area for s in subscribed), areas)
-    dashboards = {place: full_dashboard(database, settings, as_of, place or None) for place in places}
     thresholds = {s.slug: threshold_for(s.slug, catalogue, stored) for s in catalogue}
+    by_channel = _by_channel(subscribed)
+    followed = {
+        (channel_id, place): followed_strands(catalogue, {r.scope for r in rows if r.area == place})
+        for channel_id, rows in by_channel.items()
+        for place in places
+        if any(r.area == place for r in rows)
+    }
+    on_harm = {place for (_, place), slugs in followed.items() if any(thresholds[s].measure == "harm" for s in slugs)}
+    dashboards = {
+        place: full_dashboard(
+            database, settings, as_of, place or None, measure="harm" if weights_loaded and place in on_harm else "count"
+        )
+        for place in places
+    }
     digests = []
-    for channel_id, rows in _by_channel(subscribed).items():
+    for channel_id, rows in by_channel.items():
         told = [(pair[0], pair[2] if len(pair) > 2 else "") for pair in last.get(channel_id, [])]
         sections = tuple(
             digest_section(
-                followed_strands(catalogue, {r.scope for r in rows if r.area == place}),
+                followed[channel_id, place],
                 dashboards[place],
                 thresholds,
                 {slug for slug, area in told if area == place},
             )
             for place in places
-            if any(r.area == place for r in rows)
+            if (channel_id, place) in followed
         )
         first = dashboards[places[0]]
         name = next((r.channel_name for r in rows if r.channel_name), None)

@@ -19,6 +19,7 @@ class BreachThreshold:
     direction: str | None = None  # up | down | either
     min_volume: int | None = None
     significance: str | None = None  # post | mark | hold
+    measure: str | None = None  # count | harm
     changed_by: str | None = None
     changed_at: datetime | None = None
 

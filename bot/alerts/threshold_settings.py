@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from bot.alerts.records import BreachThreshold
 from bot.alerts.thresholds import (
     DIRECTIONS,
+    MEASURES,
     PARTS,
     SIGNIFICANCE,
     THRESHOLD_OPTIONS,
@@ -32,6 +33,7 @@ from bot.store.alerts import (
 )
 from bot.store.catalogue import load_catalogue
 from bot.store.db import Database
+from bot.store.harm import weight_set_count
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ThresholdChange:
     after: Threshold
     changed: bool  # False when the strand already had exactly these settings of its own
     reset: bool = False
+    weights_missing: bool = False  # it watches harm, and no weights are loaded to weigh it with
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class StrandThreshold:
 @dataclass(frozen=True)
 class ThresholdList:
     thresholds: tuple[StrandThreshold, ...]
+    weights_missing: bool = False  # some strand watches harm, and no weights are loaded
 
 
 def change_threshold(
@@ -61,20 +65,24 @@ def change_threshold(
     """Set the parts of a strand's (or the default's) threshold that the admin gave; the rest still follow."""
     values = checked_threshold_values(percent, options)
     if not values:
-        raise InvalidRequest("Say what to change: a percentage and/or window=, direction=, min=, significance=.")
+        options_text = ", ".join(f"{o}=" for o in THRESHOLD_OPTIONS)
+        raise InvalidRequest(f"Say what to change: a percentage and/or {options_text}.")
     with database.session() as session:
         catalogue = load_catalogue(session)
         scope = checked_scope(catalogue, strand, "threshold hate-crime 15%", "threshold default 15%")
         stored = stored_thresholds(session)
         before = threshold_for(scope, catalogue, stored)
         own = {part: getattr(stored.get(scope), part, None) for part in PARTS}
-        if own | values == own:
-            return ThresholdChange(scope, before, before, changed=False)  # nothing to change, nothing to record
+        weights_loaded = weight_set_count(session) > 0
+        if own | values == own:  # nothing to change, nothing to record
+            return ThresholdChange(
+                scope, before, before, changed=False, weights_missing=_harm_unchecked(before, weights_loaded)
+            )
         row = BreachThreshold(scope=scope, **own | values, changed_by=actor.user, changed_at=datetime.now(UTC))
         after = threshold_for(scope, catalogue, {**stored, scope: row})
         store_threshold(session, scope, row)
         _record_threshold(session, actor, command, scope, before, after)
-    return ThresholdChange(scope, before, after, changed=True)
+    return ThresholdChange(scope, before, after, changed=True, weights_missing=_harm_unchecked(after, weights_loaded))
 
 
 def reset_threshold(database: Database, actor: Actor, command: str, strand: str | None) -> ThresholdChange:
@@ -88,15 +96,27 @@ def reset_threshold(database: Database, actor: Actor, command: str, strand: str 
         store_threshold(session, scope, None)
         after = threshold_for(scope, catalogue, {k: v for k, v in stored.items() if k != scope})
         _record_threshold(session, actor, command, scope, before, after)
-    return ThresholdChange(scope, before, after, changed=True, reset=True)
+        weights_loaded = weight_set_count(session) > 0
+    return ThresholdChange(
+        scope, before, after, changed=True, reset=True, weights_missing=_harm_unchecked(after, weights_loaded)
+    )
 
 
 def threshold_list(database: Database) -> ThresholdList:
     with database.session() as session:
         catalogue = load_catalogue(session)
         stored = stored_thresholds(session)
+        weights_loaded = weight_set_count(session) > 0
     scopes = [(DEFAULT_SCOPE, 0)] + [(s.slug, catalogue.depth(s.slug)) for s in catalogue]
-    return ThresholdList(tuple(StrandThreshold(s, d, threshold_for(s, catalogue, stored)) for s, d in scopes))
+    listed = tuple(StrandThreshold(s, d, threshold_for(s, catalogue, stored)) for s, d in scopes)
+    return ThresholdList(
+        listed, weights_missing=any(_harm_unchecked(entry.threshold, weights_loaded) for entry in listed)
+    )
+
+
+def _harm_unchecked(threshold: Threshold, weights_loaded: bool) -> bool:
+    """Whether `threshold` watches harm while no weights are loaded, so its harm can't be checked yet."""
+    return threshold.measure == "harm" and not weights_loaded
 
 
 def checked_threshold_values(percent: str | None, options: dict[str, str]) -> dict:
@@ -113,6 +133,8 @@ def checked_threshold_values(percent: str | None, options: dict[str, str]) -> di
             values["significance"] = checked_choice(option, text, SIGNIFICANCE)
         elif option == "min":
             values["min_volume"] = checked_min_volume(text)
+        elif option == "measure":
+            values["measure"] = checked_choice(option, text, MEASURES)
         else:
             raise InvalidRequest(
                 f"{option}= is not a threshold option; use {', '.join(f'{o}=' for o in THRESHOLD_OPTIONS)}."

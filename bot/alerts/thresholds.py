@@ -1,28 +1,34 @@
 """Breach thresholds, and which of a strand's changes cross them. Pure: no database, no Slack.
 
 A change is a breach when it is more than the threshold (exactly 10% is not), in a direction the
-threshold watches, and both counts are at least the minimum volume (small numbers mislead). Each breach
-carries the exact conditional test of the two counts (`Comparison.p_value`); what happens to changes
-that are not significant is the threshold's `significance`: posted, marked as possibly chance, or held back.
+threshold watches, and both counts are at least the minimum volume (small numbers mislead). The change is
+in the threshold's measure: the occurrence counts, or their harm (the sums of their offence codes'
+weights); the minimum volume is of occurrences either way, since a few occurrences mislead whatever they
+weigh. Each count breach carries the exact conditional test of the two counts (`Comparison.p_value`); what
+happens to changes that are not significant is the threshold's `significance`: posted, marked as possibly
+chance, or held back. No test applies to a harm sum, so a harm breach is never held back: it is posted
+saying it was not tested.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 from bot.alerts.records import BreachThreshold
 from bot.domain import comparisons
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
-from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, StrandStats, compare
+from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, HarmBasis, HarmComparison, StrandStats, compare
 from bot.errors import InvalidRequest
 
 # The dashboard's comparisons, by the names admins type (`window=fytd,rolling12`), in the dashboard's order.
 COMPARISONS = tuple(comparisons.COMPARISONS)
 DIRECTIONS = ("up", "down", "either")
 SIGNIFICANCE = ("post", "mark", "hold")
-# What admins type after a threshold, e.g. `threshold hate-crime 15% direction=up min=20`.
-THRESHOLD_OPTIONS = ("window", "direction", "min", "significance")
+# What a threshold watches: the dashboard's measures (bot.dashboard.service.MEASURES; a test holds them together).
+MEASURES = ("count", "harm")
+# What admins type after a threshold, e.g. `threshold hate-crime 15% direction=up min=20 measure=harm`.
+THRESHOLD_OPTIONS = ("window", "direction", "min", "significance", "measure")
 PERCENT_RANGE = (0.1, 100)
 MIN_VOLUME_RANGE = (0, 100_000)
 
@@ -37,6 +43,7 @@ class Threshold:
     direction: str
     min_volume: int
     significance: str
+    measure: str  # count | harm
     own: frozenset[str] = frozenset()
 
     def settings(self) -> dict:
@@ -44,27 +51,36 @@ class Threshold:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "own"}
 
 
-SHIPPED_THRESHOLD = Threshold(float(DEFAULT_THRESHOLD_PERCENT), COMPARISONS, "either", 10, "mark")
-PARTS = ("percent", "comparisons", "direction", "min_volume", "significance")
+SHIPPED_THRESHOLD = Threshold(float(DEFAULT_THRESHOLD_PERCENT), COMPARISONS, "either", 10, "mark", "count")
+PARTS = ("percent", "comparisons", "direction", "min_volume", "significance", "measure")
 
 
 @dataclass(frozen=True)
 class Breach:
-    """One comparison of one strand past its threshold."""
+    """One comparison of one strand past its threshold: its counts crossed it or, for a threshold on harm,
+    its harm did (`harm`, weighed with the set named `weights`)."""
 
     slug: str
     name: str
     comparison: str  # a key of bot.domain.comparisons.COMPARISONS
     counts: Comparison
     threshold: Threshold
+    harm: HarmComparison | None = None
+    weights: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.slug, self.comparison)
 
     @property
+    def crossed(self) -> Comparison:
+        """The change past the threshold: the counts', or the harm's."""
+        return self.counts if self.harm is None else self.harm.harm
+
+    @property
     def held_back(self) -> bool:
-        return self.threshold.significance == "hold" and not self.counts.significant
+        # Only a count has a test to fail: holding untested harm back would hold back every harm breach.
+        return self.threshold.significance == "hold" and self.harm is None and not self.counts.significant
 
 
 def threshold_for(scope: str, catalogue: Catalogue, stored: dict[str, BreachThreshold]) -> Threshold:
@@ -95,17 +111,27 @@ def _from_stored(part: str, value):
     return value
 
 
-def breaches(stats: StrandStats, threshold: Threshold) -> list[Breach]:
-    """The strand's comparisons that cross `threshold`, in the dashboard's order."""
+def breaches(stats: StrandStats, threshold: Threshold, harm: HarmBasis | None = None) -> list[Breach]:
+    """The strand's comparisons that cross `threshold`, in the dashboard's order. A threshold on harm needs
+    the strand's harm (`stats.harm`) and what it was weighed with (`harm`)."""
+    on_harm = threshold.measure == "harm"
+    if on_harm and (stats.harm is None or harm is None):
+        raise ValueError(f"{stats.slug}'s threshold is on harm, and its harm was not weighed")
     found = []
     for name in threshold.comparisons:
         shown = stats.comparisons[name]
         counts = compare(shown.current, shown.previous, threshold.percent)
-        if min(counts.current, counts.previous) < threshold.min_volume or counts.rag == "amber":
+        breach = Breach(stats.slug, stats.name, name, counts, threshold)
+        if on_harm:
+            weighed = stats.harm[name]
+            weighed = replace(weighed, harm=compare(weighed.harm.current, weighed.harm.previous, threshold.percent))
+            breach = replace(breach, harm=weighed, weights=harm.weights.name)
+        crossed = breach.crossed
+        if min(counts.current, counts.previous) < threshold.min_volume or crossed.rag == "amber":
             continue
-        if threshold.direction != "either" and threshold.direction != ("up" if counts.rag == "red" else "down"):
+        if threshold.direction != "either" and threshold.direction != ("up" if crossed.rag == "red" else "down"):
             continue
-        found.append(Breach(stats.slug, stats.name, name, counts, threshold))
+        found.append(breach)
     return found
 
 

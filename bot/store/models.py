@@ -418,7 +418,8 @@ class AuditChainHead(Base):
 
 class BreachThreshold(Base):
     """An admin's breach threshold for one strand (or `*`, the force default). Each part left empty follows
-    the parent strand's, then the force default's, then the shipped one (10%, every comparison, either way)."""
+    the parent strand's, then the force default's, then the shipped one (10%, every comparison, either way,
+    on counts)."""
 
     __tablename__ = "breach_thresholds"
 
@@ -428,6 +429,7 @@ class BreachThreshold(Base):
     direction: Mapped[str | None] = mapped_column(String(8))  # up | down | either
     min_volume: Mapped[int | None] = mapped_column(Integer)
     significance: Mapped[str | None] = mapped_column(String(8))  # post | mark | hold
+    measure: Mapped[str | None] = mapped_column(String(8))  # count | harm
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

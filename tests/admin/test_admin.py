@@ -1,6 +1,7 @@
 """What admins change from Slack: roles and repeat-contact rules, each checked, applied whole and audited."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from conftest import settings_for
@@ -12,6 +13,7 @@ from bot.admin.verbs import AUDITED_AS
 from bot.audit.log import Actor, review
 from bot.errors import InvalidRequest, UnknownStrand
 from bot.slack.commands import parse_admin_command
+from bot.store.harm import add_weight_set
 
 ADMIN = Actor("U0ADMIN", team="T0FORCE", channel="C0ADMIN")
 
@@ -181,6 +183,7 @@ def test_bad_rule_changes_are_refused_and_change_nothing(database, settings, tex
         ("threshold hate-crime min=x", "min=x is not a whole number"),
         ("threshold hate-crime direction=sideways", "direction=sideways is not one of up, down, either"),
         ("threshold hate-crime colour=red", "“colour=red” is not an option here"),
+        ("threshold hate-crime measure=weight", "measure=weight is not one of count, harm"),
         ("threshold hate-crime", "Say what to change"),
         ("subscribe #safeguarding hate-crime", "type # and pick the channel from the list"),
         ("subscribe <#C0SAFE|safeguarding>", "Which strands?"),
@@ -207,6 +210,7 @@ def test_a_threshold_change_is_recorded_with_before_and_after_and_a_repeat_is_no
         "direction": "up",
         "min_volume": 10,
         "significance": "mark",
+        "measure": "count",
     }
 
 
@@ -223,6 +227,36 @@ def test_a_strand_pinned_at_the_default_value_keeps_it_when_the_default_changes(
     admin(database, settings, "threshold default 15%")
     listed = {entry.slug: entry.threshold for entry in admin(database, settings, "threshold show").thresholds}
     assert (listed["hate-crime"].percent, listed["mental-health"].percent) == (10.0, 15.0)
+
+
+def test_a_threshold_on_harm_is_inherited_listed_and_reset_part_by_part(database, settings):
+    admin(database, settings, "threshold default measure=harm")
+    admin(database, settings, "threshold hate-race measure=count")
+
+    def measures() -> dict[str, tuple[str, bool]]:
+        listed = admin(database, settings, "thresholds").thresholds
+        return {e.slug: (e.threshold.measure, "measure" in e.threshold.own) for e in listed}
+
+    shown = measures()
+    assert (shown["*"], shown["hate-crime"], shown["hate-religion"]) == (
+        ("harm", True),
+        ("harm", False),
+        ("harm", False),
+    )
+    assert shown["hate-race"] == ("count", True)
+    assert admin(database, settings, "threshold reset hate-race").after.measure == "harm"
+    admin(database, settings, "threshold reset default")
+    assert set(measures().values()) == {("count", False)}
+
+
+def test_a_threshold_on_harm_is_accepted_before_weights_are_loaded_and_says_so(database, settings):
+    change = admin(database, settings, "threshold hate-crime 15% measure=harm")
+    assert change.changed and change.weights_missing
+    assert admin(database, settings, "thresholds").weights_missing
+    with database.session() as session:
+        add_weight_set(session, "Test index", "index.csv", "0" * 64, "U0ADMIN", datetime.now(UTC), [])
+    assert not admin(database, settings, "threshold hate-crime measure=harm").weights_missing
+    assert not admin(database, settings, "thresholds").weights_missing
 
 
 def test_every_admin_action_the_parser_can_produce_has_a_handler_and_an_audit_name():

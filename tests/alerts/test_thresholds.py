@@ -1,11 +1,13 @@
 """Which changes are breaches: thresholds at their edges, small numbers, significance, and inheritance."""
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.alerts.records import BreachThreshold
 from bot.alerts.thresholds import (
+    MEASURES,
     SHIPPED_THRESHOLD,
     breaches,
     checked_comparisons,
@@ -13,20 +15,34 @@ from bot.alerts.thresholds import (
     checked_percent,
     threshold_for,
 )
+from bot.dashboard import service
 from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
-from bot.domain.stats import StrandStats, compare
+from bot.domain.harm import Unweighted, WeightSet
+from bot.domain.stats import HarmBasis, HarmComparison, StrandStats, compare
 from bot.errors import InvalidRequest
 
+WEIGHED = HarmBasis(WeightSet("Test index", datetime(2026, 1, 1, tzinfo=UTC), "U0ADMIN", {}), Unweighted(()))
 
-def strand(current: int, previous: int, slug: str = "hate-crime") -> StrandStats:
-    """A strand whose comparisons are all `current` against `previous`."""
+
+def strand(current: int, previous: int, slug: str = "hate-crime", harm: tuple[float, float] | None = None):
+    """A strand whose comparisons are all `current` against `previous` (and its harm `harm`, every occurrence
+    weighed)."""
     comparison = compare(current, previous)
-    return StrandStats(slug, "Hate crime", None, 0, {key: comparison for key in COMPARISONS})
+    weighed = None if harm is None else HarmComparison(compare(*harm), current, previous)
+    return StrandStats(
+        slug,
+        "Hate crime",
+        None,
+        0,
+        {key: comparison for key in COMPARISONS},
+        None if weighed is None else {key: weighed for key in COMPARISONS},
+    )
 
 
-def fytd_breaches(current: int, previous: int, **threshold):
-    return breaches(strand(current, previous), replace(SHIPPED_THRESHOLD, comparisons=("fytd",), **threshold))
+def fytd_breaches(current: int, previous: int, harm: tuple[float, float] | None = None, **threshold):
+    fytd = replace(SHIPPED_THRESHOLD, comparisons=("fytd",), **threshold)
+    return breaches(strand(current, previous, harm=harm), fytd, None if harm is None else WEIGHED)
 
 
 def test_exactly_ten_percent_is_not_a_breach():
@@ -84,6 +100,45 @@ def test_only_the_chosen_comparisons_are_checked_in_dashboard_order():
     assert [b.comparison for b in both] == ["fytd", "rolling12"]
 
 
+def test_a_threshold_on_harm_breaches_when_harm_rises_though_the_count_is_flat():
+    [breach] = fytd_breaches(40, 40, harm=(220.0, 130.0), measure="harm")
+    assert (breach.crossed.pct, breach.crossed.rag, breach.weights) == (69, "red", "Test index")
+    assert breach.counts.pct == 0
+    assert fytd_breaches(40, 40, harm=(220.0, 130.0)) == []  # on counts: flat
+
+
+def test_a_threshold_on_harm_ignores_a_rise_in_count_that_weighs_no_more():
+    assert fytd_breaches(40, 22, harm=(40.0, 40.0), measure="harm") == []
+    [on_counts] = fytd_breaches(40, 22, harm=(40.0, 40.0))
+    assert (on_counts.crossed, on_counts.harm, on_counts.weights) == (on_counts.counts, None, None)
+
+
+def test_the_minimum_volume_of_a_threshold_on_harm_is_of_occurrences():
+    assert fytd_breaches(5, 5, harm=(500.0, 50.0), measure="harm") == []  # ten times the harm, in five occurrences
+    assert len(fytd_breaches(5, 5, harm=(500.0, 50.0), measure="harm", min_volume=5)) == 1
+
+
+def test_direction_on_harm_follows_the_harm():
+    assert fytd_breaches(40, 40, harm=(220.0, 130.0), measure="harm", direction="down") == []
+    [fall] = fytd_breaches(40, 40, harm=(130.0, 220.0), measure="harm", direction="down")
+    assert fall.crossed.direction == "down"
+
+
+def test_harm_has_no_test_to_fail_so_hold_never_holds_a_harm_breach_back():
+    [breach] = fytd_breaches(40, 40, harm=(220.0, 130.0), measure="harm", significance="hold")
+    assert breach.crossed.p_value is None
+    assert not breach.held_back
+
+
+def test_a_threshold_on_harm_needs_the_strands_harm():
+    with pytest.raises(ValueError, match="on harm"):
+        breaches(strand(40, 40), replace(SHIPPED_THRESHOLD, measure="harm"))
+
+
+def test_thresholds_watch_the_measures_the_dashboard_has():
+    assert MEASURES == service.MEASURES
+
+
 CATALOGUE = Catalogue(
     (
         CatalogueEntry("child-protection", "Child protection"),
@@ -110,8 +165,17 @@ def test_a_sub_strand_follows_its_parent_then_the_default_part_by_part():
         5,
         "hold",
     )
+    assert threshold.measure == "count"  # shipped
     assert threshold.comparisons == ("fytd", "baseline", "rolling12")  # shipped
     assert threshold.own == {"significance"}
+
+
+def test_a_measure_follows_the_strands_own_then_its_parents_then_the_default():
+    thresholds = {"*": stored("*", measure="harm"), "child-protection": stored("child-protection", measure="count")}
+    assert threshold_for("hate-crime", CATALOGUE, thresholds).measure == "harm"
+    assert threshold_for("cse", CATALOGUE, thresholds).measure == "count"
+    own = threshold_for("cse", CATALOGUE, {**thresholds, "cse": stored("cse", measure="harm")})
+    assert (own.measure, own.own) == ("harm", {"measure"})
 
 
 def test_without_any_setting_every_strand_has_the_shipped_threshold():

@@ -16,13 +16,21 @@ from bot.alerts.threshold_settings import ThresholdChange, ThresholdList
 from bot.alerts.thresholds import Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, CatalogueEntry, scope_name
 from bot.domain.comparisons import COMPARISONS
+from bot.domain.stats import HarmComparison
 from bot.render.alerts import local_time, schedule_line
-from bot.render.text import ARROWS, pct_text
+from bot.render.text import ARROWS, amount_text, pct_text
 from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
-from bot.slack.markup import channel_mention
+from bot.slack.markup import channel_mention, escape
 
 BREACH_EMOJI = {"up": ":red_circle:", "down": ":large_green_circle:"}
 DIGEST_FOOTER = "Each strand's figures: `/strand <strand>` · Thresholds and subscriptions are set by strandbot's admins"
+UNTESTED_HARM = "no significance test for weighted harm"
+LOAD_WEIGHTS = 'An administrator loads a set with `strandbot harm load WEIGHTS.csv --name "ONS CSS 2016"`.'
+NO_WEIGHTS_YET = (
+    ":warning: No harm weights are loaded yet: until they are, a threshold on harm is not checked, and each "
+    f"digest says so. {LOAD_WEIGHTS}"
+)
+MEASURE_NAMES = {"count": "counts", "harm": "harm"}
 # Slack allows 50 blocks in a message; a digest of more strands than this packs several into one section.
 MAX_DIGEST_BLOCKS = 45
 MAX_PREVIEW_DIGESTS = 4  # each digest is several blocks; Slack allows 50 in a message
@@ -42,6 +50,8 @@ def p_text(p_value: float) -> str:
 
 
 def significance_text(breach: Breach) -> str:
+    if breach.harm is not None:
+        return UNTESTED_HARM
     counts = breach.counts
     if counts.significant:
         return f"significant ({p_text(counts.p_value)})"
@@ -51,13 +61,28 @@ def significance_text(breach: Breach) -> str:
 
 
 def breach_line(breach: Breach, digest: Digest) -> str:
-    """':red_circle: ↑ FYTD 2026/27 vs last year: *132* vs 100 (+32%), past ±10% · significant (p = 0.04)'."""
+    """':red_circle: ↑ FYTD 2026/27 vs last year: *132* vs 100 (+32%), past ±10% · significant (p = 0.04)'; for
+    harm, 'harm *1,234.5* vs 1,003.0 (+23%), past ±10% · weights “ONS CSS 2016”, 60 vs 58 occurrences · …'."""
+    crossed = breach.crossed
+    measure = "" if breach.harm is None else "harm "
+    parts = [
+        f"{BREACH_EMOJI[crossed.direction]} {ARROWS[crossed.direction]} {comparison_label(breach.comparison, digest)}: "
+        f"{measure}*{amount_text(crossed.current)}* vs {amount_text(crossed.previous)} ({pct_text(crossed)}), "
+        f"past {threshold_text(breach.threshold)}"
+    ]
+    if breach.harm is not None:
+        parts.append(_weighed_text(breach, breach.harm))
+    return " · ".join([*parts, significance_text(breach)])
+
+
+def _weighed_text(breach: Breach, harm: HarmComparison) -> str:
+    """What a harm breach was weighed with and from: the weights, and the occurrences, those without a weight too."""
     counts = breach.counts
-    return (
-        f"{BREACH_EMOJI[counts.direction]} {ARROWS[counts.direction]} {comparison_label(breach.comparison, digest)}: "
-        f"*{counts.current:,}* vs {counts.previous:,} ({pct_text(counts)}), past {threshold_text(breach.threshold)} · "
-        f"{significance_text(breach)}"
-    )
+    text = f"weights “{escape(breach.weights or '')}”, {counts.current:,} vs {counts.previous:,} occurrences"
+    missing = (counts.current - harm.weighted_current, counts.previous - harm.weighted_previous)
+    if any(missing):
+        text += f" ({missing[0]:,} vs {missing[1]:,} without a weight)"
+    return text
 
 
 def digest_sections(digest: Digest) -> list[str]:
@@ -81,7 +106,7 @@ def digest_sections(digest: Digest) -> list[str]:
         heading = f":rotating_light: *Weekly threshold breaches* for {week}: {_breaches(count)} in {places}"
     else:
         heading = f":white_check_mark: *Weekly threshold breaches* for {week}: none in {places}"
-    sections = [heading, *late]
+    sections = [heading, *late, *_unweighed(digest)]
     for section in digest.sections:
         place = place_name(section.area)
         followed = _strands(section.followed)
@@ -113,9 +138,19 @@ def _force_digest_sections(digest: Digest, section: DigestSection, week: str, la
         sections = [
             f":white_check_mark: *Weekly threshold breaches* for {week}: none in the {followed} this channel follows"
         ]
-    sections += late
+    sections += late + _unweighed(digest)
     sections += [f"*{s.name}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in section.strands]
     return sections + _resolved_and_held(section, "")
+
+
+def _unweighed(digest: Digest) -> list[str]:
+    """Once a digest: the strands whose thresholds are on harm that went unchecked, as no weights are loaded."""
+    if not digest.unweighed:
+        return []
+    return [
+        f":warning: Not checked: {_and_list(list(digest.unweighed))}. Their thresholds are on harm, and no harm "
+        f"weights are loaded, so until they are these strands are not watched. {LOAD_WEIGHTS}"
+    ]
 
 
 def _resolved_and_held(section: DigestSection, where: str) -> list[str]:
@@ -176,26 +211,17 @@ def scopes_text(scopes) -> str:
 
 
 def threshold_summary(threshold: Threshold) -> str:
+    """'±10% in counts on fytd, baseline, rolling12; both counts at least 10; not significant: mark'."""
+    significance = f"not significant: {threshold.significance}" if threshold.measure == "count" else UNTESTED_HARM
     return (
-        f"{threshold_text(threshold)} on {', '.join(threshold.comparisons)}; both counts at least "
-        f"{threshold.min_volume}; not significant: {threshold.significance}"
+        f"{threshold_text(threshold)} in {MEASURE_NAMES[threshold.measure]} on {', '.join(threshold.comparisons)}; "
+        f"both counts at least {threshold.min_volume}; {significance}"
     )
 
 
 def alert_message(result, tz: ZoneInfo) -> Message:
     if isinstance(result, ThresholdChange):
-        scope = scope_name(result.scope)
-        if not result.changed:
-            return mrkdwn_message(f"{scope} already works to {threshold_summary(result.after)}; nothing changed.")
-        if result.reset:
-            return mrkdwn_message(
-                f"{scope} follows its parent strand and the force default again: {threshold_summary(result.after)}. "
-                "Recorded in the audit log."
-            )
-        return mrkdwn_message(
-            f"{scope} now works to {threshold_summary(result.after)} (was {threshold_summary(result.before)}). "
-            "Recorded in the audit log."
-        )
+        return _threshold_change_message(result)
     if isinstance(result, ThresholdList):
         return _thresholds_message(result)
     if isinstance(result, SubscriptionChange):
@@ -213,6 +239,25 @@ def alert_message(result, tz: ZoneInfo) -> Message:
     raise TypeError(f"no message for {type(result).__name__}")
 
 
+def _threshold_change_message(change: ThresholdChange) -> Message:
+    scope = scope_name(change.scope)
+    if not change.changed:
+        text = f"{scope} already works to {threshold_summary(change.after)}; nothing changed."
+    elif change.reset:
+        text = (
+            f"{scope} follows its parent strand and the force default again: {threshold_summary(change.after)}. "
+            "Recorded in the audit log."
+        )
+    else:
+        text = (
+            f"{scope} now works to {threshold_summary(change.after)} (was {threshold_summary(change.before)}). "
+            "Recorded in the audit log."
+        )
+    if change.weights_missing:
+        text += f"\n{NO_WEIGHTS_YET}"
+    return mrkdwn_message(text)
+
+
 def _thresholds_message(thresholds: ThresholdList) -> Message:
     rows = []
     for entry in thresholds.thresholds:
@@ -223,20 +268,25 @@ def _thresholds_message(thresholds: ThresholdList) -> Message:
                 name,
                 threshold_text(t),
                 ",".join(t.comparisons),
+                t.measure,
                 t.min_volume,
-                t.significance,
+                t.significance if t.measure == "count" else "(untested)",
                 ",".join(sorted(t.own)) or "—",
             ]
         )
     table = tabulate(
-        rows, headers=["Strand", "Change", "Comparisons", "Min", "Not signif.", "Set here"], disable_numparse=True
+        rows,
+        headers=["Strand", "Change", "Comparisons", "Measure", "Min", "Not signif.", "Set here"],
+        disable_numparse=True,
     )
-    header = SectionBlock(
-        text=MarkdownTextObject(
-            text="*Breach thresholds*: a change past *Change* with both counts at least *Min*. "
-            "Parts not *Set here* follow the parent strand, then the force default."
-        )
+    text = (
+        "*Breach thresholds*: a change past *Change* in the *Measure* (counts, or harm: the occurrences weighed by "
+        "offence code) with both counts at least *Min*. Parts not *Set here* follow the parent strand, then the "
+        "force default."
     )
+    if thresholds.weights_missing:
+        text += f"\n{NO_WEIGHTS_YET}"
+    header = SectionBlock(text=MarkdownTextObject(text=text))
     return Message(text="Breach thresholds", blocks=as_blocks(header, *code_sections(table.splitlines())))
 
 
@@ -312,15 +362,25 @@ def _preview_message(preview: Preview, tz: ZoneInfo) -> Message:
 
 
 def _backtest_message(result: Backtest) -> Message:
+    current = f"{threshold_text(result.current)} in {MEASURE_NAMES[result.current.measure]}"
+    fired_now = "not replayed, as no harm weights are loaded" if result.fired_now is None else result.fired_now
     heading = (
         f"*Backtest: {result.name}* at {threshold_summary(result.threshold)}\n"
         f"Would have fired in *{result.fired} of the last {len(result.weeks)}* weekly runs "
-        f"(at its current threshold, {threshold_text(result.current)}: {result.fired_now})."
+        f"(at its current threshold, {current}: {fired_now})."
     )
+    if result.harm is not None:
+        unweighted = escape(result.harm.unweighted.text())
+        heading += f"\nHarm weighed with “{escape(result.harm.weights.name)}”, the set in use today, in every week." + (
+            f" {unweighted}." if unweighted else ""
+        )
     rows = [
         [
             f"{week.run_day:%Y-%m-%d}",
-            "; ".join(f"{b.comparison} {ARROWS[b.counts.direction]} {pct_text(b.counts)}" for b in week.fired),
+            "; ".join(
+                f"{b.comparison}{'' if b.harm is None else ' harm'} {ARROWS[b.crossed.direction]} {pct_text(b.crossed)}"
+                for b in week.fired
+            ),
         ]
         for week in result.weeks
         if week.fired
