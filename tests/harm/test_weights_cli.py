@@ -157,3 +157,17 @@ def test_with_no_set_loaded_show_and_export_say_how_to_load_one(run, tmp_path):
     assert export.exit_code == 1
     assert "nothing to export. Load a set with `strandbot harm load" in export.output
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_file_far_too_big_and_one_in_no_encoding_excel_writes_are_refused(run, tmp_path):
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as file:
+        file.truncate(65 * 1024 * 1024)
+    assert (
+        "huge.csv is 65 MB; a weights file is a few kilobytes (at most 64 MB)" in run("harm", "load", str(huge)).output
+    )
+    undefined = tmp_path / "odd.csv"
+    undefined.write_bytes(b"offence_code,weight,description\n8L,1,Harassment \x81\n")
+    result = run("harm", "load", str(undefined))
+    assert "odd.csv is neither UTF-8 nor Windows-1252 text (byte 0x81 at" in result.output
+    assert shown(run) == {"set": None, "sets": []}
