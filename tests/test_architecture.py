@@ -14,8 +14,8 @@ ROOT = Path(__file__).parent.parent
 SLACK_EDGE = "bot/slack/"
 STORE = "bot/store/"
 # Pure: statistics, periods, the catalogue, the clock, the comparison windows, forecasting, thresholds,
-# schedules, the audit chain, the chart kinds and admin verbs registries, and the command parser. Plain
-# data in, plain data out.
+# schedules, the audit chain, the chart kinds and admin verbs registries, the harm weights file, and the
+# command parser. Plain data in, plain data out.
 PURE = (
     "bot/domain/",
     "bot/charts/forecast.py",
@@ -25,6 +25,8 @@ PURE = (
     "bot/audit/chain.py",
     "bot/admin/verbs.py",
     "bot/repeats/rules.py",
+    "bot/harm/weights_file.py",
+    "bot/harm/records.py",
     "bot/commands.py",
 )
 IMPURE = ("slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "bot.store", "bot.slack")

@@ -23,6 +23,7 @@ from bot.errors import InvalidRequest
 from bot.imports.demo import load_demo
 from bot.imports.load import import_file
 from bot.imports.retention import planned_purge, recent_loads, run_purge, share_text
+from bot.render.harm import loaded_text, set_title
 from bot.render.text import (
     dashboard_table,
     imports_table,
@@ -83,13 +84,22 @@ def upgrade_database(settings: Settings, revision: str = "head") -> None:
 @click.option("--force", is_flag=True, help="Load even if the database holds other (real) occurrences.")
 @click.pass_context
 def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
-    """Load synthetic data (FY 2019/20 to yesterday) into the configured database and print the dashboard."""
+    """Load synthetic data (FY 2019/20 to yesterday) and illustrative harm weights into the configured database,
+    and print the dashboard."""
     settings = settings_from(ctx)
     upgrade_database(settings)
     database = database_from(ctx)
     end = clock.checked_as_of(as_of.date() if as_of else None, settings.timezone)
-    loaded = load_demo(database, settings, end, seed, force)
-    click.echo(f"Loaded {loaded.stored:,} demo occurrences from {loaded.start} to {loaded.end} (seed {seed}).\n")
+    loaded = load_demo(database, settings, end, operator(), seed, force)
+    click.echo(f"Loaded {loaded.stored:,} demo occurrences from {loaded.start} to {loaded.end} (seed {seed}).")
+    if loaded.kept_own_weights:
+        click.echo(
+            f"Kept the harm weights in use, {set_title(loaded.weights.weight_set)}; the demo's illustrative weights "
+            "were not loaded."
+        )
+    else:
+        click.echo(loaded_text(loaded.weights))
+    click.echo()
     click.echo(dashboard_table(full_dashboard(database, settings, end)))
 
 

@@ -6,12 +6,16 @@ patterns (sexual offences peaking on Thursday evenings and Friday-to-Sunday earl
 victims, offenders and places, and mental-health frequent contacts (about 15 people a month with three
 or more occurrences, averaging about 4.2 each). Strands overlap as flags do: a third of rapes and of
 stalking are domestic, every hate crime carries one or more of its five motivations. Occurrences fall in
-a small force's areas (3 sectors of 4 wards, some busier than others). Reproducible: the same seed gives
-the same data.
+a small force's areas (3 sectors of 4 wards, some busier than others). Crimes carry Home Office offence
+codes in a mix per strand (a hate crime motivated by race or religion as the aggravated offence); non-crime
+incidents (concerns for welfare, missing children, PPNs…) carry none, as in a force's export, so harm leaves
+them unweighted and says how many. The harm weights the demo loads are illustrative: round numbers on a
+made-up scale, from no published index. Reproducible: the same seed gives the same data.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,12 +27,70 @@ import pandas as pd
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.domain.comparisons import dashboard_windows
 from bot.errors import InvalidRequest
+from bot.harm.records import CodeWeight
+from bot.harm.weights import LoadedWeights, adopt_weights, weights_on_record
+from bot.harm.weights_file import code_order, write_weights_csv
 from bot.settings import Settings
 from bot.store.catalogue import load_areas, save_catalogue
 from bot.store.db import Database
 from bot.store.occurrences import NewOccurrence, other_sources_count, replace_source
 
 DEMO_SOURCE = "demo"
+
+
+# The Home Office offence codes the demo's crimes carry, each with an illustrative weight: round numbers on a
+# made-up scale, taken from no published index. `strandbot demo` loads them; examples/harm/illustrative-weights.csv
+# is the same set as a weights file.
+DEMO_OFFENCES: dict[str, tuple[str, float]] = {
+    "3B": ("Threats to kill", 30),
+    "8K": ("Poisoning or female genital mutilation", 80),
+    "8L": ("Harassment", 5),
+    "8M": ("Racially or religiously aggravated harassment", 8),
+    "8N": ("Assault with injury", 20),
+    "8P": ("Racially or religiously aggravated assault with injury", 30),
+    "8Q": ("Stalking", 20),
+    "8U": ("Controlling or coercive behaviour", 20),
+    "9A": ("Public fear, alarm or distress", 2),
+    "9B": ("Racially or religiously aggravated public fear, alarm or distress", 3),
+    "11A": ("Cruelty to children/young persons", 30),
+    "17A": ("Sexual assault on a male aged 13 and over", 40),
+    "19C": ("Rape of a female aged 16 and over", 100),
+    "19D": ("Rape of a female child under 16", 100),
+    "19F": ("Rape of a male aged 16 and over", 100),
+    "20A": ("Sexual assault on a female aged 13 and over", 40),
+    "58A": ("Criminal damage to a dwelling", 3),
+    "58E": ("Racially or religiously aggravated criminal damage to a dwelling", 5),
+    "71": ("Abuse of children through sexual exploitation", 60),
+    "88E": ("Exposure and voyeurism", 5),
+    "105A": ("Assault without injury", 5),
+    "105B": ("Racially or religiously aggravated assault without injury", 8),
+    "106": ("Modern slavery", 80),
+}
+DEMO_WEIGHTS_NAME = "Illustrative weights (not a published index)"
+DEMO_WEIGHTS_FILE = "examples/harm/illustrative-weights.csv, as built into strandbot demo"
+ILLUSTRATIVE = "illustrative only, not from any published index"
+# A hate crime motivated by race or religion is recorded as the racially or religiously aggravated offence.
+AGGRAVATED = {"9A": "9B", "8L": "8M", "105A": "105B", "8N": "8P", "58A": "58E"}
+AGGRAVATING_MOTIVATIONS = {"hate-race", "hate-religion"}
+
+
+@dataclass(frozen=True)
+class Offence:
+    """What one kind of a strand's occurrences is: a crime with its code, or a non-crime incident (a concern for
+    welfare, a missing child, a PPN), which carries no offence code, as in a force's export, and which no harm
+    index weighs. `tickets` is its share of the strand's occurrences."""
+
+    category: str
+    code: str | None
+    tickets: int
+
+
+def crime(code: str, tickets: int = 1) -> Offence:
+    return Offence(DEMO_OFFENCES[code][0], code, tickets)
+
+
+def incident(category: str, tickets: int = 1) -> Offence:
+    return Offence(category, None, tickets)
 
 
 @dataclass(frozen=True)
@@ -39,24 +101,26 @@ class StrandShape:
     repeat_share: float = 0.0  # share of occurrences whose victim/subject has been seen before
     covid: float = 0.8  # volume factor April to June 2020
     evening_weekend: bool = False  # sexual-offence time pattern
-    categories: tuple[str, ...] = ()
+    offences: tuple[Offence, ...] = ()
 
 
 SHAPES: dict[str, StrandShape] = {
-    "adult-at-risk": StrandShape(450, 0.03, ("subject",), 0.2, categories=("Adult at risk PPN",)),
-    "child-at-risk": StrandShape(550, 0.02, ("subject",), 0.15, 0.7, categories=("Child at risk PPN",)),
+    "adult-at-risk": StrandShape(450, 0.03, ("subject",), 0.2, offences=(incident("Adult at risk PPN"),)),
+    "child-at-risk": StrandShape(550, 0.02, ("subject",), 0.15, 0.7, offences=(incident("Child at risk PPN"),)),
     "domestic-abuse": StrandShape(
         1500,
         0.03,
         ("victim", "offender"),
         0.3,
         1.12,
-        categories=(
-            "Assault occasioning actual bodily harm",
-            "Common assault",
-            "Controlling or coercive behaviour",
-            "Criminal damage",
-            "Harassment",
+        offences=(
+            crime("105A", 6),
+            crime("8N", 5),
+            crime("8L", 3),
+            crime("8U", 2),
+            crime("58A", 2),
+            crime("3B"),
+            crime("9A"),
         ),
     ),
     "hate-crime": StrandShape(
@@ -64,36 +128,40 @@ SHAPES: dict[str, StrandShape] = {
         0.05,
         ("victim", "offender"),
         0.1,
-        categories=(
-            "Racially or religiously aggravated public fear, alarm or distress",
-            "Racially or religiously aggravated harassment",
-            "Racially or religiously aggravated assault",
-        ),
+        offences=(crime("9A", 10), crime("105A", 4), crime("8L", 3), crime("58A", 2), crime("8N")),
     ),
-    "mappa": StrandShape(35, 0.0, ("offender",), 0.3, 1.0, categories=("MAPPA nominal review",)),
+    "mappa": StrandShape(35, 0.0, ("offender",), 0.3, 1.0, offences=(incident("MAPPA nominal review"),)),
     "mental-health": StrandShape(
-        500, 0.03, ("subject",), 0.0, 1.15, categories=("Concern for welfare", "Section 136 detention")
+        500,
+        0.03,
+        ("subject",),
+        0.0,
+        1.15,
+        offences=(incident("Concern for welfare", 3), incident("Section 136 detention")),
     ),
-    "modern-slavery": StrandShape(22, 0.08, ("victim", "offender"), categories=("Modern slavery offence 106",)),
-    "prevent": StrandShape(9, 0.0, ("subject",), categories=("Prevent referral",)),
+    "modern-slavery": StrandShape(22, 0.08, ("victim", "offender"), offences=(crime("106"),)),
+    "prevent": StrandShape(9, 0.0, ("subject",), offences=(incident("Prevent referral"),)),
     "stalking-harassment": StrandShape(
-        320, 0.12, ("victim", "offender"), 0.25, categories=("Stalking 8Q", "Harassment 8L")
+        320, 0.12, ("victim", "offender"), 0.25, offences=(crime("8Q", 2), crime("8L", 3))
     ),
-    "child-protection": StrandShape(10, 0.0, ("victim",), categories=("Child protection concern",)),
-    "child-abuse": StrandShape(150, 0.02, ("victim", "offender"), 0.1, 0.75, categories=("Child cruelty",)),
-    "cse": StrandShape(40, 0.04, ("victim", "offender"), 0.2, categories=("Child sexual exploitation",)),
-    "missing-children": StrandShape(260, -0.03, ("subject",), 0.45, 0.6, categories=("Missing child",)),
-    "fgm": StrandShape(2, 0.0, categories=("Female genital mutilation",)),
-    "forced-marriage": StrandShape(3, 0.0, categories=("Forced marriage",)),
-    "hbv": StrandShape(7, 0.02, ("victim", "offender"), categories=("Honour-based abuse",)),
+    "child-protection": StrandShape(10, 0.0, ("victim",), offences=(incident("Child protection concern"),)),
+    "child-abuse": StrandShape(150, 0.02, ("victim", "offender"), 0.1, 0.75, offences=(crime("11A"),)),
+    "cse": StrandShape(40, 0.04, ("victim", "offender"), 0.2, offences=(crime("71"),)),
+    "missing-children": StrandShape(260, -0.03, ("subject",), 0.45, 0.6, offences=(incident("Missing child"),)),
+    "fgm": StrandShape(2, 0.0, offences=(crime("8K"),)),
+    # Most forced-marriage reports are concerns for someone at risk (a protection order), not a crime yet.
+    "forced-marriage": StrandShape(3, 0.0, offences=(incident("Forced marriage concern"),)),
+    # One kind only: a strand of one kind takes no draw for it, and a draw more would change every later draw
+    # of a seed's data, and so the figures the README quotes.
+    "hbv": StrandShape(7, 0.02, ("victim", "offender"), offences=(crime("8U"),)),
     "rape": StrandShape(
-        105, 0.06, ("victim", "offender"), 0.05, 0.8, True, ("Rape of a female 19C", "Rape of a male 19D")
+        105, 0.06, ("victim", "offender"), 0.05, 0.8, True, (crime("19C", 8), crime("19D"), crime("19F"))
     ),
     "other-sexual-offences": StrandShape(
-        210, 0.04, ("victim", "offender"), 0.05, 0.75, True, ("Sexual assault on a female", "Exposure")
+        210, 0.04, ("victim", "offender"), 0.05, 0.75, True, (crime("20A", 6), crime("17A"), crime("88E", 3))
     ),
-    "suicides": StrandShape(14, 0.0, ("subject",), categories=("Sudden death - suicide",)),
-    "attempted-suicides": StrandShape(80, 0.02, ("subject",), 0.2, categories=("Attempted suicide",)),
+    "suicides": StrandShape(14, 0.0, ("subject",), offences=(incident("Sudden death - suicide"),)),
+    "attempted-suicides": StrandShape(80, 0.02, ("subject",), 0.2, offences=(incident("Attempted suicide"),)),
 }
 
 # Other strands an occurrence of a strand also belongs to, each with its chance: flags overlap.
@@ -160,10 +228,15 @@ class DemoLoad:
     stored: int
     start: date
     end: date
+    weights: LoadedWeights  # the illustrative set, or with `kept_own_weights` the force's set in use
+    kept_own_weights: bool
 
 
-def load_demo(database: Database, settings: Settings, end: date, seed: int = 1, force: bool = False) -> DemoLoad:
-    """Replace the demo occurrences with fresh ones covering every dashboard window as of `end`.
+def load_demo(
+    database: Database, settings: Settings, end: date, loaded_by: str, seed: int = 1, force: bool = False
+) -> DemoLoad:
+    """Replace the demo occurrences with fresh ones covering every dashboard window as of `end`, and make the
+    illustrative harm weights the set in use, unless another set is in use (then that one stays).
 
     Refuses (unless `force`) when the database holds occurrences from other, real sources."""
     windows = dashboard_windows(end, settings.fy_start_month, settings.baseline_fy).all().values()
@@ -180,7 +253,24 @@ def load_demo(database: Database, settings: Settings, end: date, seed: int = 1, 
         if missing:
             save_catalogue(session, missing, AREAS)
         stored = replace_source(session, DEMO_SOURCE, generate(start, end, settings.timezone, seed), settings.timezone)
-    return DemoLoad(stored, start, end)
+    in_use = weights_on_record(database)
+    if in_use is not None and in_use.weight_set.name != DEMO_WEIGHTS_NAME:
+        return DemoLoad(stored, start, end, LoadedWeights(in_use.weight_set, len(in_use.sets) - 1, True), True)
+    weights = demo_weights()
+    text = write_weights_csv(weights)
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    loaded = adopt_weights(database, weights, DEMO_WEIGHTS_NAME, DEMO_WEIGHTS_FILE, sha256, loaded_by)
+    return DemoLoad(stored, start, end, loaded, False)
+
+
+def demo_weights() -> list[CodeWeight]:
+    """The illustrative weights of every offence code the demo gives, as examples/harm/illustrative-weights.csv
+    holds them."""
+    weights = [
+        CodeWeight(code, weight, f"{description}: {ILLUSTRATIVE}")
+        for code, (description, weight) in DEMO_OFFENCES.items()
+    ]
+    return sorted(weights, key=lambda w: code_order(w.offence_code))
 
 
 def generate(start: date, end: date, tz: ZoneInfo, seed: int = 1) -> Iterator[NewOccurrence]:
@@ -208,14 +298,11 @@ def generate(start: date, end: date, tz: ZoneInfo, seed: int = 1) -> Iterator[Ne
                 person = f"P{slug[:3].upper()}{rng.integers(repeat_pool):05d}" if repeat else f"P{serial:07d}{role[0]}"
                 links.append(("person", person, role))
             links.append(("location", str(rng.choice(locations)), "scene"))
+            strands = _strands(rng, slug)
+            area = _ward(rng)
+            offence = _offence(rng, shape.offences, strands)
             yield NewOccurrence(
-                DEMO_SOURCE,
-                f"DEMO-{serial:07d}",
-                moment,
-                _strands(rng, slug),
-                _ward(rng),
-                str(rng.choice(shape.categories)),
-                tuple(links),
+                DEMO_SOURCE, f"DEMO-{serial:07d}", moment, strands, area, offence.category, tuple(links), offence.code
             )
     yield from _frequent_contacts(rng, seed, days, tz, serial, locations)
 
@@ -229,6 +316,19 @@ def _strands(rng, slug: str) -> tuple[str, ...]:
         count = 2 if rng.random() < SECOND_MOTIVATION else 1
         strands += [str(m) for m in rng.choice(names, size=count, replace=False, p=weights)]
     return tuple(strands)
+
+
+def _offence(rng, offences: tuple[Offence, ...], strands: tuple[str, ...]) -> Offence:
+    """One of a strand's kinds of occurrence, by their shares; a hate crime motivated by race or religion as
+    the aggravated offence. One draw whatever the shares, so a seed's other data stays as it was."""
+    ticket = int(rng.integers(sum(o.tickets for o in offences)))
+    for offence in offences:
+        if ticket < offence.tickets:
+            break
+        ticket -= offence.tickets
+    if offence.code in AGGRAVATED and AGGRAVATING_MOTIVATIONS.intersection(strands):
+        return crime(AGGRAVATED[offence.code])
+    return offence
 
 
 def _ward(rng) -> str:

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.domain.harm import WeightSet
+from bot.harm.records import CodeWeight, WeightSetRecord
 from bot.store.models import HarmWeight, HarmWeightSet
-
-
-@dataclass(frozen=True)
-class StoredWeight:
-    offence_code: str
-    weight: float
-    description: str | None
-
-
-@dataclass(frozen=True)
-class WeightSetRecord:
-    """One loaded set, as `strandbot harm show` lists them."""
-
-    id: int
-    name: str
-    file_name: str
-    file_sha256: str
-    loaded_by: str
-    loaded_at: datetime
-    codes: int
 
 
 def current_weights(session: Session) -> WeightSet | None:
@@ -51,7 +31,7 @@ def add_weight_set(
     file_sha256: str,
     loaded_by: str,
     loaded_at: datetime,
-    weights: Iterable[StoredWeight],
+    weights: Iterable[CodeWeight],
 ) -> WeightSetRecord:
     """Store a new set, which becomes the one in use; the sets before it stay on record."""
     rows = list(weights)
@@ -81,14 +61,12 @@ def weight_sets(session: Session) -> list[WeightSetRecord]:
     return [_record(row) for row in session.scalars(select(HarmWeightSet).order_by(HarmWeightSet.id.desc()))]
 
 
-def stored_weights(session: Session, set_id: int) -> list[StoredWeight]:
-    """One set's weights, by code."""
+def stored_weights(session: Session, set_id: int) -> list[CodeWeight]:
+    """One set's weights (in no particular order: collations differ)."""
     rows = session.execute(
-        select(HarmWeight.offence_code, HarmWeight.weight, HarmWeight.description)
-        .where(HarmWeight.set_id == set_id)
-        .order_by(HarmWeight.offence_code)
+        select(HarmWeight.offence_code, HarmWeight.weight, HarmWeight.description).where(HarmWeight.set_id == set_id)
     ).all()
-    return [StoredWeight(*row) for row in rows]
+    return [CodeWeight(*row) for row in rows]
 
 
 def weight_set_count(session: Session) -> int:

@@ -264,6 +264,22 @@ def test_the_home_office_mapping_puts_each_occurrence_in_every_strand_it_belongs
     assert areas == {"abbey": "Abbey", "castle": "Castle", "riverside": "Riverside"}
 
 
+def test_the_home_office_mapping_stores_each_occurrences_ho_code_for_harm(run, database, tmp_path):
+    export = shutil.copy(EXAMPLES / "exports" / "niche-sample.csv", tmp_path)
+    run("import", str(export), "--mapping", str(EXAMPLES / "mappings" / "uk-home-office.toml"))
+    codes = {o.source_id: o.offence_code for o in table(database, Occurrence)}
+    assert codes == {
+        "14/2024/0001": "19C",
+        "14/2024/0002": "8Q",
+        "14/2024/0003": "8L",
+        "14/2024/0004": "8M",
+        "14/2024/0005": "106",
+        "14/2024/0006": "8U",
+        "14/2024/0007": "105A",
+        "14/2024/0008": "17A",
+    }
+
+
 def test_the_canonical_sample_loads_cleanly(run, database):
     result = run("import", str(EXAMPLES / "exports" / "canonical-sample.csv"), "--dry-run")
     assert "7 rows read: would insert 5 occurrences" in result.output and "0 rows rejected" in result.output
