@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 
 from bench.areas import OFFENCE_CODES, areas_database
 from bench.scale import print_timings, timed_commands
+from bot.harm.records import CodeWeight
 from bot.store.db import Database
-from bot.store.harm import StoredWeight, add_weight_set, current_weights
+from bot.store.harm import add_weight_set, current_weights
 
 BENCH_WEIGHTS = "Benchmark weights (made up)"
 COMMANDS = [
@@ -36,7 +37,7 @@ def load_weights(database: Database) -> None:
     with database.session() as session:
         if current_weights(session) is not None:
             return
-        weights = [StoredWeight(code, float(2**i), None) for i, code in enumerate(OFFENCE_CODES[:-2])]
+        weights = [CodeWeight(code, float(2**i), None) for i, code in enumerate(OFFENCE_CODES[:-2])]
         add_weight_set(session, BENCH_WEIGHTS, "bench", "0" * 64, "bench", datetime.now(UTC), weights)
 
 

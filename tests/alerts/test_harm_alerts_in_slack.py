@@ -24,17 +24,18 @@ from bot.alerts.digest import weekly_digests
 from bot.audit.log import Actor
 from bot.domain import clock
 from bot.errors import NoHarmWeights
+from bot.harm.records import CodeWeight
 from bot.slack.blocks.alerts import alert_message, digest_message
 from bot.slack.commands import parse_admin_command
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
-from bot.store.harm import StoredWeight, add_weight_set
+from bot.store.harm import add_weight_set
 from bot.store.models import AlertDelivery
 
 SECRET = "9a8b7c6d5e4f30211f2e3d4c5b6a7980"
 ADMIN = "U0ADMIN"
-WEIGHTS = [StoredWeight("105A", 10.0, "Assault with injury"), StoredWeight("8Q", 1.0, "Malicious communications")]
+WEIGHTS = [CodeWeight("105A", 10.0, "Assault with injury"), CodeWeight("8Q", 1.0, "Malicious communications")]
 WEIGHT_SET = "Test index 2026"
 
 

@@ -16,8 +16,9 @@ from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.errors import NoHarmWeights
+from bot.harm.records import CodeWeight
 from bot.store.catalogue import load_catalogue
-from bot.store.harm import StoredWeight, add_weight_set
+from bot.store.harm import add_weight_set
 from bot.store.models import DailyCountsZone
 
 AREA_CATALOGUE = [
@@ -72,7 +73,7 @@ def weights(database, name="Test weights 2024", values=WEIGHTS):
             "0" * 64,
             "tester",
             datetime.now(UTC),
-            [StoredWeight(code, weight, None) for code, weight in values.items()],
+            [CodeWeight(code, weight, None) for code, weight in values.items()],
         )
 
 

@@ -14,12 +14,13 @@ from slack_sdk.models.blocks import Block
 
 from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
+from bot.harm.records import CodeWeight
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.markup import escape
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
-from bot.store.harm import StoredWeight, add_weight_set
+from bot.store.harm import add_weight_set
 
 SECRET = "b7e1d0c0ffee8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICERH"
@@ -50,7 +51,7 @@ def server(request, slack):
     def prepare(database: Database, url) -> None:
         update_catalogue(database, settings_for(url), AREAS_, AREAS)
         with database.session() as session:
-            loaded = [StoredWeight(code, weight, None) for code, weight in WEIGHTS.items()]
+            loaded = [CodeWeight(code, weight, None) for code, weight in WEIGHTS.items()]
             add_weight_set(session, WEIGHTS_NAME, "w.csv", "0" * 64, "tester", datetime.now(UTC), loaded)
 
     with stocked_database(request, request.param, OCCURRENCES, prepare) as url:
