@@ -32,6 +32,7 @@ from bot.slack.testing import DispatchedApp
 from bot.slack.testing import FaultySlackStandIn as SlackStandIn
 from bot.store.alerts import store_schedule
 from bot.store.db import Database, upgrade
+from bot.store.harm import StoredWeight, add_weight_set
 from bot.store.occurrences import NewOccurrence, replace_source
 
 POSTGRES_URL = os.environ.get("STRANDBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -54,10 +55,11 @@ def local(day: str, clock: str = "12:00", tz: ZoneInfo = LONDON) -> datetime:
 
 
 def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneInfo = LONDON) -> None:
-    """Store occurrences given as (strand slug or slugs, aware datetime[, links[, area slug]]), replacing any
-    earlier from `source`; the daily counts are for `tz` (the settings' time zone).
+    """Store occurrences given as (strand slug or slugs, aware datetime[, links[, area slug[, offence code]]]),
+    replacing any earlier from `source`; the daily counts are for `tz` (the settings' time zone).
 
-    Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim"). Areas must be in the catalogue."""
+    Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim"). Areas must be in the catalogue (None
+    for no area, e.g. before a code)."""
     occurrences = [
         NewOccurrence(
             source,
@@ -66,11 +68,26 @@ def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneI
             (row[0],) if isinstance(row[0], str) else tuple(row[0]),
             area=row[3] if len(row) > 3 else None,
             links=tuple(row[2]) if len(row) > 2 else (),
+            offence_code=row[4] if len(row) > 4 else None,
         )
         for i, row in enumerate(rows)
     ]
     with database.session() as session:
         replace_source(session, source, occurrences, tz)
+
+
+def load_weights(database: Database, weights: dict[str, float], name: str = "Test weights") -> None:
+    """Load a harm weight set, by offence code, as `strandbot harm load` would: it becomes the set in use."""
+    with database.session() as session:
+        add_weight_set(
+            session,
+            name,
+            "weights.csv",
+            "0" * 64,
+            "tester",
+            datetime.now(UTC),
+            [StoredWeight(code, weight, None) for code, weight in weights.items()],
+        )
 
 
 def fresh_channel() -> str:
