@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Float, Numeric, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.domain.harm import HARM_DECIMALS, NO_CODE
 from bot.store.counts import ids_of
 from bot.store.db import INSERT_BATCH_ROWS
-from bot.store.models import Area, Occurrence, OccurrenceLink, OccurrenceStrand, Strand
+from bot.store.models import Area, HarmWeight, Occurrence, OccurrenceLink, OccurrenceStrand, Strand
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,36 @@ class RepeatRow:
     occurrences: int
     first: datetime
     last: datetime
+    harm: float | None = None  # the weights' sum over its occurrences, when ranked by harm
+
+
+@dataclass(frozen=True)
+class HarmRanking:
+    """The references meeting the rule that contributed the most harm, and how many meet it in all."""
+
+    rows: list[RepeatRow]  # the first `top` (all, without one), most harm first
+    references: int  # every reference meeting the rule
+    occurrences: int  # their distinct occurrences, each reference's counted for it
+    codes: dict[str, int]  # the listed references' distinct occurrences by offence code ("" for none)
+
+
+def _links_in_scope(session: Session, scope: RepeatScope, *columns):
+    """`columns` from the links of the scope's kind (and role) to occurrences of its strands in its period:
+    one row per link and strand (an occurrence in two of the strands, or linking a reference in two roles,
+    gives two). Areas are left to the caller."""
+    at = OccurrenceStrand.occurred_at
+    query = (
+        select(*columns)
+        .select_from(OccurrenceStrand)
+        .join(OccurrenceLink, OccurrenceLink.occurrence_id == OccurrenceStrand.occurrence_id)
+        .where(
+            OccurrenceStrand.strand_id.in_(ids_of(session, Strand, scope.slugs)),
+            at >= scope.start,
+            at < scope.end,
+            OccurrenceLink.kind == scope.kind,
+        )
+    )
+    return query if scope.role is None else query.where(OccurrenceLink.role == scope.role)
 
 
 def _per_ref(session: Session, scope: RepeatScope, label: str | None = None):
@@ -46,21 +77,7 @@ def _per_ref(session: Session, scope: RepeatScope, label: str | None = None):
     columns = [OccurrenceLink.ref, n.label("n"), func.min(at), func.max(at)]
     if label is not None:
         columns.insert(0, literal(label).label("period"))
-    query = (
-        select(*columns)
-        .select_from(OccurrenceStrand)
-        .join(OccurrenceLink, OccurrenceLink.occurrence_id == occurrence)
-        .where(
-            OccurrenceStrand.strand_id.in_(ids_of(session, Strand, scope.slugs)),
-            at >= scope.start,
-            at < scope.end,
-            OccurrenceLink.kind == scope.kind,
-        )
-        .group_by(OccurrenceLink.ref)
-        .having(n >= scope.min_occurrences)
-    )
-    if scope.role is not None:
-        query = query.where(OccurrenceLink.role == scope.role)
+    query = _links_in_scope(session, scope, *columns).group_by(OccurrenceLink.ref).having(n >= scope.min_occurrences)
     if scope.areas is not None:
         query = query.where(
             occurrence.in_(select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(session, Area, scope.areas))))
@@ -74,6 +91,74 @@ def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
     ref, n, first, last = counted.c
     rows = session.execute(select(ref, n, first, last).order_by(n.desc(), last.desc(), ref)).all()
     return [RepeatRow(*row) for row in rows]
+
+
+def harm_ranking(session: Session, scope: RepeatScope, weight_set: int, top: int | None) -> HarmRanking:
+    """The references meeting the rule, most harm first: each one's harm is the sum, over its distinct
+    occurrences, of the weight that set `weight_set` gives the occurrence's offence code (an occurrence without
+    a weight adds nothing). Ties go to more occurrences, then to the reference, so the order never depends
+    on the plan. Only the first `top` are returned (all without one); the totals are of everyone meeting the
+    rule. With them, the listed references' distinct occurrences by offence code.
+
+    One statement, set-based: each link in the scope is paired with its occurrence once and weighed by
+    joining `harm_weights`; those pairs are summed per reference, ranked and cut, and counted again by code
+    for the references that made the cut."""
+    pairs = (
+        _links_in_scope(
+            session, scope, OccurrenceLink.ref, OccurrenceStrand.occurrence_id, OccurrenceStrand.occurred_at
+        )
+        .distinct()
+        .subquery("pairs")
+    )
+    weighed = (
+        select(pairs, Occurrence.offence_code, HarmWeight.weight)
+        .join(Occurrence, Occurrence.id == pairs.c.occurrence_id)
+        .outerjoin(
+            HarmWeight, and_(HarmWeight.set_id == weight_set, HarmWeight.offence_code == Occurrence.offence_code)
+        )
+    )
+    if scope.areas is not None:
+        weighed = weighed.where(Occurrence.area_id.in_(ids_of(session, Area, scope.areas)))
+    weighed = weighed.cte("weighed")
+    n = func.count()
+    # Rounded as every harm figure is, so float noise in the last digits cannot split a tie.
+    harm = func.round(cast(func.coalesce(func.sum(weighed.c.weight), 0), Numeric), HARM_DECIMALS, type_=Float)
+    order = (harm.desc(), n.desc(), weighed.c.ref)
+    ranked = (
+        select(
+            weighed.c.ref,
+            n.label("n"),
+            func.min(weighed.c.occurred_at).label("first"),
+            func.max(weighed.c.occurred_at).label("last"),
+            harm.label("harm"),
+            func.row_number().over(order_by=order).label("position"),
+            func.count().over().label("references"),
+            func.sum(n).over().label("occurrences"),
+        )
+        .group_by(weighed.c.ref)
+        .having(n >= scope.min_occurrences)
+        .order_by(*order)
+        .limit(top)
+        .cte("ranked")
+    )
+    listed = select(ranked, null().label("offence_code"))
+    # The same columns: a row per offence code, its distinct occurrences in `n`, and nothing else.
+    by_code = (
+        select(
+            null().label("ref"),
+            func.count(func.distinct(weighed.c.occurrence_id)).label("n"),
+            *(null().label(column.name) for column in ranked.c[2:]),
+            weighed.c.offence_code,
+        )
+        .where(weighed.c.ref.in_(select(ranked.c.ref)))
+        .group_by(weighed.c.offence_code)
+    )
+    found = session.execute(union_all(listed, by_code).order_by("position")).all()
+    ranks = [r for r in found if r.ref is not None]
+    rows = [RepeatRow(r.ref, r.n, r.first, r.last, r.harm) for r in ranks]
+    codes = {r.offence_code or NO_CODE: r.n for r in found if r.ref is None}
+    references, occurrences = (ranks[0].references, int(ranks[0].occurrences)) if ranks else (0, 0)
+    return HarmRanking(rows, references, occurrences, codes)
 
 
 def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
