@@ -49,14 +49,14 @@ class HarmRanking:
 
 
 def _links_in_scope(session: Session, scope: RepeatScope, *columns):
-    """`columns` from the links of the scope's kind (and role) to occurrences of its strands in its period:
-    one row per link and strand (an occurrence in two of the strands, or linking a reference in two roles,
-    gives two). Areas are left to the caller."""
-    at = OccurrenceStrand.occurred_at
+    """`columns` from the links of the scope's kind (and role) to occurrences of its strands in its period
+    (and areas): one row per link and strand, so an occurrence in two of the strands, or linking a reference
+    in two roles, gives two."""
+    occurrence, at = OccurrenceStrand.occurrence_id, OccurrenceStrand.occurred_at
     query = (
         select(*columns)
         .select_from(OccurrenceStrand)
-        .join(OccurrenceLink, OccurrenceLink.occurrence_id == OccurrenceStrand.occurrence_id)
+        .join(OccurrenceLink, OccurrenceLink.occurrence_id == occurrence)
         .where(
             OccurrenceStrand.strand_id.in_(ids_of(session, Strand, scope.slugs)),
             at >= scope.start,
@@ -64,7 +64,13 @@ def _links_in_scope(session: Session, scope: RepeatScope, *columns):
             OccurrenceLink.kind == scope.kind,
         )
     )
-    return query if scope.role is None else query.where(OccurrenceLink.role == scope.role)
+    if scope.role is not None:
+        query = query.where(OccurrenceLink.role == scope.role)
+    if scope.areas is not None:
+        query = query.where(
+            occurrence.in_(select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(session, Area, scope.areas))))
+        )
+    return query
 
 
 def _per_ref(session: Session, scope: RepeatScope, label: str | None = None):
@@ -77,12 +83,7 @@ def _per_ref(session: Session, scope: RepeatScope, label: str | None = None):
     columns = [OccurrenceLink.ref, n.label("n"), func.min(at), func.max(at)]
     if label is not None:
         columns.insert(0, literal(label).label("period"))
-    query = _links_in_scope(session, scope, *columns).group_by(OccurrenceLink.ref).having(n >= scope.min_occurrences)
-    if scope.areas is not None:
-        query = query.where(
-            occurrence.in_(select(Occurrence.id).where(Occurrence.area_id.in_(ids_of(session, Area, scope.areas))))
-        )
-    return query
+    return _links_in_scope(session, scope, *columns).group_by(OccurrenceLink.ref).having(n >= scope.min_occurrences)
 
 
 def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
@@ -100,26 +101,22 @@ def harm_ranking(session: Session, scope: RepeatScope, weight_set: int, top: int
     on the plan. Only the first `top` are returned (all without one); the totals are of everyone meeting the
     rule. With them, the listed references' distinct occurrences by offence code.
 
-    One statement, set-based: each link in the scope is paired with its occurrence once and weighed by
-    joining `harm_weights`; those pairs are summed per reference, ranked and cut, and counted again by code
-    for the references that made the cut."""
+    One statement, set-based: each link in the scope is paired with its occurrence once (the occurrence's
+    code read from the strand index, beside its time) and weighed by joining `harm_weights`; those pairs are
+    summed per reference, ranked and cut, and counted again by code for the references that made the cut."""
+    strand = OccurrenceStrand
     pairs = (
         _links_in_scope(
-            session, scope, OccurrenceLink.ref, OccurrenceStrand.occurrence_id, OccurrenceStrand.occurred_at
+            session, scope, OccurrenceLink.ref, strand.occurrence_id, strand.occurred_at, strand.offence_code
         )
         .distinct()
         .subquery("pairs")
     )
     weighed = (
-        select(pairs, Occurrence.offence_code, HarmWeight.weight)
-        .join(Occurrence, Occurrence.id == pairs.c.occurrence_id)
-        .outerjoin(
-            HarmWeight, and_(HarmWeight.set_id == weight_set, HarmWeight.offence_code == Occurrence.offence_code)
-        )
+        select(pairs, HarmWeight.weight)
+        .outerjoin(HarmWeight, and_(HarmWeight.set_id == weight_set, HarmWeight.offence_code == pairs.c.offence_code))
+        .cte("weighed")
     )
-    if scope.areas is not None:
-        weighed = weighed.where(Occurrence.area_id.in_(ids_of(session, Area, scope.areas)))
-    weighed = weighed.cte("weighed")
     n = func.count()
     # Rounded as every harm figure is, so float noise in the last digits cannot split a tie.
     harm = func.round(cast(func.coalesce(func.sum(weighed.c.weight), 0), Numeric), HARM_DECIMALS, type_=Float)

@@ -117,3 +117,21 @@ def test_harm_without_weights_says_how_to_load_them(run, database):
     assert result.exit_code == 1
     assert "No harm weights are loaded yet" in result.output and "strandbot harm load" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_corrected_offence_code_in_a_later_import_weighs_the_list_again(run, database, tmp_path):
+    load_weights(database, WEIGHTS)
+    export = tmp_path / "export.csv"
+    header = "occurrence_id,occurred_at,strand,offence_code,person_ref,person_role"
+    rows = ["D1,2024-10-01 12:00,DA,8N,P1,offender", "D2,2024-10-02 12:00,DA,8N,P1,offender"]
+    export.write_text("\n".join([header, *rows]) + "\n")
+    assert run("import", str(export)).exit_code == 0
+
+    def harm_of_p1() -> float:
+        listed = json.loads(repeats(run, "--rank", "harm", "--format", "json").output)
+        return listed["entries"][0]["harm"]
+
+    assert harm_of_p1() == 24.0
+    export.write_text("\n".join([header, rows[0].replace("8N", " 19c "), rows[1]]) + "\n")  # the code corrected
+    assert run("import", str(export)).exit_code == 0
+    assert harm_of_p1() == 212.0
