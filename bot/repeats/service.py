@@ -387,19 +387,20 @@ def _listed(
     list_id: int | None = None,
 ) -> RepeatList:
     """Run the query, record what is shown (a first page, or page `page` of list `list_id`), return it."""
-    scope = query.scope(query.period.window, settings)
+    scope, before = query.scope(query.period.window, settings), query.scope(query.period.previous, settings)
     weights, harm = None, None
     if query.rank == "harm":
         weights = None if query.weight_set is None else weight_set(session, query.weight_set)
         if weights is None:
             raise InvalidRequest("That list's harm weights are no longer on record; ask for it again with `/repeats`.")
-        ranking = harm_ranking(session, scope, query.weight_set, query.top)
+        ranking = harm_ranking(session, scope, before, query.weight_set, query.top)
         rows, people, occurrences = ranking.rows, ranking.references, ranking.occurrences
+        previous = ranking.previous_references
         harm = _list_harm(session, settings, query, ranking.codes, weights)
     else:
         everyone = repeat_rows(session, scope)
         rows, people, occurrences = everyone[: query.top], len(everyone), sum(r.occurrences for r in everyone)
-    previous = repeat_totals(session, {"previous": query.scope(query.period.previous, settings)})["previous"][0]
+        previous = repeat_totals(session, {"previous": before})["previous"][0]
     pages = max(1, -(-len(rows) // page_size)) if page_size else 1
     page = min(max(page, 1), pages)
     first = (page - 1) * page_size if page_size else 0

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Float, Numeric, and_, cast, func, literal, null, select, union_all
+from sqlalchemy import Float, Numeric, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.domain.harm import HARM_DECIMALS, NO_CODE
 from bot.store.counts import ids_of
 from bot.store.db import INSERT_BATCH_ROWS
 from bot.store.models import Area, HarmWeight, Occurrence, OccurrenceLink, OccurrenceStrand, Strand
+
+CURRENT, PREVIOUS = "current", "previous"  # the two periods a harm ranking reads together
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class HarmRanking:
     references: int  # every reference meeting the rule
     occurrences: int  # their distinct occurrences, each reference's counted for it
     codes: dict[str, int]  # the listed references' distinct occurrences by offence code ("" for none)
+    previous_references: int  # how many met the rule in the period before
 
 
 def _links_in_scope(session: Session, scope: RepeatScope, *columns):
@@ -94,29 +97,35 @@ def repeat_rows(session: Session, scope: RepeatScope) -> list[RepeatRow]:
     return [RepeatRow(*row) for row in rows]
 
 
-def harm_ranking(session: Session, scope: RepeatScope, weight_set: int, top: int | None) -> HarmRanking:
+def harm_ranking(
+    session: Session, scope: RepeatScope, previous: RepeatScope, weight_set: int, top: int | None
+) -> HarmRanking:
     """The references meeting the rule, most harm first: each one's harm is the sum, over its distinct
     occurrences, of the weight that set `weight_set` gives the occurrence's offence code (an occurrence without
     a weight adds nothing). Ties go to more occurrences, then to the reference, so the order never depends
     on the plan. Only the first `top` are returned (all without one); the totals are of everyone meeting the
-    rule. With them, the listed references' distinct occurrences by offence code.
+    rule. With them, the listed references' distinct occurrences by offence code, and how many references met
+    the rule in `previous` (the same scope over the period before).
 
-    One statement, set-based: each link in the scope is paired with its occurrence once (the occurrence's
-    code read from the strand index, beside its time) and weighed by joining `harm_weights`; those pairs are
+    One statement, set-based, reading the links once for both periods (reading them is most of the time):
+    each link in either period is paired with its occurrence once (the occurrence's code read from the
+    strand index, beside its time) and weighed by joining `harm_weights`; the current period's pairs are
     summed per reference, ranked and cut, and counted again by code for the references that made the cut."""
     strand = OccurrenceStrand
-    pairs = (
-        _links_in_scope(
-            session, scope, OccurrenceLink.ref, strand.occurrence_id, strand.occurred_at, strand.offence_code
-        )
-        .distinct()
-        .subquery("pairs")
-    )
+    at = strand.occurred_at
+    in_current = and_(at >= scope.start, at < scope.end)
+    span = replace(scope, start=min(scope.start, previous.start), end=max(scope.end, previous.end))
+    period = case((in_current, literal(CURRENT)), else_=literal(PREVIOUS)).label("period")
+    pairs = _links_in_scope(session, span, OccurrenceLink.ref, strand.occurrence_id, at, strand.offence_code, period)
+    if previous.end < scope.start:  # a month so far against the same days of the month before: skip the gap
+        pairs = pairs.where(or_(in_current, at < previous.end))
+    pairs = pairs.distinct().subquery("pairs")
     weighed = (
         select(pairs, HarmWeight.weight)
         .outerjoin(HarmWeight, and_(HarmWeight.set_id == weight_set, HarmWeight.offence_code == pairs.c.offence_code))
         .cte("weighed")
     )
+    current = weighed.c.period == CURRENT
     n = func.count()
     # Rounded as every harm figure is, so float noise in the last digits cannot split a tie.
     harm = func.round(cast(func.coalesce(func.sum(weighed.c.weight), 0), Numeric), HARM_DECIMALS, type_=Float)
@@ -132,30 +141,41 @@ def harm_ranking(session: Session, scope: RepeatScope, weight_set: int, top: int
             func.count().over().label("references"),
             func.sum(n).over().label("occurrences"),
         )
+        .where(current)
         .group_by(weighed.c.ref)
         .having(n >= scope.min_occurrences)
         .order_by(*order)
         .limit(top)
         .cte("ranked")
     )
-    listed = select(ranked, null().label("offence_code"))
-    # The same columns: a row per offence code, its distinct occurrences in `n`, and nothing else.
+    # Three kinds of row in one result, told apart by `part`; each fills `n` and leaves what it lacks empty.
+    empty = [null().label(column.name) for column in ranked.c[2:]]
+    listed = select(literal("listed").label("part"), ranked, null().label("offence_code"))
     by_code = (
         select(
-            null().label("ref"),
-            func.count(func.distinct(weighed.c.occurrence_id)).label("n"),
-            *(null().label(column.name) for column in ranked.c[2:]),
+            literal("code"),
+            null(),
+            func.count(func.distinct(weighed.c.occurrence_id)),
+            *empty,
             weighed.c.offence_code,
         )
-        .where(weighed.c.ref.in_(select(ranked.c.ref)))
+        .where(current, weighed.c.ref.in_(select(ranked.c.ref)))
         .group_by(weighed.c.offence_code)
     )
-    found = session.execute(union_all(listed, by_code).order_by("position")).all()
-    ranks = [r for r in found if r.ref is not None]
+    met_before = (
+        select(weighed.c.ref)
+        .where(weighed.c.period == PREVIOUS)
+        .group_by(weighed.c.ref)
+        .having(func.count() >= previous.min_occurrences)
+        .subquery()
+    )
+    before = select(literal("previous"), null(), func.count(), *empty, null()).select_from(met_before)
+    found = session.execute(union_all(listed, by_code, before).order_by("position")).all()
+    ranks = [r for r in found if r.part == "listed"]
     rows = [RepeatRow(r.ref, r.n, r.first, r.last, r.harm) for r in ranks]
-    codes = {r.offence_code or NO_CODE: r.n for r in found if r.ref is None}
+    codes = {r.offence_code or NO_CODE: r.n for r in found if r.part == "code"}
     references, occurrences = (ranks[0].references, int(ranks[0].occurrences)) if ranks else (0, 0)
-    return HarmRanking(rows, references, occurrences, codes)
+    return HarmRanking(rows, references, occurrences, codes, next(r.n for r in found if r.part == "previous"))
 
 
 def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:

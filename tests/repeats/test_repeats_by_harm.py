@@ -4,19 +4,23 @@ database, checked against sums worked out here from the very rows stored."""
 import json
 import random
 from collections import defaultdict
+from datetime import date
 
 import pytest
-from conftest import load_weights, local, settings_for, store
+from conftest import LONDON, load_weights, local, settings_for, store
 
 from bot.admin.dispatch import perform
 from bot.admin.request import AdminRequest
 from bot.audit.log import Actor, disclosures, review
 from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
+from bot.domain.periods import Window
 from bot.errors import InvalidRequest, NoHarmWeights
 from bot.render.repeats import share_sentence, weights_sentence
 from bot.repeats.request import RepeatRequest
 from bot.repeats.service import repeat_list, repeat_list_page, repeat_trend
+from bot.store.harm import current_weight_set_id
+from bot.store.repeats import RepeatScope, harm_ranking
 
 ADMIN = Actor("U0ADMIN", team="T0FORCE", channel="C0ADMIN")
 ANALYST = Actor("U0ANALYST", team="T0FORCE", channel="C0DA")
@@ -350,3 +354,37 @@ def test_the_share_is_worked_out_from_the_rows_for_a_random_force(database, sett
     assert listed.harm.strand == pytest.approx(strand_harm)
     assert listed.harm.share == pytest.approx(listed_harm / strand_harm)
     assert listed.harm.unweighted.total == sum(1 for row in theirs if row[4] not in WEIGHTS)
+
+
+def test_the_period_before_is_counted_as_for_a_list_ranked_by_count(database, settings, analyst):
+    store(
+        database,
+        [da(day, "8N", offender(ref), month="2024-09") for ref in ("P-BOTH", "P-BEFORE") for day in (1, 2)]
+        + [da(3, "8N", offender("P-ONCE-BEFORE"), month="2024-09")]
+        + [da(day, "19C", offender(ref)) for ref in ("P-BOTH", "P-NOW", "P-NEW") for day in (1, 2)],
+    )
+    load_weights(database, WEIGHTS)
+    by_harm, by_count = ask(database, settings, analyst), ask(database, settings, analyst, rank=None)
+    assert (by_harm.change.current, by_harm.change.previous) == (3, 2)
+    assert by_harm.change == by_count.change
+
+
+def test_a_period_before_apart_from_the_current_one_leaves_out_the_days_between(database, settings, analyst):
+    # `this-month` on the 11th: 1-10 October against 1-10 September.
+    store(
+        database,
+        [da(day, "8N", offender("P-EARLY"), month="2024-09") for day in (2, 3)]
+        + [da(day, "8N", offender("P-IN-THE-GAP"), month="2024-09") for day in (15, 20)]
+        + [da(day, "19C", offender("P-NOW")) for day in (2, 3)],
+    )
+    load_weights(database, WEIGHTS)
+    with database.session() as session:
+        weights = current_weight_set_id(session)
+
+        def scope(month: str) -> RepeatScope:
+            start, end = Window(date.fromisoformat(f"{month}-01"), date.fromisoformat(f"{month}-10")).utc_bounds(LONDON)
+            return RepeatScope(("domestic-abuse",), start, end, "person", "offender", 2)
+
+        ranking = harm_ranking(session, scope("2024-10"), scope("2024-09"), weights, None)
+    assert [r.ref for r in ranking.rows] == ["P-NOW"]
+    assert ranking.previous_references == 1
