@@ -111,20 +111,7 @@ def harm_ranking(
     each link in either period is paired with its occurrence once (the occurrence's code read from the
     strand index, beside its time) and weighed by joining `harm_weights`; the current period's pairs are
     summed per reference, ranked and cut, and counted again by code for the references that made the cut."""
-    strand = OccurrenceStrand
-    at = strand.occurred_at
-    in_current = and_(at >= scope.start, at < scope.end)
-    span = replace(scope, start=min(scope.start, previous.start), end=max(scope.end, previous.end))
-    period = case((in_current, literal(CURRENT)), else_=literal(PREVIOUS)).label("period")
-    pairs = _links_in_scope(session, span, OccurrenceLink.ref, strand.occurrence_id, at, strand.offence_code, period)
-    if previous.end < scope.start:  # a month so far against the same days of the month before: skip the gap
-        pairs = pairs.where(or_(in_current, at < previous.end))
-    pairs = pairs.distinct().subquery("pairs")
-    weighed = (
-        select(pairs, HarmWeight.weight)
-        .outerjoin(HarmWeight, and_(HarmWeight.set_id == weight_set, HarmWeight.offence_code == pairs.c.offence_code))
-        .cte("weighed")
-    )
+    weighed = _weighed_pairs(session, scope, previous, weight_set)
     current = weighed.c.period == CURRENT
     n = func.count()
     # Rounded as every harm figure is, so float noise in the last digits cannot split a tie.
@@ -176,6 +163,25 @@ def harm_ranking(
     codes = {r.offence_code or NO_CODE: r.n for r in found if r.part == "code"}
     references, occurrences = (ranks[0].references, int(ranks[0].occurrences)) if ranks else (0, 0)
     return HarmRanking(rows, references, occurrences, codes, next(r.n for r in found if r.part == "previous"))
+
+
+def _weighed_pairs(session: Session, scope: RepeatScope, previous: RepeatScope, weight_set: int):
+    """Each (reference, occurrence) pair in `scope`'s period or `previous`'s once, with the occurrence's time,
+    code and weight (none without one), and which of the two periods it is in."""
+    strand = OccurrenceStrand
+    at = strand.occurred_at
+    in_current = and_(at >= scope.start, at < scope.end)
+    span = replace(scope, start=min(scope.start, previous.start), end=max(scope.end, previous.end))
+    period = case((in_current, literal(CURRENT)), else_=literal(PREVIOUS)).label("period")
+    pairs = _links_in_scope(session, span, OccurrenceLink.ref, strand.occurrence_id, at, strand.offence_code, period)
+    if previous.end < scope.start:  # a month so far against the same days of the month before: skip the gap
+        pairs = pairs.where(or_(in_current, at < previous.end))
+    pairs = pairs.distinct().subquery("pairs")
+    return (
+        select(pairs, HarmWeight.weight)
+        .outerjoin(HarmWeight, and_(HarmWeight.set_id == weight_set, HarmWeight.offence_code == pairs.c.offence_code))
+        .cte("weighed")
+    )
 
 
 def repeat_totals(session: Session, scopes: dict[str, RepeatScope]) -> dict[str, tuple[int, int]]:
