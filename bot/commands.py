@@ -227,11 +227,11 @@ REASON = re.compile(
 )
 CLOSING_QUOTES = {"straight": '"', "curly": "”", "single": "'", "curly_single": "’"}
 QUOTES_AND_SPACE = "\"'“”‘’ \t\n"  # mixed quotes from phones: “like this"
-REPEATS_OPTIONS = ("min", "by", "role", "period")
+REPEATS_OPTIONS = ("min", "by", "role", "period", "rank", "top")
 
 
 def parse_repeats_command(text: str | None) -> RepeatRequest | None:
-    """`mental-health oct min=4 by=person role=victim area=north reason:"…"`; None asks for help.
+    """`mental-health oct min=4 by=person role=victim area=north rank=harm top=20 reason:"…"`; None asks for help.
 
     Never refuses: values are checked by the domain, after it knows the asker may see lists at all.
     The reason is taken first, so a quoted one may contain anything; options typed after an unquoted
@@ -279,6 +279,8 @@ def parse_repeats_command(text: str | None) -> RepeatRequest | None:
         by=options.get("by"),
         role=options.get("role"),
         area=options.get("area"),
+        rank=options.get("rank"),
+        top=options.get("top"),
         reason=reason,
         trend=trend,
         unknown=tuple(unknown),

@@ -27,11 +27,13 @@ from bot.alerts.records import AlertSchedule
 from bot.alerts.subscriptions import Channel
 from bot.audit.log import review
 from bot.cli import main
+from bot.harm.records import CodeWeight
 from bot.settings import Settings, load_settings
 from bot.slack.testing import DispatchedApp
 from bot.slack.testing import FaultySlackStandIn as SlackStandIn
 from bot.store.alerts import store_schedule
 from bot.store.db import Database, upgrade
+from bot.store.harm import add_weight_set
 from bot.store.occurrences import NewOccurrence, replace_source
 
 POSTGRES_URL = os.environ.get("STRANDBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -57,7 +59,8 @@ def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneI
     """Store occurrences given as (strand slug or slugs, aware datetime[, links[, area slug[, offence code]]]),
     replacing any earlier from `source`; the daily counts are for `tz` (the settings' time zone).
 
-    Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim"). Areas must be in the catalogue."""
+    Links are (kind, ref, role) tuples, e.g. ("person", "P1", "victim"). Areas must be in the catalogue (None
+    for no area, e.g. before a code)."""
     occurrences = [
         NewOccurrence(
             source,
@@ -72,6 +75,20 @@ def store(database: Database, rows: list[tuple], source: str = "test", tz: ZoneI
     ]
     with database.session() as session:
         replace_source(session, source, occurrences, tz)
+
+
+def load_weights(database: Database, weights: dict[str, float], name: str = "Test weights") -> None:
+    """Load a harm weight set, by offence code, as `strandbot harm load` would: it becomes the set in use."""
+    with database.session() as session:
+        add_weight_set(
+            session,
+            name,
+            "weights.csv",
+            "0" * 64,
+            "tester",
+            datetime.now(UTC),
+            [CodeWeight(code, weight, None) for code, weight in weights.items()],
+        )
 
 
 def fresh_channel() -> str:

@@ -17,6 +17,7 @@ from bot.audit.log import (
     verify_chain,
 )
 from bot.cli.base import database_from, main, operator, settings_from
+from bot.dashboard.service import MEASURES
 from bot.domain.periods import period_text
 from bot.errors import InvalidRequest
 from bot.render.repeats import (
@@ -49,12 +50,19 @@ from bot.repeats.service import repeat_list, repeat_trend
 @click.option("--by", type=click.Choice(["person", "location"]), default="person", show_default=True)
 @click.option("--role", default="any", show_default=True, help="victim, offender, subject, witness, other or any.")
 @click.option("--area", help="Only occurrences in this area and its sub-areas (default: the whole force).")
+@click.option(
+    "--rank",
+    type=click.Choice(MEASURES),
+    help="count: the most occurrences first (the default); harm: the most harm first, with each one's share.",
+)
+@click.option("--top", help="Only the first N (1 to 500; default: everyone meeting the rule).")
 @click.option("--trend", is_flag=True, help="People on the list each month for the last 24 months instead.")
 @click.option("--reason", help="Why you need the list: recorded in the audit log (required for a list).")
 @click.option("--format", "output", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.pass_context
 def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options: str | None) -> None:
-    """A strand's repeat-contact list: the people (or places) with several occurrences in a period. Audited."""
+    """A strand's repeat-contact list: the people (or places) with several occurrences in a period, or those who
+    contributed the most harm (--rank harm). Audited."""
     settings = settings_from(ctx)
     database = database_from(ctx)
     flags = {
@@ -64,6 +72,8 @@ def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options
         "by": "--by",
         "role": "--role",
         "area": "--area",
+        "rank": "--rank",
+        "top": "--top",
     }
     typed = ["strandbot", "repeats", strand] + [
         part for name, value in options.items() if value is not None for part in (flags.get(name, "--reason"), value)

@@ -64,10 +64,14 @@ class Unweighted:
         """'214 occurrences without a weight: 8Q 180, 8L 34' ('' when every occurrence has one)."""
         if not self.by_code:
             return ""
+        noun = "occurrence" if self.total == 1 else "occurrences"
+        return f"{self.total:,} {noun} without a weight: {self.codes_text(most)}"
+
+    def codes_text(self, most: int = 5) -> str:
+        """'8Q 180, 8L 34': the codes, most first, with how many occurrences each."""
         shown = ", ".join(f"{code_text(code)} {n:,}" for code, n in self.by_code[:most])
         more = len(self.by_code) - most
-        noun = "occurrence" if self.total == 1 else "occurrences"
-        return f"{self.total:,} {noun} without a weight: {shown}" + (f" and {more} more codes" if more > 0 else "")
+        return shown + (f" and {more} more codes" if more > 0 else "")
 
 
 @dataclass(frozen=True)

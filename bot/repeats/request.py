@@ -18,6 +18,8 @@ class RepeatRequest:
     by: str | None = None  # person (default) | location
     role: str | None = None  # victim, offender… or any (default)
     area: str | None = None  # an area's name as typed; None: the whole force
+    rank: str | None = None  # count (default) | harm
+    top: str | None = None  # only the first N
     reason: str | None = None
     trend: bool = False
     unknown: tuple[str, ...] = ()  # options nobody knows

@@ -9,6 +9,7 @@ from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
 from bot.errors import InvalidRequest
 
 MIN_OCCURRENCES = (2, 1000)  # 1 would list everyone ever linked: not a repeat
+TOP = (1, 500)  # a list to work through; past a few hundred, the whole list (leave top= out) is the honest answer
 
 
 @dataclass(frozen=True)
@@ -50,5 +51,18 @@ def checked_min(text: str | int) -> int:
     if not low <= value <= high:
         raise InvalidRequest(
             f"min={value} is out of range: a repeat means at least {low} occurrences (and at most {high}); e.g. min=3."
+        )
+    return value
+
+
+def checked_top(text: str | int) -> int:
+    low, high = TOP
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidRequest(f"top={text} is not a whole number; e.g. top=20.") from None
+    if not low <= value <= high:
+        raise InvalidRequest(
+            f"top={value} is out of range: from {low} to {high}; e.g. top=20, or leave it out for the whole list."
         )
     return value

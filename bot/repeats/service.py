@@ -4,6 +4,9 @@ A reference (a pseudonymous person or location ID) is on a strand's list for a p
 to at least `min` distinct occurrences of the strand (or its sub-strands) in that period. Lists are
 personal data: only analysts, supervisors and admins see them, only with a stated reason, and every
 list shown or refused is written to the audit log in the same transaction as the query.
+
+A list is ranked by occurrences (`rank=count`) or by the harm each reference contributed (`rank=harm`: the
+weights of its occurrences' offence codes, summed), and may be cut to its first `top`.
 """
 
 from __future__ import annotations
@@ -16,20 +19,24 @@ import numpy as np
 
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
+from bot.dashboard.service import MEASURES, Measure
 from bot.domain import clock
 from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
+from bot.domain.harm import HARM_DECIMALS, Unweighted, WeightSet, weigh
 from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.domain.stats import Comparison, compare
-from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
+from bot.errors import AmbiguousStrand, InvalidRequest, NoHarmWeights, UnknownStrand
 from bot.imports.mapping import PERSON_ROLES
 from bot.repeats.request import RepeatRequest
-from bot.repeats.rules import RepeatRule, checked_min, rule_for
+from bot.repeats.rules import RepeatRule, checked_min, checked_top, rule_for
 from bot.settings import Settings
 from bot.store.access import stored_repeat_rules
 from bot.store.audit import audit_entry
 from bot.store.catalogue import load_areas, load_catalogue
+from bot.store.counts import window_code_counts
 from bot.store.db import Database, Session
-from bot.store.repeats import RepeatScope, other_strands, repeat_rows, repeat_totals
+from bot.store.harm import current_weight_set_id, weight_set
+from bot.store.repeats import RepeatScope, harm_ranking, other_strands, repeat_rows, repeat_totals
 
 REASON_LENGTH = (8, 500)
 TREND_MONTHS = 24
@@ -51,6 +58,9 @@ class RepeatQuery:
     role: str | None
     area: CatalogueEntry | None = None  # None: the whole force
     areas: tuple[str, ...] | None = None  # the area and its sub-areas: the only places counted
+    rank: Measure = "count"  # the most occurrences first, or the most harm
+    top: int | None = None  # only the first N; None: everyone meeting the rule
+    weight_set: int | None = None  # with rank=harm, the id of the weights it is weighed with
 
     def scope(self, window: Window, settings: Settings) -> RepeatScope:
         start, end = window.utc_bounds(settings.timezone)
@@ -77,6 +87,10 @@ class RepeatQuery:
             # later page counts the same places even if the catalogue has changed since.
             "area": None if self.area is None else self.area.slug,
             "areas": None if self.areas is None else list(self.areas),
+            "rank": self.rank,
+            "top": self.top,
+            # The set as it was when the list was first shown: a later page weighs with it again.
+            "weight_set": self.weight_set,
         }
 
     @classmethod
@@ -100,6 +114,9 @@ class RepeatQuery:
             parameters["role"],
             area,
             None if parameters.get("areas") is None else tuple(parameters["areas"]),  # lists before areas had none
+            parameters.get("rank", "count"),  # and lists before harm had no rank
+            parameters.get("top"),
+            parameters.get("weight_set"),
         )
 
 
@@ -110,13 +127,35 @@ class RepeatEntry:
     first: date  # local dates, within the period
     last: date
     other_strands: tuple[str, ...]  # other strands the reference appears in during the period (any role)
+    harm: float | None = None  # in a list ranked by harm: the weights of its occurrences, summed
+
+
+@dataclass(frozen=True)
+class ListHarm:
+    """What a list ranked by harm stands on: the weights, the harm its references account for between them
+    (each occurrence once, however many of them it links), the strand's harm in the same period and place
+    (the sum over all its distinct occurrences), and their occurrences that no weight covers."""
+
+    weights: WeightSet
+    listed: float
+    strand: float
+    unweighted: Unweighted
+
+    @property
+    def share(self) -> float | None:
+        """The part of the strand's harm the list accounts for; None if the strand's occurrences weigh nothing."""
+        return self.listed / self.strand if self.strand else None
+
+    def share_of(self, harm: float) -> float | None:
+        return harm / self.strand if self.strand else None
 
 
 @dataclass(frozen=True)
 class RepeatList:
     """Who meets the rule, one page of them in detail, and how the count moved against the previous period.
 
-    `people` counts references of either kind (people or places, as `query.by` says)."""
+    `people` counts references of either kind (people or places, as `query.by` says); `listed` is how many
+    of them the list holds (the first `query.top`, or all)."""
 
     query: RepeatQuery
     people: int
@@ -127,6 +166,8 @@ class RepeatList:
     entries: tuple[RepeatEntry, ...]  # this page's
     first_rank: int  # the position of entries[0] in the whole list, from 1
     list_id: int  # the audit row of the list as first shown; every page refers to it
+    listed: int
+    harm: ListHarm | None = None  # ranked by harm
 
     @property
     def mean_occurrences(self) -> float | None:
@@ -200,6 +241,10 @@ def repeat_trend(database: Database, settings: Settings, request: RepeatRequest,
     authorise(database, settings, actor, LIST_READERS, "repeats.trend", request.command)
     if request.period and request.period != "last-month":
         raise InvalidRequest("A trend is always the last 24 complete months; leave the period out.")
+    if request.rank is not None or request.top is not None:
+        raise InvalidRequest(
+            "A trend counts the people on each month's list; rank= and top= order and cut one list, so leave them out."
+        )
     with database.session() as session:
         catalogue = load_catalogue(session)
         query = checked_query(session, catalogue, settings, replace(request, period="last-month"))
@@ -259,7 +304,8 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         )
     if request.unknown:
         raise InvalidRequest(
-            f'“{request.unknown[0]}” is not an option; the options are min=, by=, role=, area= and reason:"…". '
+            f"“{request.unknown[0]}” is not an option; the options are min=, by=, role=, area=, rank=, top= and "
+            'reason:"…". '
             "See `/repeats help`."
         )
     if not request.strand:
@@ -278,6 +324,17 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
                 f"role={request.role} is not known; use one of {', '.join(PERSON_ROLES)}, or role=any."
             )
     area, areas = named_area(load_areas(session), request.area)
+    rank = "count" if request.rank is None else request.rank.lower()
+    if rank not in MEASURES:
+        raise InvalidRequest(
+            f"rank={request.rank} is not known; use rank=count (the most occurrences first) or rank=harm (the most "
+            "harm first)."
+        )
+    set_in_use = None
+    if rank == "harm":
+        set_in_use = current_weight_set_id(session)
+        if set_in_use is None:
+            raise NoHarmWeights()
     today = clock.today(settings.timezone)
     return RepeatQuery(
         strand=strand.slug,
@@ -293,6 +350,9 @@ def checked_query(session: Session, catalogue: Catalogue, settings: Settings, re
         role=role,
         area=area,
         areas=areas,
+        rank=rank,
+        top=None if request.top is None else checked_top(request.top),
+        weight_set=set_in_use,
     )
 
 
@@ -310,7 +370,7 @@ def _strand(catalogue: Catalogue, text: str):
             raise InvalidRequest(
                 f"`{found.slug}` is a strand, but “{' '.join(words[cut:])}” is not a period or option strandbot "
                 f"knows: give one period, {PERIOD_EXAMPLES}, and options as min=3, by=location, role=victim, "
-                "area=north."
+                "area=north, rank=harm, top=20."
             ) from None
         raise
 
@@ -327,9 +387,20 @@ def _listed(
     list_id: int | None = None,
 ) -> RepeatList:
     """Run the query, record what is shown (a first page, or page `page` of list `list_id`), return it."""
-    scope = query.scope(query.period.window, settings)
-    rows = repeat_rows(session, scope)
-    previous = repeat_totals(session, {"previous": query.scope(query.period.previous, settings)})["previous"][0]
+    scope, before = query.scope(query.period.window, settings), query.scope(query.period.previous, settings)
+    weights, harm = None, None
+    if query.rank == "harm":
+        weights = None if query.weight_set is None else weight_set(session, query.weight_set)
+        if weights is None:
+            raise InvalidRequest("That list's harm weights are no longer on record; ask for it again with `/repeats`.")
+        ranking = harm_ranking(session, scope, before, query.weight_set, query.top)
+        rows, people, occurrences = ranking.rows, ranking.references, ranking.occurrences
+        previous = ranking.previous_references
+        harm = _list_harm(session, settings, query, ranking.codes, weights)
+    else:
+        everyone = repeat_rows(session, scope)
+        rows, people, occurrences = everyone[: query.top], len(everyone), sum(r.occurrences for r in everyone)
+        previous = repeat_totals(session, {"previous": before})["previous"][0]
     pages = max(1, -(-len(rows) // page_size)) if page_size else 1
     page = min(max(page, 1), pages)
     first = (page - 1) * page_size if page_size else 0
@@ -343,16 +414,42 @@ def _listed(
             r.first.astimezone(tz).date(),
             r.last.astimezone(tz).date(),
             tuple(others.get(r.ref, ())),
+            r.harm,
         )
         for r in shown
     )
-    people, occurrences = len(rows), sum(r.occurrences for r in rows)
     parameters = {**query.parameters(), "page": page, "people": people}
+    if weights is not None:
+        parameters["weights"] = weights.name
     if list_id is not None:
         parameters["list"] = list_id
     action = "repeats.list" if list_id is None else "repeats.page"
     disclosed = [(query.by, e.ref) for e in entries]  # who was seen, in the same transaction: no row, no list
     entry = record(session, actor, action, "shown", command, parameters, reason, len(entries), disclosed)
     return RepeatList(
-        query, people, occurrences, compare(people, previous), page, pages, entries, first + 1, list_id or entry.id
+        query,
+        people,
+        occurrences,
+        compare(people, previous),
+        page,
+        pages,
+        entries,
+        first + 1,
+        list_id or entry.id,
+        len(rows),
+        harm,
     )
+
+
+def _list_harm(
+    session: Session, settings: Settings, query: RepeatQuery, codes: dict[str, int], weights: WeightSet
+) -> ListHarm:
+    """The harm of the listed references' occurrences (`codes`: each occurrence once, by offence code) against
+    the strand's in the same period and place, weighed as the dashboard weighs it."""
+    listed = sum(n * weights.weights[code] for code, n in codes.items() if code in weights.weights)
+    by_code = window_code_counts(
+        session, {"period": query.period.window}, settings.timezone, [query.strand], query.areas
+    )
+    strand = weigh(by_code, weights, ["period"]).harm
+    strand_harm = float(strand.at[query.strand, "period"]) if query.strand in strand.index else 0.0
+    return ListHarm(weights, round(listed, HARM_DECIMALS), strand_harm, Unweighted.of(codes, weights))

@@ -16,12 +16,20 @@ from bot.store.models import HarmWeight, HarmWeightSet
 def current_weights(session: Session) -> WeightSet | None:
     """The newest set, the one every harm figure uses; None if none was ever loaded."""
     newest = _newest(session)
-    if newest is None:
-        return None
-    weights = dict(
-        session.execute(select(HarmWeight.offence_code, HarmWeight.weight).where(HarmWeight.set_id == newest.id)).all()
-    )
-    return WeightSet(newest.name, newest.loaded_at, newest.loaded_by, weights)
+    return None if newest is None else _weight_set(session, newest)
+
+
+def current_weight_set_id(session: Session) -> int | None:
+    """The newest set's id: what a query that weighs in SQL joins `harm_weights` on, and records so that it
+    can be run again with the same weights."""
+    newest = _newest(session)
+    return None if newest is None else newest.id
+
+
+def weight_set(session: Session, set_id: int) -> WeightSet | None:
+    """Set `set_id`, in use or kept on record; None if there is no such set."""
+    row = session.get(HarmWeightSet, set_id)
+    return None if row is None else _weight_set(session, row)
 
 
 def add_weight_set(
@@ -75,6 +83,13 @@ def weight_set_count(session: Session) -> int:
 
 def _newest(session: Session) -> HarmWeightSet | None:
     return session.scalars(select(HarmWeightSet).order_by(HarmWeightSet.id.desc()).limit(1)).first()
+
+
+def _weight_set(session: Session, row: HarmWeightSet) -> WeightSet:
+    weights = dict(
+        session.execute(select(HarmWeight.offence_code, HarmWeight.weight).where(HarmWeight.set_id == row.id)).all()
+    )
+    return WeightSet(row.name, row.loaded_at, row.loaded_by, weights)
 
 
 def _record(row: HarmWeightSet) -> WeightSetRecord:

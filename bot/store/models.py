@@ -148,8 +148,9 @@ class Occurrence(Base):
 class OccurrenceStrand(Base):
     """An occurrence belongs to a strand (its own strand, not the parents: counts roll those up).
 
-    Carries the occurrence's time, so a strand's occurrences in a period are one index range (repeat
-    contact, heat maps, counting without the summary) and never a join through `occurrences`."""
+    Carries the occurrence's time and offence code, so a strand's occurrences in a period, and their
+    weights, are one index range (repeat contact and its harm ranking, heat maps, counting without the
+    summary) and never a join through `occurrences`."""
 
     __tablename__ = "occurrence_strands"
     __table_args__ = (
@@ -157,7 +158,7 @@ class OccurrenceStrand(Base):
             "ix_occurrence_strands_strand_id_occurred_at",
             "strand_id",
             "occurred_at",
-            postgresql_include=["occurrence_id"],
+            postgresql_include=["occurrence_id", "offence_code"],
         ),
     )
 
@@ -166,6 +167,7 @@ class OccurrenceStrand(Base):
     )
     strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="RESTRICT"), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    offence_code: Mapped[str | None] = mapped_column(String(OFFENCE_CODE_LENGTH))
 
 
 class DailyCount(Base):

@@ -94,7 +94,12 @@ def _insert_batch(session: Session, batch: list[NewOccurrence], ids: _Ids) -> in
         ],
     ).all()
     strands = [
-        {"occurrence_id": occurrence_id, "strand_id": ids.strands[slug], "occurred_at": o.occurred_at}
+        {
+            "occurrence_id": occurrence_id,
+            "strand_id": ids.strands[slug],
+            "occurred_at": o.occurred_at,
+            "offence_code": o.offence_code,
+        }
         for occurrence_id, o in zip(occurrence_ids, batch, strict=True)
         for slug in dict.fromkeys(o.strands)
     ]
@@ -309,14 +314,14 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
         )
     )
 
-    # Changed occurrences get their strands afresh (each strand row carries the occurrence's time).
+    # Changed occurrences get their strands afresh (each strand row carries the occurrence's time and code).
     changed_ids = select(Occurrence.id).join(CHANGED, _stored(source, CHANGED))
     strand_rows = OccurrenceStrand.__table__
     session.execute(delete(strand_rows).where(strand_rows.c.occurrence_id.in_(changed_ids)))
     session.execute(
         insert(strand_rows).from_select(
-            ["occurrence_id", "strand_id", "occurred_at"],
-            select(Occurrence.id, WANTED_STRANDS.c.strand_id, Occurrence.occurred_at)
+            ["occurrence_id", "strand_id", "occurred_at", "offence_code"],
+            select(Occurrence.id, WANTED_STRANDS.c.strand_id, Occurrence.occurred_at, Occurrence.offence_code)
             .join(CHANGED, CHANGED.c.source_id == WANTED_STRANDS.c.source_id)
             .join(Occurrence, _stored(source, WANTED_STRANDS)),
         )

@@ -4,11 +4,11 @@ occurrences without a weight are counted, never dropped; the weights in use are 
 
 import json
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from conftest import local, store
+from conftest import load_weights, local, store
 from sqlalchemy import update
 
 from bot.catalogues import update_catalogue
@@ -16,9 +16,7 @@ from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.errors import NoHarmWeights
-from bot.harm.records import CodeWeight
 from bot.store.catalogue import load_catalogue
-from bot.store.harm import add_weight_set
 from bot.store.models import DailyCountsZone
 
 AREA_CATALOGUE = [
@@ -65,16 +63,7 @@ def occurrences(database, settings):
 
 
 def weights(database, name="Test weights 2024", values=WEIGHTS):
-    with database.session() as session:
-        add_weight_set(
-            session,
-            name,
-            "weights.csv",
-            "0" * 64,
-            "tester",
-            datetime.now(UTC),
-            [CodeWeight(code, weight, None) for code, weight in values.items()],
-        )
+    load_weights(database, values, name)
 
 
 def chosen(frame, catalogue, strand, places, window):

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 
 import pytest
-from conftest import all_text, local, settings_for, stocked_database
+from conftest import all_text, load_weights, local, settings_for, stocked_database
 from slack_sdk.models.blocks import Block
 
 from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
-from bot.harm.records import CodeWeight
 from bot.slack.answer import HOLDING_NOTE
 from bot.slack.markup import escape
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
-from bot.store.harm import add_weight_set
 
 SECRET = "b7e1d0c0ffee8888abcd99yyyzzz85a5"
 OFFICER = "U0OFFICERH"
@@ -50,9 +47,7 @@ OCCURRENCES = (
 def server(request, slack):
     def prepare(database: Database, url) -> None:
         update_catalogue(database, settings_for(url), AREAS_, AREAS)
-        with database.session() as session:
-            loaded = [CodeWeight(code, weight, None) for code, weight in WEIGHTS.items()]
-            add_weight_set(session, WEIGHTS_NAME, "w.csv", "0" * 64, "tester", datetime.now(UTC), loaded)
+        load_weights(database, WEIGHTS, WEIGHTS_NAME)
 
     with stocked_database(request, request.param, OCCURRENCES, prepare) as url:
         running = DispatchedApp(url.render_as_string(hide_password=False), slack, SECRET)

@@ -13,13 +13,15 @@ from slack_sdk.models.blocks import (
 from tabulate import tabulate
 
 from bot.render.repeats import (
-    ENTRY_HEADERS,
     change_text,
     count_text,
+    entry_headers,
     entry_rows,
     rule_text,
+    share_sentence,
     title_text,
     trend_table,
+    weights_sentence,
 )
 from bot.repeats.service import RepeatList, RepeatQuery, RepeatTrend
 from bot.slack.blocks.message import Message, as_blocks, code_sections
@@ -37,10 +39,12 @@ REPEATS_HELP = (
     '• `/repeats hate-crime 12m role=victim reason:"…"` — repeat victims in the last 12 months\n'
     '• `/repeats domestic abuse 2024-10 min=3 by=location reason:"…"` — places, in October 2024\n'
     '• `/repeats hate-crime area=north reason:"…"` — only occurrences in an area (and the areas within it)\n'
+    '• `/repeats domestic-abuse 12m role=offender rank=harm top=20 reason:"…"` — the 20 who contributed the most '
+    "harm, and their share of the strand's\n"
     "• `/repeats mental-health trend` — people on the list each month for the last 24 months\n"
     "Periods: `2024-10`, `oct`, `last-month`, `this-month`, `30d`, `12m` (a window may end on a date: "
     "`12m 2025-03-31`). Options: `min=N`, `by=person|location`, `role=victim|offender|subject|witness|other|any`, "
-    "`area=north`."
+    "`area=north`, `rank=count|harm`, `top=N`."
 )
 
 
@@ -55,6 +59,9 @@ def repeat_list_message(listed: RepeatList) -> Message:
     summary = f"*{count_text(query, listed.people)}* on the list"
     if listed.mean_occurrences is not None:
         summary += f", *{listed.mean_occurrences:.1f}* occurrences each on average"
+    summary += f"\n{change_text(listed)}"
+    if share := share_sentence(listed):
+        summary += f"\n{escape(share)}"
     blocks = [
         HeaderBlock(text=f"Repeat contact: {title_text(query)}"[:150]),
         ContextBlock(
@@ -62,12 +69,14 @@ def repeat_list_message(listed: RepeatList) -> Message:
                 MarkdownTextObject(text=f"{slugs_text(query)} · *{escape(query.period.label)}* · {rule_text(query)}")
             ]
         ),
-        SectionBlock(text=MarkdownTextObject(text=f"{summary}\n{change_text(listed)}")),
+        SectionBlock(text=MarkdownTextObject(text=summary)),
     ]
+    if listed.harm is not None:  # the weights' name is an administrator's text
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(weights_sentence(listed.harm)))]))
     if listed.entries:
         rows = entry_rows(listed, OTHER_STRANDS_IN_SLACK)
         blocks += code_sections(
-            tabulate(rows, headers=ENTRY_HEADERS, tablefmt="simple", disable_numparse=True).splitlines()
+            tabulate(rows, headers=entry_headers(listed), tablefmt="simple", disable_numparse=True).splitlines()
         )
     footer = "Only you can see this. This access is recorded in the audit log with your reason."
     if listed.pages > 1:
