@@ -25,19 +25,27 @@ INDEX = "ix_occurrence_strands_strand_id_occurred_at"
 def upgrade() -> None:
     with op.batch_alter_table("occurrence_strands") as batch:
         batch.add_column(sa.Column("offence_code", sa.String(32), nullable=True))
-    # Only occurrences loaded since 0010 can have a code.
-    op.execute(
-        "UPDATE occurrence_strands SET offence_code = "
-        "(SELECT o.offence_code FROM occurrences o WHERE o.id = occurrence_strands.occurrence_id) "
-        "WHERE occurrence_id IN (SELECT id FROM occurrences WHERE offence_code IS NOT NULL)"
-    )
-    if op.get_context().dialect.name == "postgresql":
+    on_postgresql = op.get_context().dialect.name == "postgresql"
+    if on_postgresql:
+        # Rebuilt once after the update, rather than kept up to date through ten million row updates.
         op.drop_index(INDEX, table_name="occurrence_strands")
+        # A join, not a lookup per row: 10 million correlated lookups took over 15 minutes.
+        op.execute(
+            "UPDATE occurrence_strands SET offence_code = o.offence_code FROM occurrences o "
+            "WHERE o.id = occurrence_strands.occurrence_id AND o.offence_code IS NOT NULL"
+        )
         op.create_index(
             INDEX,
             "occurrence_strands",
             ["strand_id", "occurred_at"],
             postgresql_include=["occurrence_id", "offence_code"],
+        )
+    else:
+        # Only occurrences loaded since 0010 can have a code.
+        op.execute(
+            "UPDATE occurrence_strands SET offence_code = "
+            "(SELECT o.offence_code FROM occurrences o WHERE o.id = occurrence_strands.occurrence_id) "
+            "WHERE occurrence_id IN (SELECT id FROM occurrences WHERE offence_code IS NOT NULL)"
         )
 
 
