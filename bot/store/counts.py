@@ -8,7 +8,21 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, and_, cast, delete, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain.periods import Window
@@ -109,6 +123,9 @@ def _window_rows(
     key, named = (source.area_id, Area) if by_area else (source.strand_id, Strand)
     strand_ids = None if slugs is None or together else ids_of(session, Strand, slugs)
     area_ids = None if areas is None else ids_of(session, Area, areas)
+    if by_area and together and area_ids is None:
+        # Every area by name: daily_totals leads with the area, so each is one range of days.
+        area_ids = list(session.scalars(select(Area.id)))
     parts = []
     for name, window in windows.items():
         query = source.counted(window).add_columns(
@@ -167,6 +184,8 @@ class _CountSource:
     def __init__(self, session: Session, tz: ZoneInfo, placed: bool, together: bool):
         self.tz = tz
         self.summarised = daily_counts_zone(session) == tz.key
+        # Every strand together for the whole force: daily_totals' own rows for it, those with no area.
+        self.whole_force_rows = together and not placed
         if self.summarised:
             table = DailyTotal if together else DailyAreaCount if placed else DailyCount
             self.table = table
@@ -209,7 +228,8 @@ class _CountSource:
     def on_any_day(self, windows: list[Window]):
         if self.summarised:
             day = self.table.day
-            return select().select_from(self.table).where(or_(*[and_(day >= w.start, day <= w.end) for w in windows]))
+            query = select().select_from(self.table).where(or_(*[and_(day >= w.start, day <= w.end) for w in windows]))
+            return query.where(self.table.area_id.is_(None)) if self.whole_force_rows else query
         bounds = [w.utc_bounds(self.tz) for w in windows]
         return self.base.where(or_(*[and_(self.instant >= start, self.instant < end) for start, end in bounds]))
 
@@ -315,12 +335,11 @@ def _count_days(session: Session, tz: ZoneInfo, days: Window | None) -> None:
     )
     occurrence_day = local_day_column(session, tz, Occurrence.occurred_at).label("day")
     in_any_strand = select(OccurrenceStrand.occurrence_id).where(OccurrenceStrand.occurrence_id == Occurrence.id)
-    totals = select(occurrence_day, Occurrence.area_id, code, func.count()).where(in_any_strand.exists())
+    totals = select(occurrence_day, code, func.count()).where(in_any_strand.exists())
     if days is not None:
         totals = on_local_days(totals, Occurrence.occurred_at, occurrence_day, days, tz)
-    session.execute(
-        insert(DailyTotal).from_select(
-            ["day", "area_id", "offence_code", "occurrences"],
-            totals.group_by(occurrence_day, Occurrence.area_id, code),
-        )
-    )
+    columns = ["day", "offence_code", "occurrences", "area_id"]
+    placed = totals.add_columns(Occurrence.area_id).where(Occurrence.area_id.is_not(None))
+    whole_force = totals.add_columns(null())
+    session.execute(insert(DailyTotal).from_select(columns, placed.group_by(occurrence_day, code, Occurrence.area_id)))
+    session.execute(insert(DailyTotal).from_select(columns, whole_force.group_by(occurrence_day, code)))

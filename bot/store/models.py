@@ -228,15 +228,17 @@ class DailyAreaCount(Base):
 
 class DailyTotal(Base):
     """Distinct occurrences of any strand per local day, area and offence code: every strand together, each
-    occurrence once however many strands it is in (`/strand all by=area` ranks areas by these). Occurrences
-    with no area are the rows with none, so the force's total is every row's."""
+    occurrence once however many strands it is in (`/strand all by=area` ranks areas by these). The rows
+    with no area are the whole force's (every occurrence, placed or not), so the force's total is a few
+    rows a day, not every area's."""
 
     __tablename__ = "daily_totals"
+    # Leading with the area: the whole force's rows, or one area's, are one range each.
     __table_args__ = (
-        Index("ix_daily_totals_day_area_id_offence_code_occurrences", "day", "area_id", "offence_code", "occurrences"),
+        Index("ix_daily_totals_area_id_day_offence_code_occurrences", "area_id", "day", "offence_code", "occurrences"),
     )
-    # A summary row has no identity of its own, and area_id is empty for occurrences with no area, so the
-    # table has no primary key; the mapper needs one to name rows.
+    # A summary row has no identity of its own, and area_id is empty for the whole force, so the table has
+    # no primary key; the mapper needs one to name rows.
     __mapper_args__ = {"primary_key": ["day", "area_id", "offence_code"]}
 
     day: Mapped[date] = mapped_column(Date)

@@ -62,9 +62,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name="fk_daily_totals_area_id_areas", ondelete="CASCADE"),
     )
     op.create_index(
-        "ix_daily_totals_day_area_id_offence_code_occurrences",
+        "ix_daily_totals_area_id_day_offence_code_occurrences",
         "daily_totals",
-        ["day", "area_id", "offence_code", "occurrences"],
+        ["area_id", "day", "offence_code", "occurrences"],
     )
 
 
