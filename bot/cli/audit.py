@@ -17,7 +17,7 @@ from bot.audit.log import (
     verify_chain,
 )
 from bot.cli.base import database_from, main, operator, settings_from
-from bot.dashboard.service import MEASURES
+from bot.domain.measures import MEASURES
 from bot.domain.periods import period_text
 from bot.errors import InvalidRequest
 from bot.render.repeats import (

@@ -12,13 +12,8 @@ from bot.charts.kinds import CHART_KINDS, FORECAST_YEARS
 from bot.charts.request import ChartKind, ChartRequest
 from bot.charts.service import chart_view
 from bot.cli.base import database_from, main, operator, settings_from, write_file
-from bot.dashboard.service import (
-    MEASURES,
-    Measure,
-    area_breakdown,
-    full_dashboard,
-    strand_report,
-)
+from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
+from bot.domain.measures import MEASURES, Measure
 from bot.domain.periods import period_text
 from bot.errors import InvalidRequest
 from bot.render.text import (
