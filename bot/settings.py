@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from bot.domain.ids import MEMBER_ID
-from bot.store.db import URL, parse_database_url
+
+if TYPE_CHECKING:
+    from bot.store.db import URL
 
 DEFAULT_DATABASE_URL = "sqlite:///strandbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -62,6 +65,10 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
 
     Raises SettingsError listing every wrong value, so one start-up shows them all.
     """
+    # The store (SQLAlchemy) parses the URL when settings are read, not when this module is imported: every
+    # command imports it, and `--help` reads no settings.
+    from bot.store.db import parse_database_url
+
     values: dict[str, str | None] = {}
     if dotenv_path and os.path.exists(dotenv_path):
         values.update(dotenv_values(dotenv_path))

@@ -26,12 +26,12 @@ from bot.domain import clock
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.jobs import has_job_runs
-from jobs.weekly_breaches import JOB, LATE_AFTER, Poster, RunReport, retry_failed, run_weekly_breaches, start_job_run
+from jobs.schedule import JOB, TICK_SECONDS
+from jobs.weekly_breaches import LATE_AFTER, Poster, RunReport, retry_failed, run_weekly_breaches, start_job_run
 
 log = logging.getLogger(__name__)
 
 MISSED_RUN_GRACE = timedelta(hours=24)
-TICK_SECONDS = 60
 
 
 @dataclass(frozen=True)

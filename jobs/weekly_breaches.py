@@ -42,8 +42,8 @@ from bot.store.jobs import (
     retryable_deliveries,
     update_delivery,
 )
+from jobs.schedule import JOB
 
-JOB = "weekly-breaches"
 LATE_AFTER = timedelta(minutes=5)  # a run starting later than this after its time says it is late
 RETRY_FOR = timedelta(days=1)  # failed posts are retried on every tick for this long
 SENDING_LEASE = timedelta(minutes=10)  # longer than any post with its retries takes

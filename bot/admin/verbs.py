@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.admin.request import AdminRequest
-from bot.alerts.thresholds import DIRECTIONS, MEASURES, SIGNIFICANCE, THRESHOLD_OPTIONS
+from bot.alerts.thresholds import DIRECTIONS, SIGNIFICANCE, THRESHOLD_OPTIONS
 from bot.domain.comparisons import COMPARISONS
+from bot.domain.measures import MEASURES
 from bot.domain.periods import period_text, take_period
 from bot.errors import InvalidRequest
 

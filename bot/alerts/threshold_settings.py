@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from bot.alerts.records import BreachThreshold
 from bot.alerts.thresholds import (
     DIRECTIONS,
-    MEASURES,
     PARTS,
     SIGNIFICANCE,
     THRESHOLD_OPTIONS,
@@ -26,6 +25,7 @@ from bot.alerts.thresholds import (
 )
 from bot.audit.log import Actor, record
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
+from bot.domain.measures import MEASURES
 from bot.errors import InvalidRequest
 from bot.store.alerts import (
     store_threshold,

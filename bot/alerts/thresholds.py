@@ -25,8 +25,6 @@ from bot.errors import InvalidRequest
 COMPARISONS = tuple(comparisons.COMPARISONS)
 DIRECTIONS = ("up", "down", "either")
 SIGNIFICANCE = ("post", "mark", "hold")
-# What a threshold watches: the dashboard's measures (bot.dashboard.service.MEASURES; a test holds them together).
-MEASURES = ("count", "harm")
 # What admins type after a threshold, e.g. `threshold hate-crime 15% direction=up min=20 measure=harm`.
 THRESHOLD_OPTIONS = ("window", "direction", "min", "significance", "measure")
 PERCENT_RANGE = (0.1, 100)

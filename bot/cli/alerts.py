@@ -8,21 +8,16 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.alerts.history import job_runs
-from bot.alerts.schedule_settings import schedule_view
 from bot.cli.base import database_from, main, settings_from
-from bot.dashboard.daily_counts import daily_counts_ready
 from bot.domain import clock
-from bot.render.alerts import job_status_text
-from bot.slack.app import check_slack_connection
-from bot.slack.ask import message_as_text
-from bot.slack.web import SlackWeb, retrying_client
-from bot.store.db import current_revision, head_revision
-from jobs.scheduler import TICK_SECONDS, run_scheduler
-from jobs.weekly_breaches import JOB, Delivery, refuse_unfinished_day, run_weekly_breaches
+from jobs.schedule import JOB, TICK_SECONDS
+
+if TYPE_CHECKING:
+    from jobs.weekly_breaches import Delivery
 
 
 @main.command()
@@ -39,7 +34,10 @@ from jobs.weekly_breaches import JOB, Delivery, refuse_unfinished_day, run_weekl
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
     """Run the Slack app: HTTP (POST /slack/events, GET /healthz), or Socket Mode if SLACK_APP_TOKEN is set."""
-    from bot.slack.server import serve_http, serve_socket_mode  # gunicorn is only needed here
+    from bot.dashboard.daily_counts import daily_counts_ready
+    from bot.slack.app import check_slack_connection
+    from bot.slack.server import serve_http, serve_socket_mode
+    from bot.store.db import current_revision, head_revision
 
     settings = settings_from(ctx)
     settings.require_slack()
@@ -75,6 +73,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
 @click.pass_context
 def scheduler(ctx: click.Context, tick_seconds: int, parent: int | None) -> None:
     """Run the weekly alerts' scheduler on its own (`serve` also runs one). Several copies are safe."""
+    from bot.slack.web import SlackWeb, retrying_client
+    from jobs.scheduler import run_scheduler
+
     settings = settings_from(ctx)
     settings.require_slack(posting_only=True)
     logging.getLogger().setLevel(logging.INFO)
@@ -93,6 +94,10 @@ def jobs() -> None:
 @click.pass_context
 def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
     """Run JOB once now. A channel already sent its digest for the week is not sent another."""
+    from bot.slack.ask import message_as_text
+    from bot.slack.web import SlackWeb, retrying_client
+    from jobs.weekly_breaches import refuse_unfinished_day, run_weekly_breaches
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     day = clock.checked_as_of(as_of.date() if as_of else None, settings.timezone)
@@ -118,6 +123,10 @@ def jobs_run(ctx: click.Context, job: str, as_of, dry_run: bool) -> None:
 @click.pass_context
 def jobs_status(ctx: click.Context, limit: int) -> None:
     """When the weekly job runs next, and how its last runs went."""
+    from bot.alerts.history import job_runs
+    from bot.alerts.schedule_settings import schedule_view
+    from bot.render.alerts import job_status_text
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     click.echo(

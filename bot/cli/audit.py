@@ -7,39 +7,11 @@ import sys
 
 import click
 
-from bot.audit.log import (
-    FLAG_MIN_REFERENCES,
-    FLAG_TIMES_PEERS,
-    Actor,
-    activity_report,
-    disclosures,
-    review,
-    verify_chain,
-)
 from bot.cli.base import database_from, main, operator, settings_from
-from bot.dashboard.service import MEASURES
+from bot.domain.measures import MEASURES
 from bot.domain.periods import period_text
 from bot.errors import InvalidRequest
-from bot.render.repeats import (
-    repeat_list_csv,
-    repeat_list_json,
-    repeat_list_table,
-    rule_text,
-    title_text,
-    trend_csv,
-    trend_json,
-    trend_table,
-)
-from bot.render.text import (
-    activity_csv,
-    activity_table,
-    audit_csv,
-    audit_table,
-    disclosures_csv,
-    disclosures_table,
-)
 from bot.repeats.request import RepeatRequest
-from bot.repeats.service import repeat_list, repeat_trend
 
 
 @main.command()
@@ -63,6 +35,19 @@ from bot.repeats.service import repeat_list, repeat_trend
 def repeats(ctx: click.Context, strand: str, output: str, trend: bool, **options: str | None) -> None:
     """A strand's repeat-contact list: the people (or places) with several occurrences in a period, or those who
     contributed the most harm (--rank harm). Audited."""
+    from bot.audit.log import Actor
+    from bot.render.repeats import (
+        repeat_list_csv,
+        repeat_list_json,
+        repeat_list_table,
+        rule_text,
+        title_text,
+        trend_csv,
+        trend_json,
+        trend_table,
+    )
+    from bot.repeats.service import repeat_list, repeat_trend
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     flags = {
@@ -111,6 +96,9 @@ def audit(
     `audit --ref N1001` answers "who has seen N1001, when and why?"; `audit report` and `audit verify` below."""
     if ctx.invoked_subcommand is not None:
         return
+    from bot.audit.log import disclosures, review
+    from bot.render.text import audit_csv, audit_table, disclosures_csv, disclosures_table
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     day = since.date() if since else None
@@ -149,6 +137,9 @@ def audit_report(ctx: click.Context, since, output: str) -> None:
 
     Flags (REVIEW) a user who saw more than three times the median of their peers (the other users who saw
     any), and at least 20 references."""
+    from bot.audit.log import FLAG_MIN_REFERENCES, FLAG_TIMES_PEERS, activity_report
+    from bot.render.text import activity_csv, activity_table
+
     settings = settings_from(ctx)
     lines = activity_report(database_from(ctx), settings, since.date())
     if output == "csv":
@@ -173,6 +164,8 @@ def audit_verify(ctx: click.Context, noted_head: str | None) -> None:
     """Walk the audit log's hash chain: exits 1 naming the first row changed, removed or inserted out of order.
 
     Prints the chain's length and head hash: note them elsewhere (a ticket, an email) to check against later."""
+    from bot.audit.log import verify_chain
+
     checked = verify_chain(database_from(ctx), noted_head)
     if checked.intact:
         rows = f"{checked.length:,} row{'' if checked.length == 1 else 's'}"

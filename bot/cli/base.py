@@ -1,5 +1,10 @@
 """The `strandbot` group every command joins, and what commands share: settings and one database per run,
-who is at the terminal, and errors as one line instead of a traceback."""
+who is at the terminal, and errors as one line instead of a traceback.
+
+Every command module is imported for `strandbot --help`, so each imports at its top only click and light, pure
+modules (the choices its options offer); the services, the store, Slack, charts and jobs (pandas, SQLAlchemy,
+matplotlib, Bolt: seconds to load) are imported inside the command that uses them. tests/test_start_up.py holds
+this."""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.errors import InvalidRequest, StrandbotError
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.db import Database
+
+if TYPE_CHECKING:
+    from bot.store.db import Database
 
 
 class StrandbotGroup(click.Group):
@@ -40,6 +48,8 @@ def settings_from(ctx: click.Context) -> Settings:
 def database_from(ctx: click.Context) -> Database:
     """The invocation's one `Database` (its engine and pool), kept beside the settings and disposed when the
     command ends."""
+    from bot.store.db import Database
+
     database = ctx.meta.get("strandbot.database")
     if database is None:
         database = ctx.meta["strandbot.database"] = Database(settings_from(ctx).database_url)

@@ -9,9 +9,6 @@ import click
 
 from bot.cli.base import database_from, main, operator
 from bot.errors import InvalidRequest
-from bot.harm.weights import load_weights_file, weights_on_record
-from bot.harm.weights_file import write_weights_csv
-from bot.render.harm import loaded_text, set_title, weights_json, weights_text
 
 HOW_TO_LOAD = (
     'Load a set with `strandbot harm load WEIGHTS.csv --name "ONS CSS 2016"` (columns offence_code, weight and '
@@ -34,6 +31,9 @@ def harm_group() -> None:
 def load(ctx: click.Context, path: Path, name: str | None) -> None:
     """Load a weights CSV (columns offence_code, weight[, description]) as the set in use. Checked whole first:
     one bad line and nothing is loaded."""
+    from bot.harm.weights import load_weights_file
+    from bot.render.harm import loaded_text
+
     click.echo(loaded_text(load_weights_file(database_from(ctx), path, name, operator())))
 
 
@@ -43,6 +43,10 @@ def load(ctx: click.Context, path: Path, name: str | None) -> None:
 @click.pass_context
 def export(ctx: click.Context, path: Path, set_id: int | None) -> None:
     """Write the set in use (or --set N) to PATH as a weights CSV that `harm load` reads back unchanged."""
+    from bot.harm.weights import weights_on_record
+    from bot.harm.weights_file import write_weights_csv
+    from bot.render.harm import set_title
+
     shown = weights_on_record(database_from(ctx), set_id)
     if shown is None:
         raise InvalidRequest(f"No harm weights are loaded yet, so there is nothing to export. {HOW_TO_LOAD}")
@@ -60,6 +64,9 @@ def export(ctx: click.Context, path: Path, set_id: int | None) -> None:
 @click.pass_context
 def show(ctx: click.Context, set_id: int | None, output: str) -> None:
     """The set in use: who loaded it, when, from which file, its weights; and every set on record."""
+    from bot.harm.weights import weights_on_record
+    from bot.render.harm import weights_json, weights_text
+
     shown = weights_on_record(database_from(ctx), set_id)
     if shown is None:
         click.echo(

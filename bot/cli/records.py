@@ -10,27 +10,11 @@ from pathlib import Path
 
 import click
 
-from bot.audit.log import (
-    Actor,
-)
-from bot.catalogues import catalogue_of, update_catalogue
 from bot.cli.base import database_from, main, operator, settings_from
-from bot.dashboard.daily_counts import ensure_daily_counts
-from bot.dashboard.service import full_dashboard
 from bot.domain import clock
 from bot.domain.catalogue import AREAS, STRANDS, CatalogueKind, read_catalogue_csv, write_catalogue_csv
 from bot.errors import InvalidRequest
-from bot.imports.demo import load_demo
-from bot.imports.load import import_file
-from bot.imports.retention import planned_purge, recent_loads, run_purge, share_text
-from bot.render.harm import loaded_text, set_title
-from bot.render.text import (
-    dashboard_table,
-    imports_table,
-    purge_plan_text,
-)
 from bot.settings import Settings
-from bot.store.db import current_revision, head_revision, upgrade
 
 log = logging.getLogger("strandbot")
 
@@ -50,6 +34,9 @@ def db_group() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str, recount: bool) -> None:
     """Bring the database's schema, and the daily counts the dashboard sums, up to date (safe to run any time)."""
+    from bot.dashboard.daily_counts import ensure_daily_counts
+    from bot.store.db import current_revision, head_revision
+
     settings = settings_from(ctx)
     upgrade_database(settings, revision)
     database = database_from(ctx)
@@ -63,6 +50,8 @@ def db_upgrade(ctx: click.Context, revision: str, recount: bool) -> None:
 
 
 def upgrade_database(settings: Settings, revision: str = "head") -> None:
+    from bot.store.db import upgrade
+
     try:
         upgrade(settings.database_url, revision)
     except Exception as error:  # alembic wraps driver errors in several ways; all mean the same to a user
@@ -86,6 +75,11 @@ def upgrade_database(settings: Settings, revision: str = "head") -> None:
 def demo(ctx: click.Context, seed: int, as_of, force: bool) -> None:
     """Load synthetic data (FY 2019/20 to yesterday) and illustrative harm weights into the configured database,
     and print the dashboard."""
+    from bot.dashboard.service import full_dashboard
+    from bot.imports.demo import load_demo
+    from bot.render.harm import loaded_text, set_title
+    from bot.render.text import dashboard_table
+
     settings = settings_from(ctx)
     upgrade_database(settings)
     database = database_from(ctx)
@@ -116,6 +110,8 @@ def import_command(
     ctx: click.Context, path: Path, mapping_path: Path | None, source: str | None, dry_run: bool, strict: bool
 ) -> None:
     """Load a CSV export of occurrences: canonical columns, or any export with --mapping."""
+    from bot.imports.load import import_file
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     with ByteProgress(path) as progress:
@@ -163,6 +159,9 @@ class ByteProgress:
 @click.pass_context
 def imports(ctx: click.Context, limit: int) -> None:
     """The most recent loads: file, who, when and what each did."""
+    from bot.imports.retention import recent_loads
+    from bot.render.text import imports_table
+
     records = recent_loads(database_from(ctx), limit)
     if not records:
         click.echo("No files have been loaded yet: see `strandbot import --help`.")
@@ -189,6 +188,10 @@ def purge(
 ) -> None:
     """Retention: remove person and location links (or whole occurrences) from before a date (yesterday at the
     latest). Recorded in the audit log."""
+    from bot.audit.log import Actor
+    from bot.imports.retention import planned_purge, run_purge, share_text
+    from bot.render.text import purge_plan_text
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     day = before.date()
@@ -254,6 +257,8 @@ def add_catalogue_commands(kind: CatalogueKind) -> None:
     @group.command("list", help=f"Every {noun} with its parent and aliases.")
     @click.pass_context
     def list_entries(ctx: click.Context) -> None:
+        from bot.catalogues import catalogue_of
+
         click.echo(write_catalogue_csv(catalogue_of(database_from(ctx), kind)), nl=False)
 
     @group.command(
@@ -262,6 +267,8 @@ def add_catalogue_commands(kind: CatalogueKind) -> None:
     @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
     @click.pass_context
     def export(ctx: click.Context, path: Path) -> None:
+        from bot.catalogues import catalogue_of
+
         catalogue = catalogue_of(database_from(ctx), kind)
         try:
             path.write_text(write_catalogue_csv(catalogue), encoding="utf-8")
@@ -277,6 +284,8 @@ def add_catalogue_commands(kind: CatalogueKind) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.pass_context
     def load(ctx: click.Context, path: Path) -> None:
+        from bot.catalogues import update_catalogue
+
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:

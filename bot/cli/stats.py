@@ -7,27 +7,12 @@ from pathlib import Path
 
 import click
 
-from bot.charts.draw import render_chart
 from bot.charts.kinds import CHART_KINDS, FORECAST_YEARS
 from bot.charts.request import ChartKind, ChartRequest
-from bot.charts.service import chart_view
 from bot.cli.base import database_from, main, operator, settings_from, write_file
-from bot.dashboard.service import (
-    MEASURES,
-    Measure,
-    area_breakdown,
-    full_dashboard,
-    strand_report,
-)
+from bot.domain.measures import MEASURES, Measure
 from bot.domain.periods import period_text
 from bot.errors import InvalidRequest
-from bot.render.text import (
-    area_breakdown_json,
-    dashboard_heading,
-    dashboard_json,
-    dashboard_table,
-)
-from bot.slack.ask import ask as ask_slack
 
 
 @main.command()
@@ -54,6 +39,9 @@ def stats(
     """The dashboard for every strand, or for STRAND and its sub-strands; in one area with --area, or STRAND
     (or `all`: every strand together) in every area with --by area (in one area and those below it, with
     --area too). Harm instead of counts with --measure harm."""
+    from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
+    from bot.render.text import area_breakdown_json, dashboard_heading, dashboard_json, dashboard_table
+
     settings = settings_from(ctx)
     database = database_from(ctx)
     day: date | None = as_of.date() if as_of else None
@@ -107,6 +95,9 @@ def chart(
     out: Path | None,
 ) -> None:
     """Draw STRAND's trend, day-and-hour heat map or forecast as a PNG, the image `/strand` sends to Slack."""
+    from bot.charts.draw import render_chart
+    from bot.charts.service import chart_view
+
     if period is not None and kind == "forecast":
         raise InvalidRequest("--period is for trends and heat maps; a forecast takes --years.")
     if years is not None and kind != "forecast":
@@ -130,6 +121,8 @@ def ask(ctx: click.Context, slash_command: str, user: str) -> None:
     """Run a slash command through the Slack app and print what Slack would show: ask "/strand hate-crime".
 
     No workspace needed: a local stand-in plays Slack's part."""
+    from bot.slack.ask import ask as ask_slack
+
     command, _, text = slash_command.strip().partition(" ")
     if not command.startswith("/"):
         command, text = "/strand", slash_command

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from bot.domain import clock
 from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
 from bot.domain.comparisons import DashboardWindows, dashboard_windows
 from bot.domain.harm import Unweighted, Weighed, weigh
+from bot.domain.measures import Measure
 from bot.domain.stats import AreaBreakdown, Dashboard, HarmBasis, compute_dashboard, rolled_up
 from bot.errors import NoHarmWeights
 from bot.settings import Settings
@@ -27,8 +27,6 @@ from bot.store.counts import (
 from bot.store.db import Database
 from bot.store.harm import current_weights
 
-Measure = Literal["count", "harm"]
-MEASURES: tuple[Measure, ...] = ("count", "harm")
 EVERY_STRAND_WORD = "all"
 # Every strand together, as a breakdown by area names it: each occurrence once, whatever its strands.
 ALL_STRANDS = CatalogueEntry(EVERY_STRAND, "All strands", None)

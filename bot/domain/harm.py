@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # only `weigh` handles frames, and its caller brings pandas: the models need none of it
+    import pandas as pd
 
 OFFENCE_CODE_LENGTH = 32
 # Harm sums are rounded to this many decimal places: weights are published to at most a few, and a float

@@ -19,10 +19,10 @@ import numpy as np
 
 from bot.admin.access import LIST_READERS, authorise
 from bot.audit.log import Actor, record
-from bot.dashboard.service import MEASURES, Measure
 from bot.domain import clock
 from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
 from bot.domain.harm import HARM_DECIMALS, Unweighted, WeightSet, weigh
+from bot.domain.measures import MEASURES, Measure
 from bot.domain.periods import PERIOD_EXAMPLES, Period, Window, calendar_months, iso_date, repeat_period
 from bot.domain.stats import Comparison, compare
 from bot.errors import AmbiguousStrand, InvalidRequest, NoHarmWeights, UnknownStrand

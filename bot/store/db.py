@@ -8,21 +8,19 @@ from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-import migrations
 from bot.errors import DatabaseNotReady, DatabaseRefused, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +165,16 @@ def _classify(error: SQLAlchemyError, url: URL) -> Exception:
     return DatabaseUnavailable(detail)
 
 
+# Alembic is imported by the functions below, not at the top: every command imports this module, and only
+# those that migrate or read the schema's revision need Alembic.
+
+
 def alembic_config(url: URL) -> Config:
     """Alembic's configuration, built in code so migrations run from any directory and from a wheel."""
+    from alembic.config import Config
+
+    import migrations
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     # Alembic's config is an ini parser: a literal % (URL-encoded passwords) must be doubled.
@@ -177,17 +183,25 @@ def alembic_config(url: URL) -> Config:
 
 
 def upgrade(url: URL, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: URL, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision(url: URL) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()

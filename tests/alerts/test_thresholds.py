@@ -7,7 +7,6 @@ import pytest
 
 from bot.alerts.records import BreachThreshold
 from bot.alerts.thresholds import (
-    MEASURES,
     SHIPPED_THRESHOLD,
     breaches,
     checked_comparisons,
@@ -15,7 +14,6 @@ from bot.alerts.thresholds import (
     checked_percent,
     threshold_for,
 )
-from bot.dashboard import service
 from bot.domain.catalogue import Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.harm import Unweighted, WeightSet
@@ -133,10 +131,6 @@ def test_harm_has_no_test_to_fail_so_hold_never_holds_a_harm_breach_back():
 def test_a_threshold_on_harm_needs_the_strands_harm():
     with pytest.raises(ValueError, match="on harm"):
         breaches(strand(40, 40), replace(SHIPPED_THRESHOLD, measure="harm"))
-
-
-def test_thresholds_watch_the_measures_the_dashboard_has():
-    assert MEASURES == service.MEASURES
 
 
 CATALOGUE = Catalogue(
