@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -201,29 +205,39 @@ def start_staging(session: Session) -> None:
         table.create(connection)
 
 
-def stage_rows(session: Session, rows: list[tuple], strands: list[tuple]) -> None:
-    """Add validated rows (in STAGED_COLUMNS order) and their strands (source_id, strand_id) to the staging
-    tables: COPY on PostgreSQL."""
-    for table, columns, values in ((STAGING, STAGED_COLUMNS, rows), (STAGED_STRANDS, STAGED_STRAND_COLUMNS, strands)):
-        _stage(session, table, columns, values)
+def stage_rows(session: Session, rows: pd.DataFrame, strands: pd.DataFrame) -> None:
+    """Add validated rows (STAGED_COLUMNS, None for an empty cell; occurred_at aware) and their strands
+    (source_id, strand_id) to the staging tables: COPY of CSV text on PostgreSQL, written by pyarrow in one
+    call per chunk rather than a row at a time; one executemany per chunk on SQLite."""
+    for table, frame in ((STAGING, rows), (STAGED_STRANDS, strands)):
+        if len(frame):
+            _stage(session, table, frame[[c.name for c in table.columns]])
 
 
-def _stage(session: Session, table: Table, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
+def _stage(session: Session, table: Table, frame: pd.DataFrame) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
+        text_rows = io.BytesIO()
+        # Empty text is written quoted and NULL unquoted, which is how COPY's CSV format tells them apart.
+        pa_csv.write_csv(
+            pa.Table.from_pandas(frame, preserve_index=False),
+            text_rows,
+            pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
         with (
             connection.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table.name} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv)") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text_rows.getbuffer())
         return
-    for start in range(0, len(rows), INSERT_BATCH_ROWS):
-        session.execute(
-            insert(table), [dict(zip(columns, r, strict=True)) for r in rows[start : start + INSERT_BATCH_ROWS]]
-        )
+    values = frame.astype(object).where(frame.notna(), None)
+    if "occurred_at" in values:  # as SQLAlchemy stores an instant in SQLite: naive UTC text
+        values["occurred_at"] = frame["occurred_at"].dt.tz_convert(UTC).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    placeholders = ", ".join("?" for _ in frame.columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(frame.columns)}) VALUES ({placeholders})",
+        list(values.itertuples(index=False, name=None)),
+    )
 
 
 def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
