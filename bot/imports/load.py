@@ -22,7 +22,7 @@ import pandas as pd
 
 from bot.domain.catalogue import LABEL_SEPARATOR, MAX_LABEL_LENGTH, Catalogue, CatalogueEntry, normalise, slug_for
 from bot.domain.harm import OFFENCE_CODE_LENGTH
-from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
+from bot.errors import AmbiguousStrand, DatabaseUnavailable, InvalidRequest, LoadInterrupted, UnknownStrand
 from bot.imports.formats import import_format
 from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
 from bot.imports.records import ImportRecord
@@ -169,6 +169,8 @@ def import_file(
             )
     except _RollBack:
         pass
+    except DatabaseUnavailable as error:
+        raise LoadInterrupted(str(path), error.detail) from error
     except UnicodeDecodeError as error:
         raise InvalidRequest(
             f"{path} is not valid {facts.encoding} text ({error.reason} at byte {error.start:,} of a chunk); "
