@@ -28,7 +28,7 @@ import pyarrow.csv as pa_csv
 from bot.errors import InvalidRequest
 
 CHUNK_ROWS = 50_000  # rows per chunk on the csv module's path
-BLOCK_BYTES = 16 * 1024 * 1024  # bytes per chunk on pyarrow's path: memory stays flat at any file size
+BLOCK_BYTES = 4 * 1024 * 1024  # bytes per chunk on pyarrow's path (about 45,000 rows): memory stays flat at any size
 SNIFF_BYTES = 64 * 1024
 # Records systems export free-text narratives far longer than the csv module's default 131,072-character
 # cell limit. A cell past this much larger one is not a narrative but a quote left open, swallowing rows.
@@ -73,7 +73,7 @@ def inspect_file(path: Path, encoding: str | None) -> FileFacts:
                 if chosen:
                     chosen.decode(block)
                 else:
-                    if first_utf8 is None and (found := UTF8_SEQUENCE.search(block)):
+                    if first_utf8 is None and not block.isascii() and (found := UTF8_SEQUENCE.search(block)):
                         first_utf8 = (size + found.start(), lines + block.count(b"\n", 0, found.start()) + 1)
                     if not_utf8 is None:
                         try:

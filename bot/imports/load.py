@@ -308,7 +308,7 @@ class RowChecker:
         ):
             reject(data[name].str.len() > limit, f"{name} longer than {limit} characters")
         # Codes match weights ignoring case and spacing (bot.domain.harm.offence_code, vectorised).
-        codes = data.offence_code.str.split().str.join(" ").str.upper()
+        codes = data.offence_code.str.replace(r"\s+", " ", regex=True).str.upper()  # cells are trimmed already
         reject(codes.str.len() > OFFENCE_CODE_LENGTH, f"offence_code longer than {OFFENCE_CODE_LENGTH} characters")
         checkable = (reason == "").to_numpy()
         area_ids, area_problems = self.areas.resolve(data.area[checkable]) if checkable.any() else (None, None)
