@@ -171,14 +171,15 @@ CHANGED = Table(
     Column("source_id", String(100), primary_key=True),
     prefixes=["TEMPORARY"],
 )
-# The links the file gives, one row each, to compare with those stored.
+# The links the file gives, one row each, to compare with those stored. Keyed, so that SQLite finds a stored
+# link among them by the key: without it, a re-load of 30,000 rows into SQLite took 70 s comparing every pair.
 WANTED_LINKS = Table(
     "import_links",
     _staging_metadata,
-    Column("occurrence_id", BigInteger),
-    Column("kind", String(16)),
-    Column("ref", String(100)),
-    Column("role", String(32)),
+    Column("occurrence_id", BigInteger, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("ref", String(100), primary_key=True),
+    Column("role", String(32), primary_key=True),
     prefixes=["TEMPORARY"],
 )
 STAGING_TABLES = (STAGING, STAGED_STRANDS, LATEST, WANTED_STRANDS, CHANGED, WANTED_LINKS)
