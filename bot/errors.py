@@ -62,6 +62,19 @@ class DatabaseUnavailable(StrandbotError):
         )
 
 
+class LoadInterrupted(DatabaseUnavailable):
+    """The database failed (went down, dropped the connection) during an import: its one transaction, so the
+    whole load, was rolled back."""
+
+    def __init__(self, file: str, detail: str = "") -> None:
+        super().__init__(detail)
+        StrandbotError.__init__(
+            self,
+            f"The database failed during the load of {file}, so nothing from it was committed. "
+            "Load the file again once the database is back: that load will hold every row.",
+        )
+
+
 class DatabaseRefused(StrandbotError):
     def __init__(self, detail: str) -> None:
         self.detail = detail

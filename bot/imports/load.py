@@ -22,7 +22,7 @@ import pandas as pd
 
 from bot.domain.catalogue import LABEL_SEPARATOR, MAX_LABEL_LENGTH, Catalogue, CatalogueEntry, normalise, slug_for
 from bot.domain.harm import OFFENCE_CODE_LENGTH
-from bot.errors import AmbiguousStrand, InvalidRequest, UnknownStrand
+from bot.errors import AmbiguousStrand, DatabaseUnavailable, InvalidRequest, LoadInterrupted, UnknownStrand
 from bot.imports.formats import import_format
 from bot.imports.mapping import CANONICAL_COLUMNS, PERSON_ROLES, Mapping
 from bot.imports.records import ImportRecord
@@ -169,6 +169,8 @@ def import_file(
             )
     except _RollBack:
         pass
+    except DatabaseUnavailable as error:
+        raise LoadInterrupted(str(path), error.detail) from error
     except UnicodeDecodeError as error:
         raise InvalidRequest(
             f"{path} is not valid {facts.encoding} text ({error.reason} at byte {error.start:,} of a chunk); "
@@ -180,8 +182,8 @@ def import_file(
 
 @dataclass(frozen=True)
 class CheckedChunk:
-    rows: list[tuple]  # staged rows, in STAGED_COLUMNS order
-    strands: list[tuple]  # (source_id, strand_id): each staged row's strands
+    rows: pd.DataFrame  # staged rows: STAGED_COLUMNS, None where a cell was empty
+    strands: pd.DataFrame  # source_id, strand_id: each staged row's strands
     rejects: list[tuple[int, list[str], str]]  # (row number, row as read, reason)
     out_of_scope: int
 
@@ -281,7 +283,7 @@ class RowChecker:
             if fresh.any():
                 reason[fresh] = why(data[fresh]) if callable(why) else why
 
-        reject(frame[""] != "", lambda d: "the row has more cells than the header (is a comma missing its quotes?)")
+        reject(frame[""] != "", lambda d: frame.loc[d.index, ""])  # what the reader found: a cell too many…
         if self.mapping.reject_unmatched:
             reject(pd.Series(~in_scope, index=frame.index), "no strand: no rule matched and the strand cell is empty")
         reject(data.occurrence_id == "", "missing occurrence_id")
@@ -306,7 +308,7 @@ class RowChecker:
         ):
             reject(data[name].str.len() > limit, f"{name} longer than {limit} characters")
         # Codes match weights ignoring case and spacing (bot.domain.harm.offence_code, vectorised).
-        codes = data.offence_code.str.split().str.join(" ").str.upper()
+        codes = data.offence_code.str.replace(r"\s+", " ", regex=True).str.upper()  # cells are trimmed already
         reject(codes.str.len() > OFFENCE_CODE_LENGTH, f"offence_code longer than {OFFENCE_CODE_LENGTH} characters")
         checkable = (reason == "").to_numpy()
         area_ids, area_problems = self.areas.resolve(data.area[checkable]) if checkable.any() else (None, None)
@@ -316,35 +318,37 @@ class RowChecker:
         ok = (reason == "").to_numpy()
         line_numbers = np.asarray(lines)
         rejected = np.flatnonzero(~ok)
-        original = frame.iloc[rejected, :-1].to_numpy().tolist()
+        original = frame.iloc[rejected, :-1].astype(object).to_numpy().tolist()
         bad = [(int(line_numbers[i]), row, reason.iloc[i]) for i, row in zip(rejected, original, strict=True)]
         good_index = np.flatnonzero(ok)
-        if not len(good_index):
-            return CheckedChunk([], [], bad, out_of_scope)
 
-        def kept(column: pd.Series) -> list:
-            values = column.iloc[good_index].tolist()
-            return [v if v != "" else None for v in values]  # an empty cell is "not given"
+        def kept(column: pd.Series) -> np.ndarray:
+            values = column.iloc[good_index].to_numpy(dtype=object, copy=True)
+            values[values == ""] = None  # an empty cell is "not given"
+            return values
 
         person_refs = kept(data.person_ref)
-        good_lines = line_numbers[good_index].tolist()
-        source_ids = data.occurrence_id.iloc[good_index].tolist()
-        good = zip(
-            good_lines,
-            source_ids,
-            when.iloc[good_index].dt.to_pydatetime().tolist(),
-            area_ids.reindex(frame.index[good_index]).tolist(),
-            kept(data.category),
-            kept(codes),
-            person_refs,
-            [r if p is not None else None for r, p in zip(role.iloc[good_index].tolist(), person_refs, strict=True)],
-            kept(data.location_ref),
-            strict=True,
+        roles = role.iloc[good_index].to_numpy(dtype=object, copy=True)
+        roles[person_refs == None] = None  # noqa: E711 (elementwise)
+        source_ids = data.occurrence_id.iloc[good_index].to_numpy(dtype=object)
+        areas = area_ids.reindex(frame.index[good_index]) if len(good_index) else pd.Series([], dtype=object)
+        rows = pd.DataFrame(
+            {
+                "line": line_numbers[good_index],
+                "source_id": source_ids,
+                "occurred_at": when.iloc[good_index].array,
+                "area_id": pd.array(areas.to_numpy(dtype=object), dtype="Int64"),
+                "category": kept(data.category),
+                "offence_code": kept(codes),
+                "person_ref": person_refs,
+                "person_role": roles,
+                "location_ref": kept(data.location_ref),
+            }
         )
-        rows, positions = np.nonzero(membership[good_index])
-        strand_ids = [self.strand_ids[self.slugs[p]] for p in positions.tolist()]
-        strands = [(source_ids[r], s) for r, s in zip(rows.tolist(), strand_ids, strict=True)]
-        return CheckedChunk(list(good), strands, bad, out_of_scope)
+        positions, strand_positions = np.nonzero(membership[good_index])
+        strand_ids = np.array([self.strand_ids[slug] for slug in self.slugs], dtype=np.int64)
+        strands = pd.DataFrame({"source_id": source_ids[positions], "strand_id": strand_ids[strand_positions]})
+        return CheckedChunk(rows, strands, bad, out_of_scope)
 
     def times(self, values: pd.Series) -> pd.Series:
         """Parse to UTC: the mapping's format, else ISO 8601, else UK day-first; no offset means local time.
