@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bot.domain.catalogue import Catalogue
@@ -31,7 +32,7 @@ class ImportFormat:
     claims: Callable[[Path | None], bool]
     mapping: Callable[[Path | None, list[str], Catalogue], Mapping]
     inspect: Callable[[Path, str | None], FileFacts] = inspect_file
-    read: Callable[[Path, FileFacts, Callable[[int], None] | None], Iterator[tuple[list[int], pd.DataFrame]]] = (
+    read: Callable[[Path, FileFacts, Callable[[int], None] | None], Iterator[tuple[np.ndarray, pd.DataFrame]]] = (
         read_chunks
     )
 

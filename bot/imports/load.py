@@ -329,7 +329,7 @@ class RowChecker:
 
         person_refs = kept(data.person_ref)
         roles = role.iloc[good_index].to_numpy(dtype=object, copy=True)
-        roles[person_refs == None] = None  # noqa: E711 (elementwise)
+        roles[pd.isna(person_refs)] = None  # a role without a person is not a link
         source_ids = data.occurrence_id.iloc[good_index].to_numpy(dtype=object)
         areas = area_ids.reindex(frame.index[good_index]) if len(good_index) else pd.Series([], dtype=object)
         rows = pd.DataFrame(
