@@ -3,9 +3,9 @@
 Rows are parsed in columns by pyarrow (several times faster than Python's csv module, and no Python
 object per cell). Row numbers stay the spreadsheet's (the header is row 1, a cell may hold line breaks,
 blank rows count) because record boundaries are found here first, by quote parity over the bytes, and only
-quoting both parsers read alike goes to pyarrow: anything else (a quote inside a cell that does not open it, a bare carriage return, a
-record past the cell limit, a quote never closed, an encoding that is not ASCII-compatible) is read from
-that record to the end by the csv module, exactly as before.
+quoting both parsers read alike goes to pyarrow: anything else (a quote inside a cell that does not open
+it, a bare carriage return, a record past the cell limit, a quote never closed, an encoding that is not
+ASCII-compatible) is read from that record to the end by the csv module, exactly as before.
 """
 
 from __future__ import annotations
