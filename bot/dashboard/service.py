@@ -27,7 +27,6 @@ from bot.store.counts import (
 from bot.store.db import Database
 from bot.store.harm import current_weights
 
-EVERY_STRAND_WORD = "all"
 # Every strand together, as a breakdown by area names it: each occurrence once, whatever its strands.
 ALL_STRANDS = CatalogueEntry(EVERY_STRAND, "All strands", None)
 
@@ -87,7 +86,7 @@ def area_breakdown(
     windows = _windows(settings, as_of)
     with database.session() as session:
         catalogue = load_catalogue(session)
-        together = strand_text.strip().lower() == EVERY_STRAND_WORD
+        together = strand_text.strip().lower() == EVERY_STRAND
         strand = ALL_STRANDS if together else catalogue.resolve(strand_text)
         areas = load_areas(session)
         within, places = named_area(areas, within_text)

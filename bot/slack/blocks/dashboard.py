@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartKind, ChartRequest
-from bot.dashboard.service import EVERY_STRAND_WORD, StrandReport
+from bot.dashboard.service import EVERY_STRAND, StrandReport
 from bot.domain.catalogue import AREAS, Catalogue, CatalogueEntry
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.periods import Window
@@ -287,7 +287,7 @@ def area_ranking_message(breakdown: AreaBreakdown) -> Message:
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))]))
     blocks.append(
         strand_menu(
-            "One area, with its charts…" if strand.slug != EVERY_STRAND_WORD else "One area's dashboard…",
+            "One area, with its charts…" if strand.slug != EVERY_STRAND else "One area's dashboard…",
             [(row.name, StrandValue(strand.slug, as_of, row.slug, measure_of(areas))) for row in shown],
         )
     )

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.charts.request import ChartKind, ChartRequest
-from bot.dashboard.service import EVERY_STRAND_WORD, full_dashboard, strand_report
+from bot.dashboard.service import EVERY_STRAND, full_dashboard, strand_report
 from bot.slack.answer import error_message, message_or_error, private_reply, who_asked
 from bot.slack.blocks.dashboard import dashboard_message, strand_message
 from bot.slack.blocks.message import Message
@@ -71,6 +71,6 @@ def _strand(services: Services, body: dict) -> Message:
     together, that area's whole dashboard."""
     wanted = decode(StrandValue, pressed(body), EXPIRED)
     settings, database, measure = services.settings, services.database, wanted.measure or "count"
-    if wanted.strand == EVERY_STRAND_WORD:
+    if wanted.strand == EVERY_STRAND:
         return dashboard_message(full_dashboard(database, settings, wanted.as_of, wanted.area, measure))
     return strand_message(strand_report(database, settings, wanted.strand, wanted.as_of, wanted.area, measure))
