@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import all_text, fresh_channel, local, settings_for, stocked_database, store
+from conftest import all_text, fresh_channel, local, settings_for, stocked_database
 from sqlalchemy import select
 
 from bot.audit.log import review
@@ -53,11 +53,10 @@ def june(year: int, places: set[str] | None = None) -> int:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request, slack):
-    with stocked_database(request, request.param, []) as url:
-        database = Database(url)
+    def prepare(database: Database, url) -> None:
         update_catalogue(database, settings_for(url), PLACES, AREAS)
-        store(database, ROWS)
-        database.dispose()
+
+    with stocked_database(request, request.param, ROWS, prepare) as url:
         app = DispatchedApp(
             url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
         )

@@ -73,10 +73,7 @@ def load_weights(database: Database) -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request, slack):
-    with stocked_database(request, request.param, ROWS) as url:
-        database = Database(url)
-        load_weights(database)
-        database.dispose()
+    with stocked_database(request, request.param, ROWS, lambda database, url: load_weights(database)) as url:
         app = DispatchedApp(
             url.render_as_string(hide_password=False), slack, SECRET, environment={"STRANDBOT_ADMINS": ADMIN}
         )
