@@ -23,7 +23,6 @@ from bot.charts.draw import render_chart
 from bot.charts.request import ChartRequest
 from bot.charts.service import chart_view
 from bot.settings import load_settings
-from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import ServedApp
 from bot.store.db import Database
@@ -46,13 +45,11 @@ def over_http(server: ServedApp, slack: SlackStandIn, text: str) -> tuple[float,
     """Milliseconds to the acknowledgement, and to the answer the user reads."""
     name = uuid.uuid4().hex
     started = time.perf_counter()
-    status, ack = server.command(slack, text, USER, response_url=slack.response_url(name))
+    status, _ = server.acknowledge(slack, text, USER, response_url=slack.response_url(name))
     acked = time.perf_counter()
     if status != 200:
         raise RuntimeError(f"/strand {text} answered HTTP {status}")
-    answer = ack
-    if ack.get("text") == HOLDING_NOTE:
-        answer = slack.wait_for(lambda r: r.path.endswith(name), timeout=120).body
+    answer = slack.wait_for(lambda r: r.path.endswith(name), timeout=120).body
     if "Image sent to your direct messages" not in str(answer):
         raise RuntimeError(f"/strand {text} answered: {str(answer)[:300]}")
     return (acked - started) * 1000, (time.perf_counter() - started) * 1000
