@@ -42,13 +42,18 @@ class AnswerPool(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         if not self._places.acquire(blocking=False):
             raise Busy(BUSY)
+
+        def run():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._places.release()  # before the future is done, so whoever waits on it finds the place free
+
         try:
-            future = super().submit(fn, *args, **kwargs)
+            return super().submit(run)
         except BaseException:
             self._places.release()
             raise
-        future.add_done_callback(lambda _: self._places.release())
-        return future
 
 
 def error_message(error: Exception) -> Message:
