@@ -82,7 +82,12 @@ def make_engine(url: URL, create: bool = False) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            # No JIT compilation: strandbot's queries run in milliseconds to a second, and compiling them cost
+            # 100 to 600 ms each whenever a misestimated plan (the strand closure's) crossed jit_above_cost.
+            "options": "-c jit=off",
+        },
     )
 
 
