@@ -399,6 +399,9 @@ def merge_staged(session: Session, source: str, tz: ZoneInfo) -> MergeCounts:
             "daily_counts",
             "daily_area_counts",
             "daily_totals",
+            "monthly_counts",
+            "monthly_area_counts",
+            "monthly_totals",
         ):
             session.execute(text(f"ANALYZE {table}"))
     return MergeCounts(
