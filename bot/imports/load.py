@@ -57,6 +57,7 @@ class ImportSummary:
     committed: bool
     dry_run: bool
     same_as_earlier: tuple[datetime, str] | None  # when and by whom the same file went into the same source
+    ignored_columns: tuple[str, ...] = ()
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
@@ -80,6 +81,9 @@ class ImportSummary:
             text += f"; {verb} {_counted(self.areas_added, 'new area')}"
         if self.rejects_file:
             text += f" (see {self.rejects_file})"
+        if self.ignored_columns:
+            noun = "column" if len(self.ignored_columns) == 1 else "columns"
+            text += f"; ignored the {noun} {', '.join(self.ignored_columns)} (not one strandbot reads)"
         if self.dry_run:
             text += ". Dry run: nothing was written"
         elif not self.committed:
@@ -152,6 +156,7 @@ def import_file(
                 committed=commit,
                 dry_run=dry_run,
                 same_as_earlier=same,
+                ignored_columns=mapping.ignored,
             )
             if not commit:
                 raise _RollBack()
