@@ -167,7 +167,23 @@ def _classify(error: SQLAlchemyError, url: URL) -> Exception:
         return DatabaseNotReady(describe(url))
     if isinstance(error, IntegrityError | DataError):
         return DatabaseRefused(detail)
-    return DatabaseUnavailable(detail)
+    return DatabaseUnavailable(detail, _configuration_fix(lowered, url))
+
+
+# PostgreSQL refusals that no retry mends: the server is up, but DATABASE_URL names the wrong thing.
+_CONFIGURATION_FIXES = (
+    ("database", "does not exist", "create the database (e.g. `createdb`), or correct the name in DATABASE_URL"),
+    ("role", "does not exist", "create that user in PostgreSQL, or correct the user in DATABASE_URL"),
+    ("password authentication failed", "", "correct the password in DATABASE_URL"),
+    ("permission denied", "", "grant that user CONNECT (and the tables' rights), or use another in DATABASE_URL"),
+)
+
+
+def _configuration_fix(lowered_detail: str, url: URL) -> str:
+    for first, second, fix in _CONFIGURATION_FIXES:
+        if first in lowered_detail and second in lowered_detail:
+            return f"{fix} ({describe(url)})."
+    return ""
 
 
 # Alembic is imported by the functions below, not at the top: every command imports this module, and only
