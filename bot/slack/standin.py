@@ -61,6 +61,10 @@ class SlackStandIn:
         self.channels_without_bot: set[str] = set()
         self.missing_channels: set[str] = set()
         self._channels: dict[str, list[dict]] = {}  # each channel's messages, oldest first
+        # Views as Slack keeps them, by ID; each person's Home tab's ID; views' IDs by their external_id.
+        self.views: dict[str, dict] = {}
+        self._home_ids: dict[str, str] = {}
+        self._external_ids: dict[str, str] = {}
         self._last_ts = Decimal(0)
         stand_in = self
 
@@ -130,6 +134,12 @@ class SlackStandIn:
 
     def calls(self, api_method: str, channel: str | None = None) -> list[Received]:
         return [r for r in self.received if r.api_method == api_method and channel in (None, r.body.get("channel"))]
+
+    def home(self, user: str) -> dict | None:
+        """The Home tab last published for `user`, as Slack keeps it (None if none was)."""
+        with self._changed:
+            view_id = self._home_ids.get(user)
+            return None if view_id is None else dict(self.views[view_id])
 
     def posted(self, channel: str) -> list[dict]:
         """The messages in `channel`, oldest first, as Slack keeps them (with their metadata)."""
@@ -281,7 +291,69 @@ class SlackStandIn:
             return self._post_message(body)
         if method == "conversations.history":
             return self._history(body)
+        if method in VIEW_METHODS:
+            return self._view(method, body)
         return {"ok": True}
+
+    def _view(self, method: str, body: dict) -> dict:
+        """views.open, views.push, views.update and views.publish as Slack documents them: the view checked
+        (a modal for the first three, a Home tab for publish; Slack's limits on blocks, title, buttons,
+        callback_id and private_metadata; an input needs a submit button), a trigger for open and push, a
+        known view for update; the view as Slack keeps it (with its ID) in the answer."""
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict):
+            return _invalid("view is required")
+        wanted = "home" if method == "views.publish" else "modal"
+        problems = view_problems(view, wanted)
+        if method in ("views.open", "views.push") and not body.get("trigger_id"):
+            problems.append("trigger_id is required")
+        if method == "views.publish" and not body.get("user_id"):
+            problems.append("user_id is required")
+        if problems:
+            return _invalid(*problems)
+        with self._changed:
+            if method == "views.update":
+                view_id = body.get("view_id") or self._external_ids.get(body.get("external_id") or "")
+                if view_id not in self.views:
+                    return {"ok": False, "error": "not_found"}
+            elif method == "views.publish":
+                view_id = self._home_ids.setdefault(body["user_id"], f"V{len(self.views) + 1:08d}")
+            else:
+                view_id = f"V{len(self.views) + 1:08d}"
+            if external := view.get("external_id"):
+                self._external_ids[external] = view_id
+            kept = {**view, "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID, "bot_id": BOT_ID}
+            kept |= {"state": {"values": {}}, "hash": f"{time.time():.6f}"}
+            self.views[view_id] = kept
+        return {"ok": True, "view": kept}
+
+
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+
+
+def view_problems(view: dict, wanted: str) -> list[str]:
+    """What Slack would refuse in `view` (of type `wanted`, "modal" or "home"), by slack_sdk's models of views
+    and blocks (their documented limits) and the rules the models leave out."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.views import View
+
+    problems = []
+    if view.get("type") != wanted:
+        problems.append(f"view.type must be {wanted}, not {view.get('type')!r}")
+    if wanted == "modal" and not view.get("title"):
+        problems.append("a modal needs a title")
+    if wanted == "modal" and any(b.get("type") == "input" for b in view.get("blocks") or []) and not view.get("submit"):
+        problems.append("a modal with inputs needs a submit button")
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, KeyError) as error:
+        problems.append(str(error))
+    return problems
+
+
+def _invalid(*problems: str) -> dict:
+    return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": list(problems)}}
 
 
 def encoded_reply(reply: dict | None) -> tuple[bytes, str]:
