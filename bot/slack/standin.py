@@ -65,6 +65,7 @@ class SlackStandIn:
         self.views: dict[str, dict] = {}
         self._home_ids: dict[str, str] = {}
         self._external_ids: dict[str, str] = {}
+        self._triggered: dict[str, str] = {}  # the ID of the view each trigger opened (or pushed)
         self._last_ts = Decimal(0)
         stand_in = self
 
@@ -134,6 +135,17 @@ class SlackStandIn:
 
     def calls(self, api_method: str, channel: str | None = None) -> list[Received]:
         return [r for r in self.received if r.api_method == api_method and channel in (None, r.body.get("channel"))]
+
+    def opened_with(self, trigger_id: str, timeout: float = 10.0) -> dict:
+        """The view opened (or pushed) with `trigger_id`, as Slack keeps it, waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while (view_id := self._triggered.get(trigger_id)) is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no view was opened with trigger {trigger_id} within {timeout} s")
+                self._changed.wait(remaining)
+            return dict(self.views[view_id])
 
     def home(self, user: str) -> dict | None:
         """The Home tab last published for `user`, as Slack keeps it (None if none was)."""
@@ -321,11 +333,13 @@ class SlackStandIn:
                 view_id = self._home_ids.setdefault(body["user_id"], f"V{len(self.views) + 1:08d}")
             else:
                 view_id = f"V{len(self.views) + 1:08d}"
+                self._triggered[body["trigger_id"]] = view_id
             if external := view.get("external_id"):
                 self._external_ids[external] = view_id
             kept = {**view, "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID, "bot_id": BOT_ID}
             kept |= {"state": {"values": {}}, "hash": f"{time.time():.6f}"}
             self.views[view_id] = kept
+            self._changed.notify_all()
         return {"ok": True, "view": kept}
 
 
@@ -375,8 +389,10 @@ def signed_command(
     user_id: str,
     response_url: str,
     timestamp: int | None = None,
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
 ) -> tuple[str, dict[str, str]]:
-    """A slash-command request exactly as Slack sends it: the form body and its signed headers."""
+    """A slash-command request exactly as Slack sends it: the form body and its signed headers. Its trigger
+    (`trigger_id`) is what opens a modal."""
     body = urlencode(
         {
             "token": "unused-verification-token",
@@ -391,7 +407,7 @@ def signed_command(
             "api_app_id": "A0STRANDBOT",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "trigger_id": trigger_id,
         }
     )
     return body, signed_headers(signing_secret, body, timestamp)
