@@ -26,6 +26,7 @@ from bot.home.service import Home
 from bot.render.alerts import local_time, schedule_line
 from bot.render.text import RAG_LEGEND, short_date
 from bot.slack.blocks.admin import admin_message
+from bot.slack.blocks.admin_forms import admin_form_buttons
 from bot.slack.blocks.dashboard import HEADER_LIMIT, MAX_OPTION_TEXT, comparison_line, in_area
 from bot.slack.buttons import ActionId
 from bot.slack.markup import escape
@@ -153,4 +154,5 @@ def _admin(home: Home, tz: ZoneInfo) -> list[Block]:
         HeaderBlock(text="Weekly alerts (admins)"),
         SectionBlock(text=MarkdownTextObject(text="\n".join(lines))),
         *(Block.parse(block) for block in history.blocks),
+        admin_form_buttons(),
     ]

@@ -178,8 +178,8 @@ def loading_view(title: str) -> dict:
     return _modal(ViewId.ANSWER, title, [SectionBlock(text=MarkdownTextObject(text=text))])
 
 
-def field_errors(field: Field, error: str) -> dict:
-    """`response_action: errors` for a submission: the message under `field`."""
+def field_errors(field: str, error: str) -> dict:
+    """`response_action: errors` for a submission: the message under `field` (an input block's ID)."""
     if len(error) > MAX_FIELD_ERROR:
         error = error[: MAX_FIELD_ERROR - 1] + "…"
-    return {"response_action": "errors", "errors": {field.value: error}}
+    return {"response_action": "errors", "errors": {str(field): error}}

@@ -10,6 +10,7 @@ from bot.slack.listeners import options, shortcuts
 from bot.slack.listeners.actions import charts, home, repeats_page, share
 from bot.slack.listeners.commands import repeats, strand, strand_admin
 from bot.slack.listeners.events import home as home_events
+from bot.slack.listeners.views import admin as admin_forms
 from bot.slack.listeners.views import repeats as repeats_form
 
 if TYPE_CHECKING:
@@ -28,3 +29,4 @@ def register_listeners(app: App, services: Services) -> None:
     options.register(app, services)
     repeats_form.register(app, services)
     shortcuts.register(app, services)
+    admin_forms.register(app, services)

@@ -16,12 +16,22 @@ def submitted(view: dict) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
         for element in actions.values():
-            option = element.get("selected_option")
-            value = option.get("value") if isinstance(option, dict) else element.get("value")
-            for picked in ("selected_user", "selected_conversation", "selected_channel"):
-                value = value or element.get(picked)
-            found[block_id] = value.strip() if isinstance(value, str) and value.strip() else None
+            found[block_id] = _value(element)
     return found
+
+
+def _value(element: dict) -> str | None:
+    """An input's value: typed text, a chosen option's value, several options' values (comma-separated), a
+    person, a channel, a time."""
+    option, options = element.get("selected_option"), element.get("selected_options")
+    if isinstance(option, dict):
+        value = option.get("value")
+    elif options:
+        value = ",".join(o["value"] for o in options)
+    else:
+        picked = ("value", "selected_user", "selected_conversation", "selected_channel", "selected_time")
+        value = next((element[name] for name in picked if element.get(name)), None)
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def update_with(client: WebClient, view_id: str, title: str, produce: Callable[[], dict]) -> None:
