@@ -9,8 +9,11 @@ import uuid
 
 import pytest
 from conftest import Served, all_text, local, stocked_database
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.slack.blocks.modals import repeats_form
 from bot.slack.standin import SlackStandIn, signed_command
 from bot.slack.testing import DispatchedApp
 
@@ -230,3 +233,26 @@ def test_the_statistics_form_without_a_strand_asks_for_one_on_the_field(served, 
     view = opened(slack, trigger)
     status, answer = submit(served, OFFICER, view, state(strand={"type": "external_select", "selected_option": None}))
     assert status == 200 and answer["response_action"] == "errors" and list(answer["errors"]) == ["strand"]
+
+
+def test_the_stand_in_refuses_views_as_slack_would(slack):
+    client = WebClient(token="xoxb-stand-in-token", base_url=slack.api_url)
+    form = repeats_form()
+    too_long = {**form, "title": {"type": "plain_text", "text": "A title longer than 24 chars"}}
+    too_many = {**form, "blocks": form["blocks"] * 17}
+    home = {"type": "home", "blocks": form["blocks"][:1]}
+    for call, problem in (
+        (lambda: client.views_open(trigger_id="", view=form), "trigger_id is required"),
+        (lambda: client.views_open(trigger_id="t", view=too_long), "title must be between 1 and 24 characters"),
+        (lambda: client.views_open(trigger_id="t", view=too_many), "between 1 and 100 blocks"),
+        (lambda: client.views_open(trigger_id="t", view=home), "view.type must be modal"),
+        (lambda: client.views_publish(user_id="U1", view=form), "view.type must be home"),
+        (lambda: client.views_open(trigger_id="t", view={**form, "submit": None}), "needs a submit button"),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == "invalid_arguments"
+        assert any(problem in message for message in refused.value.response["response_metadata"]["messages"])
+    with pytest.raises(SlackApiError) as refused:
+        client.views_update(view_id="V-NOBODY", view=form)
+    assert refused.value.response["error"] == "not_found"
