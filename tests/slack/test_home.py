@@ -4,8 +4,10 @@ Every view is validated again here with slack_sdk's models."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import all_text, local, settings_for, stocked_database
@@ -16,6 +18,7 @@ from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
 from bot.imports.load import import_file
 from bot.slack.home import refresh_stale_homes
+from bot.slack.listeners.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
@@ -210,3 +213,24 @@ def test_an_import_marks_published_homes_stale_and_the_refresh_publishes_them_ag
     assert refresh_stale_homes(database, settings, client) >= 1
     assert len(published(slack, user, 2)) == 2
     assert refresh_stale_homes(database, settings, client) == 0  # fresh again: nothing to publish
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_manifest_declares_the_home_tab_its_event_and_the_shortcuts():
+    manifest = (ROOT / "slack-manifest.yml").read_text(encoding="utf-8")
+    assert re.search(r"^\s+home_tab_enabled: true$", manifest, re.MULTILINE)
+    assert re.search(r"^\s+bot_events:\n\s+- app_home_opened$", manifest, re.MULTILINE)
+    for callback_id in (GLOBAL_SHORTCUT, MESSAGE_SHORTCUT):
+        assert re.search(rf"^\s+callback_id: {callback_id}$", manifest, re.MULTILINE), callback_id
+
+
+def test_every_scope_in_the_manifest_is_explained_in_the_readme():
+    manifest = (ROOT / "slack-manifest.yml").read_text(encoding="utf-8")
+    bot_scopes = manifest.split("    bot:\n", 1)[1].split("\nsettings:", 1)[0]
+    scopes = re.findall(r"^\s+- ([a-z:.]+)$", bot_scopes, re.MULTILINE)
+    assert "commands" in scopes and "files:write" in scopes
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    explained = readme.split("### Permissions (scopes)", 1)[1].split("\n#", 1)[0]
+    assert sorted(re.findall(r"^- `([a-z:.]+)`: ", explained, re.MULTILINE)) == sorted(scopes)
