@@ -16,7 +16,7 @@ from bot.alerts.schedule_settings import ScheduleView, schedule_view
 from bot.dashboard.service import full_dashboard
 from bot.domain.catalogue import CatalogueEntry
 from bot.domain.stats import Dashboard
-from bot.errors import InvalidRequest
+from bot.errors import AmbiguousArea, InvalidRequest, UnknownArea
 from bot.home.records import HomeChart, HomeTab
 from bot.settings import Settings
 from bot.store.catalogue import load_areas, load_catalogue
@@ -33,7 +33,6 @@ from bot.store.home import (
 )
 from jobs.schedule import JOB
 
-RECENT_RUNS = 3
 RECENT_DIGESTS = 5
 # A Home tab holds at most 100 blocks; each followed strand takes one, and the rest of the page about 30.
 MAX_FOLLOWS = 40
@@ -43,10 +42,10 @@ REFRESH_BATCH = 90
 
 @dataclass(frozen=True)
 class AdminHome:
-    """What an admin sees of the weekly alerts: the schedule and its next runs, the last runs, the last digests."""
+    """What an admin sees of the weekly alerts: the schedule and its next runs, the last run, the last digests."""
 
     schedule: ScheduleView
-    runs: tuple[JobRun, ...]
+    last_run: JobRun | None
     digests: History
 
 
@@ -75,17 +74,21 @@ def home(database: Database, settings: Settings, user: str) -> Home:
     with database.session() as session:
         follows = followed_strands(session, user)
         tab = home_tab(session, user)
-    dashboard = full_dashboard(database, settings, None, tab.area)
+    try:
+        dashboard = full_dashboard(database, settings, None, tab.area)
+    except (UnknownArea, AmbiguousArea):  # the area has left the catalogue since it was chosen
+        tab = replace(tab, area=None)
+        dashboard = full_dashboard(database, settings, None, None)
     rows = {row.slug: row for row in dashboard.strands}
     followed = replace(dashboard, strands=tuple(rows[slug] for slug in follows if slug in rows))
     role = role_of(database, settings, user)
     admin = None
     if role in ADMINS:
-        digests = delivery_history(database, None)
+        runs = job_runs(database, JOB, 1)
         admin = AdminHome(
             schedule_view(database, settings.timezone),
-            tuple(job_runs(database, JOB, RECENT_RUNS)),
-            replace(digests, deliveries=digests.deliveries[:RECENT_DIGESTS]),
+            runs[0] if runs else None,
+            delivery_history(database, None, RECENT_DIGESTS),
         )
     return Home(user, role, followed, tab, admin)
 
@@ -94,7 +97,8 @@ def follow(database: Database, user: str, strand_text: str) -> CatalogueEntry:
     """`user` follows the strand named (found loosely, as `/strand` finds it); the strand."""
     with database.session() as session:
         strand = load_catalogue(session).resolve(strand_text)
-        if len(followed_strands(session, user)) >= MAX_FOLLOWS and strand.slug not in followed_strands(session, user):
+        following = followed_strands(session, user)
+        if len(following) >= MAX_FOLLOWS and strand.slug not in following:
             raise InvalidRequest(
                 f"You follow {MAX_FOLLOWS} strands already, as many as a Home tab can show; unfollow one first."
             )

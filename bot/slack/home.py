@@ -8,32 +8,35 @@ needs no Slack token and a tab nobody has open costs nothing until its owner ope
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.home.service import home, homes_to_refresh, published
 from bot.settings import Settings
-from bot.slack.blocks.home import home_view, loading_home_view
+from bot.slack.answer import error_message
+from bot.slack.blocks.home import error_home_view, home_view, loading_home_view
 from bot.store.db import Database
-
-if TYPE_CHECKING:
-    from bot.slack.app import Services
 
 log = logging.getLogger(__name__)
 
 
 def publish_home(database: Database, settings: Settings, client: WebClient, user: str) -> None:
-    """Work out `user`'s Home tab and publish it (replacing whatever it showed), then note it is fresh."""
-    client.views_publish(user_id=user, view=home_view(home(database, settings, user), settings.timezone))
+    """Work out `user`'s Home tab and publish it (replacing whatever it showed), then note it is fresh; if it
+    can't be worked out, publish what went wrong instead, in the person's words."""
+    try:
+        view = home_view(home(database, settings, user), settings.timezone)
+    except Exception as error:
+        client.views_publish(user_id=user, view=error_home_view(error_message(error)))
+        return
+    client.views_publish(user_id=user, view=view)
     published(database, user)
 
 
-def publish_loading_then_home(services: Services, client: WebClient, user: str) -> None:
+def publish_loading_then_home(database: Database, settings: Settings, client: WebClient, user: str) -> None:
     """A first visit shows a loading state at once; the dashboard replaces it when worked out."""
     client.views_publish(user_id=user, view=loading_home_view())
-    publish_home(services.database, services.settings, client, user)
+    publish_home(database, settings, client, user)
 
 
 def refresh_stale_homes(database: Database, settings: Settings, client: WebClient) -> int:

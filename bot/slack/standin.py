@@ -64,6 +64,7 @@ class SlackStandIn:
         # Views as Slack keeps them, by ID; each person's Home tab's ID; views' IDs by their external_id.
         self.views: dict[str, dict] = {}
         self._home_ids: dict[str, str] = {}
+        self._publishes: dict[str, int] = {}  # how many times each person's Home tab was published
         self._external_ids: dict[str, str] = {}
         self._triggered: dict[str, str] = {}  # the ID of the view each trigger opened (or pushed)
         self._last_ts = Decimal(0)
@@ -147,11 +148,22 @@ class SlackStandIn:
                 self._changed.wait(remaining)
             return dict(self.views[view_id])
 
-    def home(self, user: str) -> dict | None:
-        """The Home tab last published for `user`, as Slack keeps it (None if none was)."""
+    def publish_count(self, user: str) -> int:
+        """How many times `user`'s Home tab has been published."""
         with self._changed:
-            view_id = self._home_ids.get(user)
-            return None if view_id is None else dict(self.views[view_id])
+            return self._publishes.get(user, 0)
+
+    def home(self, user: str, publishes: int = 1, timeout: float = 10.0) -> dict:
+        """The Home tab published for `user`, as Slack keeps it, once it has been published `publishes` times,
+        waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._publishes.get(user, 0) < publishes:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{user}'s Home tab was not published {publishes} times within {timeout} s")
+                self._changed.wait(remaining)
+            return dict(self.views[self._home_ids[user]])
 
     def posted(self, channel: str) -> list[dict]:
         """The messages in `channel`, oldest first, as Slack keeps them (with their metadata)."""
@@ -331,6 +343,7 @@ class SlackStandIn:
                     return {"ok": False, "error": "not_found"}
             elif method == "views.publish":
                 view_id = self._home_ids.setdefault(body["user_id"], f"V{len(self.views) + 1:08d}")
+                self._publishes[body["user_id"]] = self._publishes.get(body["user_id"], 0) + 1
             else:
                 view_id = f"V{len(self.views) + 1:08d}"
                 self._triggered[body["trigger_id"]] = view_id

@@ -22,6 +22,7 @@ from bot.slack.listeners.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
+from bot.store.home import store_home_area
 
 SECRET = "5c1e0d7f3b2a49c8a7d6e5f4c3b2a190"
 ADMIN = "U0HOMEADMIN"
@@ -162,6 +163,14 @@ def test_choosing_an_area_shows_the_strands_in_that_area(served, slack):
     assert published(slack, user, 3)[-1]["blocks"][0]["text"]["text"] == "Your strands"
 
 
+def test_an_area_gone_from_the_catalogue_shows_the_whole_force(served, slack):
+    user = someone()
+    with served.services.database.session() as session:
+        store_home_area(session, user, "gone")
+    open_home(served, user)
+    assert published(slack, user)[-1]["blocks"][0]["text"]["text"] == "Your strands"
+
+
 def test_a_chart_drawn_from_the_home_tab_is_shown_there_from_the_file_slack_keeps(served, slack):
     user = someone()
     choose(served, user, "home_follow", "hate-crime")
@@ -177,8 +186,9 @@ def test_a_chart_drawn_from_the_home_tab_is_shown_there_from_the_file_slack_keep
 
 
 def test_an_admin_sees_the_schedule_the_next_run_and_the_last_digests(served, slack):
+    before = slack.publish_count(ADMIN)  # the stand-in serves both backends' apps
     assert open_home(served, ADMIN) == 200
-    text = all_text(published(slack, ADMIN)[-1])
+    text = all_text(published(slack, ADMIN, before + 1)[-1])
     assert "Weekly alerts (admins)" in text
     assert "The digest runs weekly on Monday at 08:00" in text and "Next runs" in text
     assert "No runs yet." in text and "No digests have been sent yet." in text

@@ -28,6 +28,7 @@ from bot.render.text import RAG_LEGEND, short_date
 from bot.slack.blocks.admin import admin_message
 from bot.slack.blocks.admin_forms import admin_form_buttons
 from bot.slack.blocks.dashboard import HEADER_LIMIT, MAX_OPTION_TEXT, comparison_line, in_area
+from bot.slack.blocks.message import Message
 from bot.slack.buttons import ActionId
 from bot.slack.markup import escape
 
@@ -42,6 +43,12 @@ def loading_home_view() -> dict:
         HeaderBlock(text="Your strands"),
         SectionBlock(text=MarkdownTextObject(text=":hourglass_flowing_sand: Working out your figures…")),
     ]
+    return View(type="home", blocks=blocks).to_dict()
+
+
+def error_home_view(message: Message) -> dict:
+    """What went wrong working out the Home tab (the database is down, say), in place of the figures."""
+    blocks = [HeaderBlock(text="Your strands"), *(Block.parse(block) for block in message.blocks)]
     return View(type="home", blocks=blocks).to_dict()
 
 
@@ -140,8 +147,7 @@ def _admin(home: Home, tz: ZoneInfo) -> list[Block]:
     assert home.admin is not None
     admin = home.admin
     lines = [schedule_line(admin.schedule, tz)]
-    if admin.runs:
-        run = admin.runs[0]
+    if (run := admin.last_run) is not None:
         lines.append(
             f"Last run: {local_time(run.started_at, tz)}, *{run.outcome}*: {run.sent} sent, {run.failed} failed, "
             f"{run.already} already delivered."

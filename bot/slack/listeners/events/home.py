@@ -21,6 +21,6 @@ def register(app: App, services: Services) -> None:
         if event.get("tab") != "home":  # the Messages tab fires it too
             return
         if event.get("view") is None:  # never published: show something at once
-            publish_loading_then_home(services, client, event["user"])
+            publish_loading_then_home(services.database, services.settings, client, event["user"])
         else:
             publish_home(services.database, services.settings, client, event["user"])
