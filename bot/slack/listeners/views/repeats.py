@@ -15,6 +15,7 @@ from bot.domain.periods import repeat_period
 from bot.errors import InvalidRequest
 from bot.repeats.request import RepeatRequest
 from bot.repeats.service import checked_reason, repeat_list, repeat_list_page
+from bot.settings import Settings
 from bot.slack.answer import error_message, who_asked
 from bot.slack.blocks.modals import (
     ANY_ROLE,
@@ -62,9 +63,13 @@ def open_form(services: Services, ack: Ack, client: WebClient, body: dict) -> No
     client.views_open(trigger_id=body["trigger_id"], view=form_or_refusal(services, body))
 
 
-def request_from(view: dict, settings) -> RepeatRequest:
+def request_from(view: dict, settings: Settings) -> RepeatRequest:
     """What the form asks for, as `/repeats` would have it typed; FieldError for a field that is wrong."""
     values = submitted(view)
+    if not values.get(Field.REASON):  # said for the form: `/repeats`'s own words tell how to type one
+        raise FieldError(
+            Field.REASON, "Each list needs a reason on record: say what it is for, e.g. MARAC preparation."
+        )
     try:
         reason = checked_reason(values.get(Field.REASON))
     except InvalidRequest as error:
