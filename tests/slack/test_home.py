@@ -20,7 +20,7 @@ from bot.imports.load import import_file
 from bot.slack.home import refresh_stale_homes
 from bot.slack.listeners.shortcuts import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 from bot.slack.standin import SlackStandIn
-from bot.slack.testing import DispatchedApp
+from bot.slack.testing import DispatchedApp, ServedApp
 from bot.store.db import Database
 from bot.store.home import store_home_area
 
@@ -244,3 +244,15 @@ def test_every_scope_in_the_manifest_is_explained_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     explained = readme.split("### Permissions (scopes)", 1)[1].split("\n#", 1)[0]
     assert sorted(re.findall(r"^- `([a-z:.]+)`: ", explained, re.MULTILINE)) == sorted(scopes)
+
+
+def test_strandbot_serve_publishes_the_home_tab_over_http(sqlite_url, slack):
+    served = ServedApp(sqlite_url.render_as_string(), slack, SECRET)
+    try:
+        user = someone()
+        status, _ = served.event({"type": "app_home_opened", "user": user, "tab": "home", "event_ts": "1.0"})
+        assert status == 200
+        home = published(slack, user, 2)[-1]
+        assert "You follow no strands yet" in all_text(home)
+    finally:
+        served.stop()
