@@ -5,16 +5,16 @@ the strand's name). `home_tabs` holds one row per person who has opened strandbo
 shows (none: the whole force), the last chart drawn for it (Slack's permalink of the uploaded file, which
 an image block can show), and whether an import has made it stale since it was last published.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
