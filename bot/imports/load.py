@@ -29,6 +29,7 @@ from bot.imports.records import ImportRecord
 from bot.settings import Settings
 from bot.store.catalogue import add_areas, area_id_map, load_areas, load_catalogue, strand_id_map
 from bot.store.db import Database
+from bot.store.home import mark_homes_stale
 from bot.store.occurrences import earlier_load, end_staging, merge_staged, record_import, stage_rows, start_staging
 
 MAX_ID_LENGTH = MAX_REF_LENGTH = 100
@@ -172,6 +173,7 @@ def import_file(
                     **tallies,
                 ),
             )
+            mark_homes_stale(session)  # new figures: `strandbot serve` publishes App Home tabs again
     except _RollBack:
         pass
     except DatabaseUnavailable as error:

@@ -573,3 +573,30 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class StrandFollow(Base):
+    """A person follows a strand (its slug) on their App Home."""
+
+    __tablename__ = "strand_follows"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    strand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    followed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HomeTab(Base):
+    """A person's App Home: the area it shows (None: the whole force), the last chart drawn for it (Slack's
+    permalink of the file, shown by an image block), and whether an import has made it stale."""
+
+    __tablename__ = "home_tabs"
+    __table_args__ = (Index("ix_home_tabs_stale", "stale"),)
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str | None] = mapped_column(String(64))
+    chart_strand: Mapped[str | None] = mapped_column(String(64))
+    chart_title: Mapped[str | None] = mapped_column(Text)
+    chart_alt_text: Mapped[str | None] = mapped_column(Text)
+    chart_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
