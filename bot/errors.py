@@ -54,8 +54,11 @@ class InvalidRequest(StrandbotError):
 class DatabaseUnavailable(StrandbotError):
     """The database can't be reached or opened. `detail` (the driver's words) is for administrators."""
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", fix: str = "") -> None:
         self.detail = detail
+        # What an administrator should change when waiting won't help (no such database, role or password):
+        # shown at a terminal, not to Slack users.
+        self.fix = fix
         super().__init__(
             "The statistics database can't be reached right now, so no figures can be shown. "
             "Please try again in a few minutes; the problem has been logged for the administrators."

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -82,10 +83,15 @@ def log_tick(database: Database, report: TickReport) -> None:
 
 
 def run_scheduler(
-    settings: Settings, poster: Poster, tick_seconds: int = TICK_SECONDS, parent: int | None = None
+    settings: Settings,
+    poster: Poster,
+    tick_seconds: int = TICK_SECONDS,
+    parent: int | None = None,
+    refresh_homes: Callable[[Database], int] | None = None,
 ) -> None:
     """Tick until stopped, the first tick at once (which catches up a missed run). With `parent`, stop when
-    that process is gone (the scheduler `strandbot serve` starts beside itself)."""
+    that process is gone (the scheduler `strandbot serve` starts beside itself). Each tick also runs
+    `refresh_homes`, which publishes App Home tabs an import has made stale."""
     database = Database(settings.database_url)
 
     def safe_tick() -> None:
@@ -99,6 +105,12 @@ def run_scheduler(
             log.exception("scheduler tick failed; trying again next tick")
             return
         log_tick(database, report)
+        if refresh_homes is not None:
+            try:
+                if refreshed := refresh_homes(database):
+                    log.info("published %d App Home tabs again after an import", refreshed)
+            except Exception:
+                log.exception("refreshing App Home tabs failed; trying again next tick")
 
     scheduler = BlockingScheduler(timezone=settings.timezone)
     scheduler.add_job(

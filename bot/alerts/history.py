@@ -24,7 +24,8 @@ def job_runs(database: Database, job: str, limit: int) -> list[JobRun]:
         return recent_job_runs(session, job, limit)
 
 
-def delivery_history(database: Database, channel: Channel | None) -> History:
+def delivery_history(database: Database, channel: Channel | None, limit: int = HISTORY_ROWS) -> History:
+    """The newest `limit` digests (to `channel`, or to any), newest first."""
     with database.session() as session:
-        rows = recent_deliveries(session, None if channel is None else channel.id, HISTORY_ROWS)
+        rows = recent_deliveries(session, None if channel is None else channel.id, limit)
     return History(channel, tuple(rows))

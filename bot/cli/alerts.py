@@ -73,13 +73,16 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
 @click.pass_context
 def scheduler(ctx: click.Context, tick_seconds: int, parent: int | None) -> None:
     """Run the weekly alerts' scheduler on its own (`serve` also runs one). Several copies are safe."""
+    from bot.slack.home import refresh_stale_homes
     from bot.slack.web import SlackWeb, retrying_client
     from jobs.scheduler import run_scheduler
 
     settings = settings_from(ctx)
     settings.require_slack(posting_only=True)
     logging.getLogger().setLevel(logging.INFO)
-    run_scheduler(settings, SlackWeb(retrying_client(settings)), tick_seconds, parent)
+    web = SlackWeb(retrying_client(settings))
+    homes = lambda database: refresh_stale_homes(database, settings, web.client)  # noqa: E731
+    run_scheduler(settings, web, tick_seconds, parent, homes)
 
 
 @main.group()

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from bot.store.db import Database
 
 
+FIX_FIRST = "The statistics database refused the connection, and waiting won't mend it."
+
+
 class StrandbotGroup(click.Group):
     """Turns the errors a user can fix into a one-line message and an exit status, never a traceback."""
 
@@ -33,9 +36,13 @@ class StrandbotGroup(click.Group):
             click.echo(f"strandbot: {error}", err=True)
             sys.exit(2)
         except StrandbotError as error:
-            click.echo(f"strandbot: {error}", err=True)
+            fix = getattr(error, "fix", "")
+            # "Try again in a few minutes" is wrong when the server refused what DATABASE_URL names.
+            click.echo(f"strandbot: {FIX_FIRST if fix else error}", err=True)
             if getattr(error, "detail", ""):  # administrators at a terminal can act on the driver's words
                 click.echo(f"  detail: {error.detail}", err=True)
+            if fix:
+                click.echo(f"  to fix: {fix}", err=True)
             sys.exit(1)
 
 

@@ -207,3 +207,52 @@ def calendar_months(last: date, count: int) -> list[Window]:
         months.append(Window(first, end))
         first = (first - timedelta(days=1)).replace(day=1)
     return months[::-1]
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    """The days of some windows as whole calendar months and the days left over, each day once.
+
+    `months`: ranges of whole months, each a Window from its first month's first day to its last month's
+    first day (how monthly summaries are keyed); `days`: the remaining days, as windows."""
+
+    months: tuple[Window, ...]
+    days: tuple[Window, ...]
+
+
+def split_into_months(windows: list[Window]) -> MonthSplit:
+    """Every day of any of `windows` (overlaps once), as whole months where a month is wholly covered and as
+    days elsewhere: a year's window is 12 monthly rows a key instead of 365 daily ones."""
+    months: list[Window] = []
+    days: list[Window] = []
+    for run in _disjoint_runs(windows):
+        first_whole = run.start if run.start.day == 1 else _next_month(run.start)
+        after_whole = _next_month(run.end) if _month_end(run.end) == run.end else run.end.replace(day=1)
+        if first_whole >= after_whole:  # no whole month inside
+            days.append(run)
+            continue
+        if run.start < first_whole:
+            days.append(Window(run.start, first_whole - timedelta(days=1)))
+        months.append(Window(first_whole, (after_whole - timedelta(days=1)).replace(day=1)))
+        if after_whole <= run.end:
+            days.append(Window(after_whole, run.end))
+    return MonthSplit(tuple(months), tuple(days))
+
+
+def _disjoint_runs(windows: list[Window]) -> list[Window]:
+    """The days of `windows` as runs of consecutive days, in order, none touching another."""
+    runs: list[Window] = []
+    for window in sorted((w for w in windows if w.start <= w.end), key=lambda w: w.start):
+        if runs and window.start <= runs[-1].end + timedelta(days=1):
+            runs[-1] = Window(runs[-1].start, max(runs[-1].end, window.end))
+        else:
+            runs.append(window)
+    return runs
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _month_end(day: date) -> date:
+    return _next_month(day) - timedelta(days=1)

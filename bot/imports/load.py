@@ -29,6 +29,7 @@ from bot.imports.records import ImportRecord
 from bot.settings import Settings
 from bot.store.catalogue import add_areas, area_id_map, load_areas, load_catalogue, strand_id_map
 from bot.store.db import Database
+from bot.store.home import mark_homes_stale
 from bot.store.occurrences import earlier_load, end_staging, merge_staged, record_import, stage_rows, start_staging
 
 MAX_ID_LENGTH = MAX_REF_LENGTH = 100
@@ -57,6 +58,7 @@ class ImportSummary:
     committed: bool
     dry_run: bool
     same_as_earlier: tuple[datetime, str] | None  # when and by whom the same file went into the same source
+    ignored_columns: tuple[str, ...] = ()
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
@@ -80,6 +82,9 @@ class ImportSummary:
             text += f"; {verb} {_counted(self.areas_added, 'new area')}"
         if self.rejects_file:
             text += f" (see {self.rejects_file})"
+        if self.ignored_columns:
+            noun = "column" if len(self.ignored_columns) == 1 else "columns"
+            text += f"; ignored the {noun} {', '.join(self.ignored_columns)} (not one strandbot reads)"
         if self.dry_run:
             text += ". Dry run: nothing was written"
         elif not self.committed:
@@ -152,6 +157,7 @@ def import_file(
                 committed=commit,
                 dry_run=dry_run,
                 same_as_earlier=same,
+                ignored_columns=mapping.ignored,
             )
             if not commit:
                 raise _RollBack()
@@ -167,6 +173,7 @@ def import_file(
                     **tallies,
                 ),
             )
+            mark_homes_stale(session)  # new figures: `strandbot serve` publishes App Home tabs again
     except _RollBack:
         pass
     except DatabaseUnavailable as error:

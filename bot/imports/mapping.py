@@ -51,6 +51,7 @@ class Mapping:
     default_strand: str | None = None
     rules: tuple[StrandRule, ...] = ()
     reject_unmatched: bool = False  # [strand] unmatched = "reject"
+    ignored: tuple[str, ...] = ()  # a canonical file's columns that are none of strandbot's, named in the summary
 
     def with_source(self, source: str | None) -> Mapping:
         if source is None:
@@ -71,7 +72,21 @@ def canonical_mapping(header: list[str]) -> Mapping:
             "A canonical file needs occurrence_id, occurred_at and strand; for any other export, describe "
             "its columns in a mapping file and pass --mapping (see examples/mappings/)."
         )
-    return Mapping(columns={c: present[c] for c in CANONICAL_COLUMNS if c in present})
+    unknown = [name for name in present if name not in CANONICAL_COLUMNS and name]
+    absent = [c for c in CANONICAL_COLUMNS if c not in present]
+    misspelt = {name: close[0] for name in unknown if (close := difflib.get_close_matches(name, absent, 1, 0.7))}
+    if misspelt:
+        # A misspelt column would load without what it holds (every person link, say), and say nothing.
+        raise InvalidRequest(
+            "The file's header has "
+            + ", ".join(f"{present[name].strip()} (did you mean {column}?)" for name, column in misspelt.items())
+            + f"; a canonical file's columns are {', '.join(CANONICAL_COLUMNS)}. Rename the column, or describe "
+            "the export in a mapping file and pass --mapping (see examples/mappings/). Nothing was loaded."
+        )
+    return Mapping(
+        columns={c: present[c] for c in CANONICAL_COLUMNS if c in present},
+        ignored=tuple(present[name].strip() for name in unknown),
+    )
 
 
 def load_mapping(path: Path, header: list[str], catalogue: Catalogue) -> Mapping:

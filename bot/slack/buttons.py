@@ -24,6 +24,16 @@ class ActionId(enum.StrEnum):
     OPEN_STRAND = "open_strand"
     REPEATS_PREVIOUS_PAGE = "repeats_previous_page"
     REPEATS_NEXT_PAGE = "repeats_next_page"
+    # App Home and modals (bot/slack/blocks/home.py, modals.py)
+    HOME_FOLLOW = "home_follow"
+    HOME_UNFOLLOW = "home_unfollow"
+    HOME_AREA = "home_area"
+    HOME_CHART = "home_chart"
+    OPEN_REPEATS_FORM = "open_repeats_form"
+    MODAL_REPEATS_PREVIOUS_PAGE = "modal_repeats_previous_page"
+    MODAL_REPEATS_NEXT_PAGE = "modal_repeats_next_page"
+    STRAND_CHOICE = "strand_choice"
+    AREA_CHOICE = "area_choice"
 
 
 # One button per chart kind in the registry, so a new kind gets its button with no edit here.

@@ -61,6 +61,12 @@ class SlackStandIn:
         self.channels_without_bot: set[str] = set()
         self.missing_channels: set[str] = set()
         self._channels: dict[str, list[dict]] = {}  # each channel's messages, oldest first
+        # Views as Slack keeps them, by ID; each person's Home tab's ID; views' IDs by their external_id.
+        self.views: dict[str, dict] = {}
+        self._home_ids: dict[str, str] = {}
+        self._publishes: dict[str, int] = {}  # how many times each person's Home tab was published
+        self._external_ids: dict[str, str] = {}
+        self._triggered: dict[str, str] = {}  # the ID of the view each trigger opened (or pushed)
         self._last_ts = Decimal(0)
         stand_in = self
 
@@ -130,6 +136,34 @@ class SlackStandIn:
 
     def calls(self, api_method: str, channel: str | None = None) -> list[Received]:
         return [r for r in self.received if r.api_method == api_method and channel in (None, r.body.get("channel"))]
+
+    def opened_with(self, trigger_id: str, timeout: float = 10.0) -> dict:
+        """The view opened (or pushed) with `trigger_id`, as Slack keeps it, waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while (view_id := self._triggered.get(trigger_id)) is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no view was opened with trigger {trigger_id} within {timeout} s")
+                self._changed.wait(remaining)
+            return dict(self.views[view_id])
+
+    def publish_count(self, user: str) -> int:
+        """How many times `user`'s Home tab has been published."""
+        with self._changed:
+            return self._publishes.get(user, 0)
+
+    def home(self, user: str, publishes: int = 1, timeout: float = 10.0) -> dict:
+        """The Home tab published for `user`, as Slack keeps it, once it has been published `publishes` times,
+        waiting up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._publishes.get(user, 0) < publishes:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{user}'s Home tab was not published {publishes} times within {timeout} s")
+                self._changed.wait(remaining)
+            return dict(self.views[self._home_ids[user]])
 
     def posted(self, channel: str) -> list[dict]:
         """The messages in `channel`, oldest first, as Slack keeps them (with their metadata)."""
@@ -283,7 +317,72 @@ class SlackStandIn:
             return self._post_message(body)
         if method == "conversations.history":
             return self._history(body)
+        if method in VIEW_METHODS:
+            return self._view(method, body)
         return {"ok": True}
+
+    def _view(self, method: str, body: dict) -> dict:
+        """views.open, views.push, views.update and views.publish as Slack documents them: the view checked
+        (a modal for the first three, a Home tab for publish; Slack's limits on blocks, title, buttons,
+        callback_id and private_metadata; an input needs a submit button), a trigger for open and push, a
+        known view for update; the view as Slack keeps it (with its ID) in the answer."""
+        view = body.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict):
+            return _invalid("view is required")
+        wanted = "home" if method == "views.publish" else "modal"
+        problems = view_problems(view, wanted)
+        if method in ("views.open", "views.push") and not body.get("trigger_id"):
+            problems.append("trigger_id is required")
+        if method == "views.publish" and not body.get("user_id"):
+            problems.append("user_id is required")
+        if problems:
+            return _invalid(*problems)
+        with self._changed:
+            if method == "views.update":
+                view_id = body.get("view_id") or self._external_ids.get(body.get("external_id") or "")
+                if view_id not in self.views:
+                    return {"ok": False, "error": "not_found"}
+            elif method == "views.publish":
+                view_id = self._home_ids.setdefault(body["user_id"], f"V{len(self.views) + 1:08d}")
+                self._publishes[body["user_id"]] = self._publishes.get(body["user_id"], 0) + 1
+            else:
+                view_id = f"V{len(self.views) + 1:08d}"
+                self._triggered[body["trigger_id"]] = view_id
+            if external := view.get("external_id"):
+                self._external_ids[external] = view_id
+            kept = {**view, "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID, "bot_id": BOT_ID}
+            kept |= {"state": {"values": {}}, "hash": f"{time.time():.6f}"}
+            self.views[view_id] = kept
+            self._changed.notify_all()
+        return {"ok": True, "view": kept}
+
+
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+
+
+def view_problems(view: dict, wanted: str) -> list[str]:
+    """What Slack would refuse in `view` (of type `wanted`, "modal" or "home"), by slack_sdk's models of views
+    and blocks (their documented limits) and the rules the models leave out."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.views import View
+
+    problems = []
+    if view.get("type") != wanted:
+        problems.append(f"view.type must be {wanted}, not {view.get('type')!r}")
+    if wanted == "modal" and not view.get("title"):
+        problems.append("a modal needs a title")
+    if wanted == "modal" and any(b.get("type") == "input" for b in view.get("blocks") or []) and not view.get("submit"):
+        problems.append("a modal with inputs needs a submit button")
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, KeyError) as error:
+        problems.append(str(error))
+    return problems
+
+
+def _invalid(*problems: str) -> dict:
+    return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": list(problems)}}
 
 
 def encoded_reply(reply: dict | None) -> tuple[bytes, str]:
@@ -310,8 +409,10 @@ def signed_command(
     user_id: str,
     response_url: str,
     timestamp: int | None = None,
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
 ) -> tuple[str, dict[str, str]]:
-    """A slash-command request exactly as Slack sends it: the form body and its signed headers."""
+    """A slash-command request exactly as Slack sends it: the form body and its signed headers. Its trigger
+    (`trigger_id`) is what opens a modal."""
     body = urlencode(
         {
             "token": "unused-verification-token",
@@ -326,7 +427,7 @@ def signed_command(
             "api_app_id": "A0STRANDBOT",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "trigger_id": trigger_id,
         }
     )
     return body, signed_headers(signing_secret, body, timestamp)

@@ -136,6 +136,31 @@ def signed_action(
     return body, signed_headers(signing_secret, body)
 
 
+def signed_event(signing_secret: str, event: dict) -> tuple[str, dict[str, str]]:
+    """An Events API request (`event_callback`) carrying `event`, as Slack sends it: JSON, signed."""
+    body = json.dumps(
+        {
+            "token": "unused-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0STRANDBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{random.randrange(10**10):010d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": "U0STRANDBOT", "is_bot": True}],
+        }
+    )
+    return body, {**signed_headers(signing_secret, body), "Content-Type": "application/json"}
+
+
+def signed_interaction(signing_secret: str, payload: dict) -> tuple[str, dict[str, str]]:
+    """An interactivity request (a view submission, a shortcut, a block_suggestion…) carrying `payload`, with the
+    fields Slack always sends filled in: the form body and its signed headers."""
+    full = {"team": {"id": TEAM_ID}, "api_app_id": "A0STRANDBOT", "token": "unused-verification-token", **payload}
+    body = urlencode({"payload": json.dumps(full)})
+    return body, signed_headers(signing_secret, body)
+
+
 class SignedRequests:
     """Requests signed as Slack signs them, sent by `post` (over HTTP, or into the app in this process)."""
 
@@ -191,6 +216,14 @@ class SignedRequests:
         value = menu["options"][option]["value"]
         body, headers = signed_action(self.signing_secret, menu["action_id"], value, user, response_url, menu=True)
         return self.post(body, headers)
+
+    def event(self, event: dict) -> tuple[int, dict | str]:
+        """Send an Events API event (`{"type": "app_home_opened", …}`), as Slack would."""
+        return self.post(*signed_event(self.signing_secret, event))
+
+    def interact(self, payload: dict) -> tuple[int, dict | str]:
+        """Send an interaction payload (`{"type": "view_submission", …}`), as Slack would."""
+        return self.post(*signed_interaction(self.signing_secret, payload))
 
 
 def _parsed(status: int, raw: str) -> tuple[int, dict | str]:

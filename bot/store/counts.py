@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,11 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Select,
     and_,
     cast,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -25,13 +28,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.domain.periods import Window
+from bot.domain.periods import Window, split_into_months
 from bot.store.models import (
     Area,
     DailyAreaCount,
     DailyCount,
     DailyCountsZone,
     DailyTotal,
+    MonthlyAreaCount,
+    MonthlyCount,
+    MonthlyTotal,
     Occurrence,
     OccurrenceStrand,
     Strand,
@@ -120,7 +126,7 @@ def _window_rows(
         # Summing strands together would count an occurrence in two of them twice.
         raise ValueError("window_counts by area counts one strand at a time, or every strand together")
     source = _CountSource(session, tz, areas is not None or by_area, together)
-    key, named = (source.area_id, Area) if by_area else (source.strand_id, Strand)
+    named = Area if by_area else Strand
     strand_ids = None if slugs is None or together else ids_of(session, Strand, slugs)
     area_ids = None if areas is None else ids_of(session, Area, areas)
     if by_area and together and area_ids is None:
@@ -128,27 +134,23 @@ def _window_rows(
         area_ids = list(session.scalars(select(Area.id)))
     parts = []
     for name, window in windows.items():
-        query = source.counted(window).add_columns(
+        rows = source.rows([window], strand_ids, area_ids, placed_only=by_area)
+        key = rows.area_id if by_area else rows.strand_id
+        query = rows.query.add_columns(
             literal(name).label("window"),
             (literal(EVERY_STRAND) if key is None else key).label("key"),
-            (source.code if by_code else literal("")).label("offence_code"),
-            source.amount.label("n"),
+            (rows.code if by_code else literal("")).label("offence_code"),
+            rows.amount.label("n"),
         )
-        if strand_ids is not None:
-            query = query.where(source.strand_id.in_(strand_ids))
-        if area_ids is not None:
-            query = query.where(source.area_id.in_(area_ids))
-        if by_area:
-            query = query.where(source.area_id.is_not(None))
-        parts.append(query.group_by(*([] if key is None else [key]), *([source.code] if by_code else [])))
+        parts.append(query.group_by(*([] if key is None else [key]), *([rows.code] if by_code else [])))
     union = union_all(*parts).subquery()
-    if key is None:
-        rows = session.execute(select(union.c.window, union.c.key, union.c.offence_code, union.c.n)).all()
+    if together and not by_area:
+        found = session.execute(select(union.c.window, union.c.key, union.c.offence_code, union.c.n)).all()
     else:
-        rows = session.execute(
+        found = session.execute(
             select(union.c.window, named.slug, union.c.offence_code, union.c.n).join(named, named.id == union.c.key)
         ).all()
-    frame = pd.DataFrame(rows, columns=["window", "slug", "offence_code", "n"])
+    frame = pd.DataFrame(found, columns=["window", "slug", "offence_code", "n"])
     return frame.astype({"n": "int64"}) if by_code else frame.drop(columns="offence_code").astype({"n": "int64"})
 
 
@@ -162,46 +164,101 @@ def code_counts_on_any_day(
     """Distinct occurrences of strand `slug` (sub-strands included; None: every strand together) on any day
     of any of `windows`, by offence code ("" for none); only in `areas` if given. Each occurrence counts
     once however many windows hold it."""
-    source = _CountSource(session, tz, areas is not None, slug is None)
     if not windows:
         return {}
-    days = source.on_any_day(list(windows.values()))
-    query = days.add_columns(source.code, source.amount).group_by(source.code)
-    if slug is not None:
-        query = query.where(source.strand_id.in_(ids_of(session, Strand, [slug])))
-    if areas is not None:
-        query = query.where(source.area_id.in_(ids_of(session, Area, areas)))
+    source = _CountSource(session, tz, areas is not None, slug is None)
+    rows = source.rows(
+        list(windows.values()),
+        None if slug is None else ids_of(session, Strand, [slug]),
+        None if areas is None else ids_of(session, Area, areas),
+    )
+    query = rows.query.add_columns(rows.code, rows.amount).group_by(rows.code)
     return {code: int(n) for code, n in session.execute(query).all() if n}
 
 
-class _CountSource:
-    """Where counts come from: the daily summaries when they hold `tz`'s days, else the occurrences.
+@dataclass(frozen=True)
+class _Rows:
+    """A query over the rows that count occurrences in some windows, to add columns and groups to: its
+    `strand_id` (None when every strand is together), `area_id` (None when not by area), offence `code`, and
+    the `amount` of occurrences they count."""
 
-    `counted(window)` is a query over one window to add columns and groups to; `strand_id`, `area_id`,
-    `code` and `amount` (the occurrences counted) are its columns. `together`: every strand as one (no
-    strand column)."""
+    query: Select
+    strand_id: ColumnElement | None
+    area_id: ColumnElement | None
+    code: ColumnElement
+    amount: ColumnElement
+
+
+class _CountSource:
+    """Where counts come from: the summaries when they hold `tz`'s days (a window's whole months from the
+    monthly ones, its other days from the daily ones), else the occurrences themselves.
+
+    `placed`: only the summaries by area can answer (an area is asked for, or counts are by area);
+    `together`: every strand as one, each occurrence once (no strand column)."""
 
     def __init__(self, session: Session, tz: ZoneInfo, placed: bool, together: bool):
         self.tz = tz
+        self.together = together
         self.summarised = daily_counts_zone(session) == tz.key
-        # Every strand together for the whole force: daily_totals' own rows for it, those with no area.
+        # Every strand together for the whole force: the totals' own rows for it, those with no area.
         self.whole_force_rows = together and not placed
         if self.summarised:
-            table = DailyTotal if together else DailyAreaCount if placed else DailyCount
-            self.table = table
-            self.amount = func.sum(table.occurrences)
-            self.strand_id = None if together else table.strand_id
-            self.area_id = getattr(table, "area_id", None)
-            self.code = table.offence_code
+            self.daily, self.monthly = (
+                (DailyTotal, MonthlyTotal)
+                if together
+                else (DailyAreaCount, MonthlyAreaCount)
+                if placed
+                else (DailyCount, MonthlyCount)
+            )
             return
         log.warning("daily_counts is not for %s; counting occurrences directly (run `strandbot db upgrade`)", tz.key)
-        self.code = func.coalesce(Occurrence.offence_code, "")
-        self.area_id = Occurrence.area_id
-        if together:
-            self.strand_id = None
-            self.amount = func.count()
-            self.instant = Occurrence.occurred_at
-            self.base = (
+        self.closure = strand_closure()  # one for every window's part of a query
+
+    def rows(
+        self,
+        windows: list[Window],
+        strand_ids: list[int] | None = None,
+        area_ids: list[int] | None = None,
+        placed_only: bool = False,
+    ) -> _Rows:
+        """The rows counting occurrences on any day of `windows` (a day in two counts once), only of the
+        strands `strand_ids` (each with its sub-strands) and in the areas `area_ids` if given, only those
+        with an area if `placed_only`."""
+        if not self.summarised:
+            return self._occurrence_rows(windows, strand_ids, area_ids, placed_only)
+        split = split_into_months(windows)
+        readings = [(self.daily, split.days, "day"), (self.monthly, split.months, "month")]
+        parts = []
+        for table, ranges, period in [r for r in readings if r[1]] or readings[:1]:
+            columns = table.__table__.c
+            part = select(*[c for c in columns if c.name not in (period, "occurrences")], columns.occurrences).where(
+                or_(false(), *[and_(columns[period] >= r.start, columns[period] <= r.end) for r in ranges])
+            )
+            if strand_ids is not None:
+                part = part.where(columns.strand_id.in_(strand_ids))
+            if area_ids is not None:
+                part = part.where(columns.area_id.in_(area_ids))
+            if placed_only:
+                part = part.where(columns.area_id.is_not(None))
+            if self.whole_force_rows:
+                part = part.where(columns.area_id.is_(None))
+            parts.append(part)
+        counted = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        return _Rows(
+            select().select_from(counted),
+            counted.c.get("strand_id"),
+            counted.c.get("area_id"),
+            counted.c.offence_code,
+            func.sum(counted.c.occurrences),
+        )
+
+    def _occurrence_rows(
+        self, windows: list[Window], strand_ids: list[int] | None, area_ids: list[int] | None, placed_only: bool
+    ) -> _Rows:
+        code = func.coalesce(Occurrence.offence_code, "")
+        if self.together:
+            strand_id, amount, instant = None, func.count(), Occurrence.occurred_at
+            query = (
                 select()
                 .select_from(Occurrence)
                 .where(
@@ -210,33 +267,34 @@ class _CountSource:
                     .exists()
                 )
             )
-            return
-        closure = strand_closure()
-        self.strand_id = closure.c.ancestor_id
-        self.amount = func.count(func.distinct(OccurrenceStrand.occurrence_id))
-        self.instant = OccurrenceStrand.occurred_at
-        self.base = (
-            select()
-            .select_from(OccurrenceStrand)
-            .join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
-            .join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
-        )
-
-    def counted(self, window: Window):
-        return self.on_any_day([window])
-
-    def on_any_day(self, windows: list[Window]):
-        if self.summarised:
-            day = self.table.day
-            query = select().select_from(self.table).where(or_(*[and_(day >= w.start, day <= w.end) for w in windows]))
-            return query.where(self.table.area_id.is_(None)) if self.whole_force_rows else query
+        else:
+            closure = self.closure
+            strand_id = closure.c.ancestor_id
+            amount = func.count(func.distinct(OccurrenceStrand.occurrence_id))
+            instant = OccurrenceStrand.occurred_at
+            query = (
+                select()
+                .select_from(OccurrenceStrand)
+                .join(closure, closure.c.strand_id == OccurrenceStrand.strand_id)
+                .join(Occurrence, Occurrence.id == OccurrenceStrand.occurrence_id)
+            )
         bounds = [w.utc_bounds(self.tz) for w in windows]
-        return self.base.where(or_(*[and_(self.instant >= start, self.instant < end) for start, end in bounds]))
+        query = query.where(or_(*[and_(instant >= start, instant < end) for start, end in bounds]))
+        if strand_ids is not None and strand_id is not None:
+            query = query.where(strand_id.in_(strand_ids))
+        if area_ids is not None:
+            query = query.where(Occurrence.area_id.in_(area_ids))
+        if placed_only:
+            query = query.where(Occurrence.area_id.is_not(None))
+        return _Rows(query, strand_id, Occurrence.area_id, code, amount)
 
 
 # --- The daily counts summary: changed in the same transaction as the occurrences it counts. ---
 
-SUMMARIES = (DailyCount.__table__, DailyAreaCount.__table__, DailyTotal.__table__)
+DAILY_SUMMARIES = (DailyCount.__table__, DailyAreaCount.__table__, DailyTotal.__table__)
+# Each daily summary's monthly sums, in the same order.
+MONTHLY_SUMMARIES = (MonthlyCount.__table__, MonthlyAreaCount.__table__, MonthlyTotal.__table__)
+SUMMARIES = DAILY_SUMMARIES + MONTHLY_SUMMARIES
 
 
 def lock_daily_counts(session: Session) -> str:
@@ -256,9 +314,10 @@ def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime
         rebuild_daily_counts(session, tz)
         return
     days = Window(first.astimezone(tz).date(), last.astimezone(tz).date())
-    for table in SUMMARIES:
+    for table in DAILY_SUMMARIES:
         session.execute(delete(table).where(table.c.day >= days.start, table.c.day <= days.end))
     _count_days(session, tz, days)
+    _sum_months(session, Window(days.start.replace(day=1), days.end.replace(day=1)))
 
 
 def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
@@ -267,10 +326,31 @@ def rebuild_daily_counts(session: Session, tz: ZoneInfo) -> None:
     for table in SUMMARIES:
         session.execute(delete(table))
     _count_days(session, tz, None)
+    _sum_months(session, None)
     if session.connection().dialect.name == "postgresql":
         for table in SUMMARIES:  # their statistics would otherwise describe the old rows
             session.execute(text(f"ANALYZE {table.name}"))
     session.merge(DailyCountsZone(id=1, time_zone=tz.key, rebuilt_at=datetime.now(UTC)))
+
+
+def _sum_months(session: Session, months: Window | None) -> None:
+    """Sum the daily summaries into the monthly ones for `months` (the first days of the first and last
+    month; None: every month), replacing what those months held."""
+    for daily, monthly in zip(DAILY_SUMMARIES, MONTHLY_SUMMARIES, strict=True):
+        month = _first_of_month(session, daily.c.day).label("month")
+        keys = [c for c in daily.c if c.name not in ("day", "occurrences")]
+        sums = select(month, *keys, func.sum(daily.c.occurrences)).group_by(month, *keys)
+        if months is not None:
+            session.execute(delete(monthly).where(monthly.c.month >= months.start, monthly.c.month <= months.end))
+            last_day = (months.end + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            sums = sums.where(daily.c.day >= months.start, daily.c.day <= last_day)
+        session.execute(insert(monthly).from_select(["month", *[c.name for c in keys], "occurrences"], sums))
+
+
+def _first_of_month(session: Session, day: ColumnElement) -> ColumnElement:
+    if session.connection().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", day), Date)
+    return func.date(day, "start of month", type_=Date)
 
 
 def daily_counts_zone(session: Session) -> str:

@@ -82,7 +82,12 @@ def make_engine(url: URL, create: bool = False) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            # No JIT compilation: strandbot's queries run in milliseconds to a second, and compiling them cost
+            # 100 to 600 ms each whenever a misestimated plan (the strand closure's) crossed jit_above_cost.
+            "options": "-c jit=off",
+        },
     )
 
 
@@ -162,7 +167,23 @@ def _classify(error: SQLAlchemyError, url: URL) -> Exception:
         return DatabaseNotReady(describe(url))
     if isinstance(error, IntegrityError | DataError):
         return DatabaseRefused(detail)
-    return DatabaseUnavailable(detail)
+    return DatabaseUnavailable(detail, _configuration_fix(lowered, url))
+
+
+# PostgreSQL refusals that no retry mends: the server is up, but DATABASE_URL names the wrong thing.
+_CONFIGURATION_FIXES = (
+    ("database", "does not exist", "create the database (e.g. `createdb`), or correct the name in DATABASE_URL"),
+    ("role", "does not exist", "create that user in PostgreSQL, or correct the user in DATABASE_URL"),
+    ("password authentication failed", "", "correct the password in DATABASE_URL"),
+    ("permission denied", "", "grant that user CONNECT (and the tables' rights), or use another in DATABASE_URL"),
+)
+
+
+def _configuration_fix(lowered_detail: str, url: URL) -> str:
+    for first, second, fix in _CONFIGURATION_FIXES:
+        if first in lowered_detail and second in lowered_detail:
+            return f"{fix} ({describe(url)})."
+    return ""
 
 
 # Alembic is imported by the functions below, not at the top: every command imports this module, and only

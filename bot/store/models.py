@@ -247,6 +247,65 @@ class DailyTotal(Base):
     occurrences: Mapped[int] = mapped_column(Integer)
 
 
+class MonthlyCount(Base):
+    """`daily_counts` summed by calendar month (`month` its first day). A window of whole months reads these,
+    and only its part months' days from the daily summary: a year is 12 rows a key instead of 365. Kept
+    current with the daily summaries, from them."""
+
+    __tablename__ = "monthly_counts"
+    __table_args__ = (
+        Index(
+            "ix_monthly_counts_month_strand_id_offence_code_occurrences",
+            "month",
+            "strand_id",
+            "offence_code",
+            "occurrences",
+        ),
+    )
+
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH), primary_key=True)
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
+class MonthlyAreaCount(Base):
+    """`daily_area_counts` summed by calendar month, as `monthly_counts` is `daily_counts`."""
+
+    __tablename__ = "monthly_area_counts"
+    __table_args__ = (
+        Index("ix_monthly_area_counts_by_strand", "strand_id", "month", "area_id", "offence_code", "occurrences"),
+        Index("ix_monthly_area_counts_by_area", "area_id", "month", "strand_id", "offence_code", "occurrences"),
+    )
+
+    strand_id: Mapped[int] = mapped_column(ForeignKey("strands.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH), primary_key=True)
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
+class MonthlyTotal(Base):
+    """`daily_totals` summed by calendar month (the rows with no area again the whole force's)."""
+
+    __tablename__ = "monthly_totals"
+    __table_args__ = (
+        Index(
+            "ix_monthly_totals_area_id_month_offence_code_occurrences",
+            "area_id",
+            "month",
+            "offence_code",
+            "occurrences",
+        ),
+    )
+    __mapper_args__ = {"primary_key": ["month", "area_id", "offence_code"]}
+
+    month: Mapped[date] = mapped_column(Date)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    offence_code: Mapped[str] = mapped_column(String(OFFENCE_CODE_LENGTH))
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
 class HarmWeightSet(Base):
     """One loaded set of harm weights (ONS Crime Severity Score, Cambridge Crime Harm Index…). The newest is
     the one every harm figure uses and names; older sets stay on record: who loaded which, and when."""
@@ -514,3 +573,30 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class StrandFollow(Base):
+    """A person follows a strand (its slug) on their App Home."""
+
+    __tablename__ = "strand_follows"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    strand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    followed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HomeTab(Base):
+    """A person's App Home: the area it shows (None: the whole force), the last chart drawn for it (Slack's
+    permalink of the file, shown by an image block), and whether an import has made it stale."""
+
+    __tablename__ = "home_tabs"
+    __table_args__ = (Index("ix_home_tabs_stale", "stale"),)
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str | None] = mapped_column(String(64))
+    chart_strand: Mapped[str | None] = mapped_column(String(64))
+    chart_title: Mapped[str | None] = mapped_column(Text)
+    chart_alt_text: Mapped[str | None] = mapped_column(Text)
+    chart_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)

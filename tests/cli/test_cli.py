@@ -110,6 +110,21 @@ def test_a_database_that_is_down_gets_one_clear_line_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.postgres
+def test_a_database_url_naming_no_database_says_what_to_change_not_to_wait(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        env={**os.environ, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/strandbot_no_such_database"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "waiting won't mend it" in result.stderr and "try again" not in result.stderr
+    assert 'database "strandbot_no_such_database" does not exist' in result.stderr
+    assert "to fix: create the database" in result.stderr and "DATABASE_URL" in result.stderr
+
+
 def test_serve_says_when_slack_cannot_be_reached(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "3999"],

@@ -1,6 +1,7 @@
 """The daily counts summary: the dashboard's numbers stay exact however the occurrences change."""
 
 import json
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from sqlalchemy import delete, select, update
 from bot.dashboard.service import strand_report
 from bot.domain.periods import Window
 from bot.store.counts import daily_counts_zone, window_counts
-from bot.store.models import DailyCount, DailyCountsZone, Strand
+from bot.store.models import DailyCount, DailyCountsZone, MonthlyCount, Strand
 
 HEADER = "occurrence_id,occurred_at,strand,category,person_ref,person_role,location_ref"
 
@@ -34,10 +35,17 @@ def fytd(run, strand: str, as_of: str, **env) -> tuple[int, int]:
 
 
 def summary(database) -> dict[tuple[str, str], int]:
-    """The daily counts as stored: {(strand slug, local day): occurrences}."""
+    """The daily counts as stored: {(strand slug, local day): occurrences}; checking on the way that the
+    monthly counts are their sums, month by month."""
     with database.session() as session:
         rows = session.execute(select(Strand.slug, DailyCount.day, DailyCount.occurrences).join(Strand)).all()
-    return {(slug, day.isoformat()): n for slug, day, n in rows}
+        months = session.execute(select(Strand.slug, MonthlyCount.month, MonthlyCount.occurrences).join(Strand)).all()
+    daily = {(slug, day.isoformat()): n for slug, day, n in rows}
+    summed: Counter = Counter()
+    for (slug, day), n in daily.items():
+        summed[slug, day[:7]] += n
+    assert {(slug, month.isoformat()[:7]): n for slug, month, n in months} == summed
+    return daily
 
 
 def forget_summary(database) -> None:
@@ -79,11 +87,13 @@ def test_the_summary_and_the_occurrences_agree_on_summer_days(database):
     assert counts(database, windows) == summed == {"mental-health": {"june": 1, "july": 1}}
 
 
-def test_the_dashboard_reads_the_summary(database, settings):
-    store(database, [("hate-crime", local("2026-05-01"))])
+def test_the_dashboard_reads_whole_months_from_the_monthly_summary_and_other_days_from_the_daily(database, settings):
+    store(database, [("hate-crime", local("2026-04-10")), ("hate-crime", local("2026-05-01"))])
     with database.session() as session:
         session.execute(update(DailyCount).values(occurrences=7))
-    assert strand_report(database, settings, "hate-crime", date(2026, 5, 31)).strand.fytd.current == 7
+        session.execute(update(MonthlyCount).values(occurrences=100))
+    # Financial year to date on 15 May: the whole of April, then 1 to 15 May.
+    assert strand_report(database, settings, "hate-crime", date(2026, 5, 15)).strand.fytd.current == 100 + 7
 
 
 def test_a_corrected_time_moves_the_count_to_its_new_day(run, database, tmp_path):

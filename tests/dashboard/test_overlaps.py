@@ -40,9 +40,12 @@ STRAND_SETS = [
     ("sexual-offences",),
     ("stalking-harassment", "domestic-abuse"),
 ]
+# Whole months (read from the monthly summaries), part months (from the daily ones), and both in one window.
 WINDOWS = {
     "spring": Window(date(2024, 3, 1), date(2024, 5, 31)),
     "year": Window(date(2023, 6, 1), date(2024, 5, 31)),
+    "odd": Window(date(2023, 8, 17), date(2024, 2, 9)),
+    "week": Window(date(2024, 1, 8), date(2024, 1, 14)),
 }
 
 

@@ -1,13 +1,14 @@
 """Date windows: the dashboard's financial years, leap days, rolling months and local midnights, and the
 months and rolling windows of repeat-contact lists."""
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain.comparisons import dashboard_windows
-from bot.domain.periods import Window, fy_label, repeat_period, shift_months
+from bot.domain.periods import Window, fy_label, repeat_period, shift_months, split_into_months
 from bot.errors import InvalidRequest
 
 
@@ -120,3 +121,32 @@ def test_impossible_periods_say_what_is_wrong(text, end, message):
 def test_the_first_of_the_month_has_no_month_so_far():
     with pytest.raises(InvalidRequest, match="began today"):
         repeat_period("this-month", date(2026, 11, 1))
+
+
+def days_of(windows) -> list[date]:
+    return [w.start + timedelta(days=i) for w in windows for i in range((w.end - w.start).days + 1)]
+
+
+def month_days(first: date) -> list[date]:
+    return days_of([Window(first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1))])
+
+
+def test_split_into_months_covers_every_day_of_the_windows_once_with_whole_months_where_it_can():
+    rng = random.Random(13)
+    for _ in range(300):
+        windows = []
+        for _ in range(rng.randrange(1, 4)):
+            start = date(2023, 1, 1) + timedelta(days=rng.randrange(900))
+            windows.append(Window(start, start + timedelta(days=rng.randrange(-3, 400))))
+        split = split_into_months(windows)
+        firsts = [d for d in days_of(split.months) if d.day == 1]  # a month's key is its first day
+        expanded = [d for first in firsts for d in month_days(first)] + days_of(split.days)
+        assert sorted(expanded) == sorted(set(days_of(windows)))  # every day once, nothing else
+        for first in {d.replace(day=1) for d in days_of(split.days)}:  # no whole month is left as days
+            assert not set(month_days(first)) <= set(days_of(split.days))
+
+
+def test_a_financial_year_to_date_is_its_whole_months_and_the_days_of_this_one():
+    split = split_into_months([Window(date(2026, 4, 1), date(2026, 11, 20))])
+    assert split.months == (Window(date(2026, 4, 1), date(2026, 10, 1)),)
+    assert split.days == (Window(date(2026, 11, 1), date(2026, 11, 20)),)

@@ -131,3 +131,26 @@ def test_a_database_that_goes_down_mid_load_commits_nothing_and_the_rerun_loads_
     finally:
         admin.dispose()
         database.dispose()
+
+
+def test_a_misspelt_column_is_refused_naming_the_column_it_looks_like(run, database, tmp_path):
+    # Loaded, `person_reference` would lose every person link without a word.
+    path = tmp_path / "typo.csv"
+    path.write_text(
+        "occurrence_id,occurred_at,strand,category,person_reference,person_role,location_ref\n"
+        "A1,2024-05-02,DA,,P1,victim,L1\n",
+        encoding="utf-8",
+    )
+    result = run("import", str(path))
+    assert result.exit_code != 0
+    assert "person_reference (did you mean person_ref?)" in result.output and "Nothing was loaded" in result.output
+    assert stored(database) == 0 and imports(database) == 0
+
+
+def test_a_column_strandbot_does_not_read_loads_the_rest_and_is_named(run, database, tmp_path):
+    path = tmp_path / "extra.csv"
+    path.write_text(f"{HEADER},Notes\nA1,2024-05-02,DA,,P1,victim,L1,called back\n", encoding="utf-8")
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 occurrence inserted" in result.output and "1 person" in result.output
+    assert "ignored the column Notes (not one strandbot reads)" in result.output

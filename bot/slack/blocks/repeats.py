@@ -34,6 +34,7 @@ OTHER_STRANDS_IN_SLACK = 3
 REPEATS_HELP = (
     "*Repeat contact* — the people and places that keep coming back. For analysts, supervisors and admins; "
     "shown only to you, with your reason recorded.\n"
+    "• `/repeats` — a form to fill in, with the list shown and paged in it\n"
     '• `/repeats mental-health reason:"MARAC prep 14 Nov"` — the strand\'s own rule and period\n'
     '• `/repeats hate-crime 12m role=victim reason:"…"` — repeat victims in the last 12 months\n'
     '• `/repeats domestic abuse 2024-10 min=3 by=location reason:"…"` — places, in October 2024\n'

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.repeats.service import repeat_list, repeat_trend
 from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.message import Message, notice_message
 from bot.slack.blocks.repeats import PAGE_SIZE, REPEATS_HELP, repeat_list_message, repeat_trend_message
 from bot.slack.commands import parse_repeats_command
+from bot.slack.listeners.views.repeats import open_form
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
@@ -18,7 +20,10 @@ if TYPE_CHECKING:
 
 def register(app: App, services: Services) -> None:
     @app.command("/repeats")
-    def repeats_command(ack: Ack, respond: Respond, command: dict) -> None:
+    def repeats_command(ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
+        if not command.get("text", "").strip():  # nothing typed: the form
+            open_form(services, ack, client, command)
+            return
         answer_privately(ack, respond, services.executor, lambda: answer(services, command))
 
 

@@ -12,6 +12,7 @@ from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.admin import admin_message
 from bot.slack.blocks.message import Message
 from bot.slack.commands import parse_admin_command
+from bot.slack.listeners.views.admin import open_chooser
 from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 def register(app: App, services: Services) -> None:
     @app.command("/strand-admin")
     def strand_admin_command(ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
+        if not command.get("text", "").strip():  # nothing typed: the forms
+            open_chooser(services, ack, client, command)
+            return
         answer_privately(ack, respond, services.executor, lambda: answer(services, command, client))
 
 
