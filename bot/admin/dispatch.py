@@ -103,7 +103,7 @@ HANDLERS: dict[str, Handler] = {
     ),
     "rule-reset": lambda call, r: change_repeat_rule(call.database, call.actor, r.command, r.strand, None, None, True),
     "threshold": lambda call, r: change_threshold(
-        call.database, call.actor, r.command, r.strand, r.percent, dict(r.options)
+        call.database, call.settings, call.actor, r.command, r.strand, r.percent, dict(r.options)
     ),
     "threshold-reset": lambda call, r: reset_threshold(call.database, call.actor, r.command, r.strand),
     "thresholds": lambda c, r: threshold_list(c.database),

@@ -10,7 +10,7 @@ from datetime import date
 
 from bot.domain import clock
 from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
-from bot.domain.comparisons import DashboardWindows, dashboard_windows
+from bot.domain.comparisons import COMPARISONS, DashboardWindows, dashboard_windows
 from bot.domain.harm import Unweighted, Weighed, weigh
 from bot.domain.measures import Measure
 from bot.domain.stats import AreaBreakdown, Dashboard, HarmBasis, compute_dashboard, rolled_up
@@ -52,11 +52,13 @@ def full_dashboard(
     as_of: date | None = None,
     area_text: str | None = None,
     measure: Measure = "count",
+    comparisons: tuple[str, ...] = tuple(COMPARISONS),
 ) -> Dashboard:
     """Every strand in the catalogue, each counting its sub-strands; in one area (found loosely by name,
     raises UnknownArea / AmbiguousArea) and its sub-areas if `area_text` is given. With `measure` "harm", each
-    row's harm too (raises NoHarmWeights if no weights are loaded)."""
-    return _dashboard(database, settings, as_of, None, area_text, measure)
+    row's harm too (raises NoHarmWeights if no weights are loaded). `comparisons`: the keys of
+    `bot.domain.comparisons.WINDOWS` to work out (default: the dashboard's)."""
+    return _dashboard(database, settings, as_of, None, area_text, measure, comparisons)
 
 
 def strand_report(
@@ -66,10 +68,11 @@ def strand_report(
     as_of: date | None = None,
     area_text: str | None = None,
     measure: Measure = "count",
+    comparisons: tuple[str, ...] = tuple(COMPARISONS),
 ) -> StrandReport:
     """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands;
-    in one area if `area_text` is given; its harm too with `measure` "harm"."""
-    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text, measure))
+    in one area if `area_text` is given; its harm too with `measure` "harm"; the comparisons `comparisons`."""
+    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text, measure, comparisons))
 
 
 def area_breakdown(
@@ -109,8 +112,9 @@ def _dashboard(
     strand_text: str | None,
     area_text: str | None,
     measure: Measure,
+    comparisons: tuple[str, ...] = tuple(COMPARISONS),
 ) -> Dashboard:
-    windows = _windows(settings, as_of)
+    windows = _windows(settings, as_of, comparisons)
     with database.session() as session:
         catalogue = load_catalogue(session)
         strand = None if strand_text is None else catalogue.resolve(strand_text).slug
@@ -162,9 +166,9 @@ class _Measured:
         return counts, None if weighed is None or basis is None else (weighed, basis)
 
 
-def _windows(settings: Settings, as_of: date | None) -> DashboardWindows:
+def _windows(settings: Settings, as_of: date | None, keys: tuple[str, ...] = tuple(COMPARISONS)) -> DashboardWindows:
     return dashboard_windows(
-        clock.checked_as_of(as_of, settings.timezone), settings.fy_start_month, settings.baseline_fy
+        clock.checked_as_of(as_of, settings.timezone), settings.fy_start_month, settings.baseline_fy, keys
     )
 
 
