@@ -4,8 +4,10 @@ A breach (a strand's comparison past its threshold, not held back) is *new* when
 run, a *reminder* when it has stood since and the strand's reminder interval has passed since the channel was
 last told of it, and otherwise *ongoing*: folded into one line. A breach that stood is *resolved* once it is
 back within its threshold; one still past it but now within chance stands on, untold (else a change hovering
-about significance would be new one week and resolved the next). Each run hands on what stands (`Standing`: since when, and when last told) to the next; the
-weekly job keeps it in the delivery ledger, the backtest in memory, so both tell the same story. Pure.
+about significance would be new one week and resolved the next).
+
+Each run hands on what stands (`Standing`: since when, and when last told) to the next; the weekly job keeps it
+in the delivery ledger, the backtest in memory, so both tell the same story. Pure.
 """
 
 from __future__ import annotations

@@ -101,6 +101,7 @@ PREVIOUS_ROLLING12 = Span(
     lambda b: Window(shift_months(b.as_of, -24) + timedelta(days=1), _rolling12_start(b) - timedelta(days=1)),
 )
 
+
 def _last_days(days: int) -> Callable[[Basis], Window]:
     return lambda b: Window(b.as_of - timedelta(days=days - 1), b.as_of)
 
@@ -174,12 +175,7 @@ COMPSTAT = ("7d", "28d", "fytd")
 def spans(keys: tuple[str, ...] = tuple(COMPARISONS)) -> dict[str, Span]:
     """Every span the comparisons `keys` need, each once, in the order they are first used."""
     wanted = [WINDOWS[key] for key in keys]
-    return {
-        span.name: span
-        for c in wanted
-        for span in (c.current, c.previous, c.expected)
-        if span is not None
-    }
+    return {span.name: span for c in wanted for span in (c.current, c.previous, c.expected) if span is not None}
 
 
 @dataclass(frozen=True)

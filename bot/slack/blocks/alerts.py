@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from tabulate import tabulate
 
 from bot.alerts.backtest import Backtest
+from bot.alerts.breaks import BreakChange, BreakList, break_day_text
 from bot.alerts.digest import Digest, DigestSection, Preview
 from bot.alerts.history import History
 from bot.alerts.news import Told
@@ -44,7 +45,7 @@ def comparison_label(comparison: str, digest: Digest) -> str:
 
 def break_text(change: CountingBreak) -> str:
     """'crosses the counting-rule change of 1 Jun 2023 (Home Office counting rules changed)'."""
-    return f"crosses the counting-rule change of {change.day.day} {change.day:%b %Y} ({escape(change.note)})"
+    return f"crosses the counting-rule change of {break_day_text(change.day)} ({escape(change.note)})"
 
 
 def threshold_text(threshold: Threshold) -> str:
@@ -202,8 +203,7 @@ def _resolved_and_held(section: DigestSection, where: str, digest: Digest) -> li
     if section.still:
         plural = "s" if len(section.still) != 1 else ""
         lines.append(
-            f"Still past: {len(section.still)} strand{plural} ({', '.join(section.still)}), told before; "
-            "see `/strand`."
+            f"Still past: {len(section.still)} strand{plural} ({', '.join(section.still)}), told before; see `/strand`."
         )
     if section.held_back:
         plural = "s" if section.held_back != 1 else ""
@@ -294,6 +294,10 @@ def alert_message(result, tz: ZoneInfo) -> Message:
         return _backtest_message(result)
     if isinstance(result, History):
         return _history_message(result, tz)
+    if isinstance(result, BreakChange):
+        return _break_change_message(result)
+    if isinstance(result, BreakList):
+        return _breaks_message(result)
     raise TypeError(f"no message for {type(result).__name__}")
 
 
@@ -443,6 +447,30 @@ def _backtest_message(result: Backtest) -> Message:
 
 def remind_text(threshold: Threshold) -> str:
     return "never" if not threshold.remind_weeks else f"every {threshold.remind_weeks}w"
+
+
+def _break_line(change: CountingBreak) -> str:
+    return f"`{change.strand}` from {break_day_text(change.day)}: “{escape(change.note)}”"
+
+
+def _break_change_message(result: BreakChange) -> Message:
+    if result.added:
+        return mrkdwn_message(
+            f"Counting-rule break recorded: {_break_line(result.change)}. Comparisons across it now carry a note, "
+            "alerts on them are marked (held with `threshold … breaks=hold`), trend charts draw it, and forecasts "
+            "fit the months after it once there are 24. Recorded in the audit log."
+        )
+    return mrkdwn_message(f"Counting-rule break removed: {_break_line(result.change)}. Recorded in the audit log.")
+
+
+def _breaks_message(result: BreakList) -> Message:
+    if not result.breaks:
+        return mrkdwn_message(
+            'No counting-rule breaks are recorded. Add one with `/strand-admin break domestic-abuse 2023-06-01 "what '
+            'changed"`.'
+        )
+    lines = "\n".join(f"• {_break_line(change)}" for change in result.breaks)
+    return mrkdwn_message(f"*Counting-rule breaks* (each applies to its strand and those within it)\n{lines}")
 
 
 def _history_message(history: History, tz: ZoneInfo) -> Message:
