@@ -38,6 +38,7 @@ from bot.store.series import daily_totals
 WEEKS = 52
 WEEKS_RANGE = (1, 260)
 WARM_UP = 13  # weeks replayed before the first reported run, unreported: what stood then is handed on
+CHUNK = 300  # windows a query counts at most (SQLite takes 500 parts in a UNION ALL)
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,16 @@ def backtest(
         basis = weighed = None
         if weights is None:
             counts = _daily_sums(session, settings, scope, named)
-        else:  # harm is weighed by offence code: one query over every replayed window
-            by_code = window_code_counts(session, named, settings.timezone, catalogue.descendants(scope))
+        else:  # harm is weighed by offence code: a query for every few hundred replayed windows
+            family = catalogue.descendants(scope)
+            names = list(named)
+            by_code = pd.concat(
+                [
+                    window_code_counts(session, {n: named[n] for n in names[i : i + CHUNK]}, settings.timezone, family)
+                    for i in range(0, len(names), CHUNK)
+                ],
+                ignore_index=True,
+            )
             counts = counts_by_window(by_code, list(named))
             weighed = weigh(by_code, weights, list(named))
             missing = code_counts_on_any_day(session, named, settings.timezone, scope)

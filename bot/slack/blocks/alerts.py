@@ -134,7 +134,7 @@ def digest_sections(digest: Digest) -> list[str]:
     told = [t for section in digest.sections for s in section.strands for t in s.told]
     places = _and_list([place_name(section.area) for section in digest.sections])
     if digest.quiet:
-        heading = f":white_check_mark: No news in {week} in {places}"
+        heading = f":white_check_mark: No new or resolved breaches in {week} in {places}"
     elif told:
         heading = f":rotating_light: *Weekly threshold alerts* for {week}: {_news_count(told)} in {places}"
     else:
@@ -157,7 +157,7 @@ def digest_sections(digest: Digest) -> list[str]:
 def _force_digest_sections(digest: Digest, section: DigestSection, week: str, late: list[str]) -> list[str]:
     followed = f"{_strands(section.followed)}"
     if section.quiet:
-        note = f":white_check_mark: No news in {week} across the {followed} this channel follows"
+        note = f":white_check_mark: No new or resolved breaches in {week} across the {followed} this channel follows"
         return [note + "."] + late + _resolved_and_held(section, "", digest)
     told = [t for s in section.strands for t in s.told]
     if told:
@@ -333,12 +333,13 @@ def _thresholds_message(thresholds: ThresholdList) -> Message:
                 t.measure,
                 t.min_volume,
                 t.significance if t.measure == "count" else "(untested)",
+                f"{t.remind_weeks}w" if t.remind_weeks else "never",
                 ",".join(sorted(t.own)) or "—",
             ]
         )
     table = tabulate(
         rows,
-        headers=["Strand", "Change", "Comparisons", "Measure", "Min", "Not signif.", "Set here"],
+        headers=["Strand", "Change", "Comparisons", "Measure", "Min", "Not signif.", "Remind", "Set here"],
         disable_numparse=True,
     )
     text = (
