@@ -28,7 +28,7 @@ from fractions import Fraction
 from bot.alerts.records import BreachThreshold, CountingBreak
 from bot.domain import comparisons
 from bot.domain.catalogue import DEFAULT_SCOPE, Catalogue
-from bot.domain.comparisons import DashboardWindows, Expected
+from bot.domain.comparisons import DashboardWindows, Expected, crossing_break
 from bot.domain.stats import DEFAULT_THRESHOLD_PERCENT, Comparison, HarmBasis, HarmComparison, StrandStats, compare
 from bot.errors import InvalidRequest
 
@@ -218,17 +218,6 @@ def breaks_of(catalogue: Catalogue, slug: str, breaks: Sequence[CountingBreak]) 
     domestic abuse is counted changes every strand within it)."""
     above = set(catalogue.ancestry(slug))
     return [b for b in breaks if b.strand in above]
-
-
-def crossing_break(windows: Sequence, breaks: Sequence[CountingBreak]) -> CountingBreak | None:
-    """The latest of `breaks` that some of `windows` fall before and some on or after (or that one straddles):
-    a comparison of those windows compares counts made under different rules."""
-    for change in sorted(breaks, key=lambda b: b.day, reverse=True):
-        before = any(w.start < change.day for w in windows)
-        after = any(w.end >= change.day for w in windows)
-        if before and after:
-            return change
-    return None
 
 
 # Checking what admins type: each returns the value to store, or says what is wrong and what would do.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.alerts.records import CountingBreak
 from bot.domain import clock
 from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
 from bot.domain.comparisons import COMPARISONS, DashboardWindows, dashboard_windows
@@ -16,6 +17,7 @@ from bot.domain.measures import Measure
 from bot.domain.stats import AreaBreakdown, Dashboard, HarmBasis, compute_dashboard, rolled_up
 from bot.errors import NoHarmWeights
 from bot.settings import Settings
+from bot.store.alerts import counting_breaks
 from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.counts import (
     EVERY_STRAND,
@@ -33,9 +35,11 @@ ALL_STRANDS = CatalogueEntry(EVERY_STRAND, "All strands", None)
 
 @dataclass(frozen=True)
 class StrandReport:
-    """One strand's figures and its sub-strands' (`dashboard.strands[0]` is the strand asked for)."""
+    """One strand's figures and its sub-strands' (`dashboard.strands[0]` is the strand asked for), and the
+    counting-rule breaks that apply to it (its own and those of the strands above it)."""
 
     dashboard: Dashboard
+    breaks: tuple[CountingBreak, ...] = ()
 
     @property
     def strand(self):
@@ -72,7 +76,11 @@ def strand_report(
 ) -> StrandReport:
     """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands;
     in one area if `area_text` is given; its harm too with `measure` "harm"; the comparisons `comparisons`."""
-    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text, measure, comparisons))
+    dashboard = _dashboard(database, settings, as_of, strand_text, area_text, measure, comparisons)
+    with database.session() as session:
+        above = load_catalogue(session).ancestry(dashboard.strands[0].slug)
+        breaks = tuple(counting_breaks(session, above))
+    return StrandReport(dashboard, breaks)
 
 
 def area_breakdown(

@@ -18,9 +18,10 @@ baseline year's (`2019/20`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol, TypeVar
 
 from scipy.special import pdtr, pdtrc
 
@@ -239,6 +240,24 @@ class DashboardWindows:
             return self.windows[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+class Dated(Protocol):
+    @property
+    def day(self) -> date: ...
+
+
+Break = TypeVar("Break", bound=Dated)
+
+
+def crossing_break(windows: Sequence[Window], breaks: Sequence[Break]) -> Break | None:
+    """The latest of `breaks` (counting-rule changes, each from its `day` on) that some of `windows` fall before
+    and some on or after, or that one straddles: a comparison of those windows compares counts made under
+    different rules."""
+    for change in sorted(breaks, key=lambda b: b.day, reverse=True):
+        if any(w.start < change.day for w in windows) and any(w.end >= change.day for w in windows):
+            return change
+    return None
 
 
 def dashboard_windows(
