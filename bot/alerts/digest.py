@@ -68,6 +68,7 @@ class DigestSection:
     still: tuple[str, ...] = ()  # names of strands with breaches standing, not told this week
     standing: tuple[Standing, ...] = ()  # every breach standing after this run, handed on to the next
     fy_weeks: int | None = None  # the financial year's age in weeks, when FYTD breaches were held as too early
+    resolved_keys: tuple[tuple[str, str], ...] = ()  # (strand, comparison) of each breach resolved
 
     @property
     def quiet(self) -> bool:
@@ -112,9 +113,16 @@ class Digest:
         return tuple(dict.fromkeys(name for section in self.sections for name in section.unweighed))
 
     @property
-    def standing(self) -> list[dict]:
-        """Every breach standing after this run, in every place, as the ledger keeps it for the next run."""
-        return [s.as_json() for section in self.sections for s in section.standing]
+    def ledger(self) -> dict:
+        """What the ledger keeps of this digest: every breach standing after it, in every place, for the next run;
+        and what it told, as [strand, comparison, area] for `history`."""
+        told = {"new": [], "reminder": [], "resolved": []}
+        for section in self.sections:
+            for strand in section.strands:
+                for t in strand.told:
+                    told[t.kind].append([t.breach.slug, t.breach.comparison, section.area_slug])
+            told["resolved"] += [[slug, c, section.area_slug] for slug, c in section.resolved_keys]
+        return {"standing": [s.as_json() for section in self.sections for s in section.standing], **told}
 
     @property
     def still(self) -> tuple[str, ...]:
@@ -174,6 +182,7 @@ def digest_section(
         tuple(names[s] for s in unchecked),
         still=tuple(dict.fromkeys(names[b.slug] for b in told.ongoing if b.slug not in {s.slug for s in strands})),
         standing=told.standing,
+        resolved_keys=told.resolved,
         fy_weeks=dashboard.windows.current("fytd").days // 7 if held["early"] else None,
     )
 

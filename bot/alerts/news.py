@@ -2,9 +2,10 @@
 
 A breach (a strand's comparison past its threshold, not held back) is *new* when it did not stand at the last
 run, a *reminder* when it has stood since and the strand's reminder interval has passed since the channel was
-last told of it, and otherwise *ongoing*: folded into one line. A breach that stood is *resolved* once it is
-back within its threshold; one still past it but now within chance stands on, untold (else a change hovering
-about significance would be new one week and resolved the next).
+last told of it, and otherwise *ongoing*: folded into one line. A breach that stood is *resolved* once it has been back
+within its threshold at two runs running (as Alertmanager's `keep_firing_for`: a change hovering about the
+threshold is told once, not new one week, resolved the next and new again the week after); one still past it
+but now within chance stands on, untold.
 
 Each run hands on what stands (`Standing`: since when, and when last told) to the next; the weekly job keeps it
 in the delivery ledger, the backtest in memory, so both tell the same story. Pure.
@@ -13,7 +14,7 @@ in the delivery ledger, the backtest in memory, so both tell the same story. Pur
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.alerts.thresholds import Breach
@@ -30,6 +31,7 @@ class Standing:
     area: str
     since: date
     told: date
+    cleared: date | None = None  # the run it was first found back within its threshold, if it now is
 
     @property
     def key(self) -> Key:
@@ -42,12 +44,15 @@ class Standing:
             "area": self.area,
             "since": self.since.isoformat(),
             "told": self.told.isoformat(),
+            "cleared": None if self.cleared is None else self.cleared.isoformat(),
         }
 
 
-def standing_from_json(rows: Iterable, period: date) -> dict[Key, Standing]:
-    """What a ledger row says stood: dicts as `Standing.as_json` writes them, or, from ledger rows written before
-    breaches were news, the [strand, comparison(, area)] lists a digest posted, taken as told that `period`."""
+def standing_from_json(stored: dict | list, period: date) -> dict[Key, Standing]:
+    """What a ledger row says stood: its "standing", dicts as `Standing.as_json` writes them, or, from ledger rows
+    written before breaches were news, the [strand, comparison(, area)] lists a digest posted, taken as told that
+    `period`."""
+    rows = stored["standing"] if isinstance(stored, dict) else stored
     found = {}
     for row in rows:
         if isinstance(row, dict):
@@ -57,6 +62,7 @@ def standing_from_json(rows: Iterable, period: date) -> dict[Key, Standing]:
                 row.get("area", ""),
                 date.fromisoformat(row["since"]),
                 date.fromisoformat(row["told"]),
+                date.fromisoformat(row["cleared"]) if row.get("cleared") else None,
             )
         else:
             standing = Standing(row[0], row[1], row[2] if len(row) > 2 else "", period, period)
@@ -118,7 +124,7 @@ def news(
             # this week to be new again the next (a change hovering about p = 0.05 would flap every week).
             now.add(key)
             ongoing.append(breach)
-            standing.append(earlier)
+            standing.append(replace(earlier, cleared=None))
             continue
         if breach.held_back:
             # Held early in the year or across a counting-rule change, it is not judged this run: dropped
@@ -137,13 +143,24 @@ def news(
             standing.append(Standing(*key, since=earlier.since, told=run))
         else:
             ongoing.append(breach)
-            standing.append(earlier)
+            standing.append(replace(earlier, cleared=None))
     carried = set(carried)
     standing += [before[key] for key in carried if key in before and key not in now]
-    unresolved = now | carried | silent
-    resolved = tuple(
-        (strand, comparison)
-        for (strand, comparison, place) in sorted(before)
-        if place == area and (strand, comparison) in watched and (strand, comparison, place) not in unresolved
-    )
-    return News(tuple(told), tuple(ongoing), resolved, tuple(standing))
+    resolved = []
+    for key in sorted(before):
+        strand, comparison, place = key
+        if place != area or (strand, comparison) not in watched or key in now | carried | silent:
+            continue
+        if before[key].cleared is None:  # back within threshold for the first run: it stands on, untold
+            standing.append(replace(before[key], cleared=run))
+        else:
+            resolved.append((strand, comparison))
+    return News(tuple(told), tuple(ongoing), tuple(resolved), tuple(standing))
+
+
+def told_counts(stored: dict | list) -> dict[str, int] | None:
+    """How many breaches a ledger row's digest told as new, reminders and resolved; None for rows written before
+    breaches were news."""
+    if not isinstance(stored, dict):
+        return None
+    return {kind: len(stored.get(kind, [])) for kind in ("new", "reminder", "resolved")}

@@ -28,8 +28,9 @@ from scipy.special import pdtr, pdtrc
 from bot.domain.periods import Window, fy_start_year, shift_months, shift_years
 
 # A count outside its control limits is unusual for the strand: by the Poisson distribution of the expected
-# count, a count this high (or low) or more so happens less than once in CONTROL_LIMIT_P / 2 windows by chance.
-CONTROL_LIMIT_P = 0.002
+# count, a count this high (or this low) or more so happens by chance in fewer than CONTROL_LIMIT_P / 2 windows
+# (about 2.6 standard deviations). Chosen by bench/alerts_quality.py: quiet on stable series, quick on a 30% rise.
+CONTROL_LIMIT_P = 0.01
 HISTORY_DAYS = 364  # the 52 weeks an expected count is drawn from
 
 

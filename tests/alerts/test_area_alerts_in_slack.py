@@ -162,7 +162,7 @@ def test_a_channel_following_the_force_and_two_areas_gets_one_message_with_a_par
     assert len(slack.calls("chat.postMessage", channel)) == 1
     [row] = ledger(served, channel)
     assert row.status == "sent"
-    standing = [(b["strand"], b["comparison"], b["area"], b["since"]) for b in json.loads(row.breaches)]
+    standing = [(b["strand"], b["comparison"], b["area"], b["since"]) for b in json.loads(row.breaches)["standing"]]
     assert sorted(standing) == [
         ("hate-crime", "fytd", "north", "2025-11-16"),
         ("hate-crime", "rolling12", "north", "2025-11-16"),

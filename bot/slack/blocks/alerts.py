@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
@@ -11,12 +12,12 @@ from bot.alerts.backtest import Backtest
 from bot.alerts.breaks import BreakChange, BreakList, break_day_text
 from bot.alerts.digest import Digest, DigestSection, Preview
 from bot.alerts.history import History
-from bot.alerts.news import Told
+from bot.alerts.news import Told, told_counts
 from bot.alerts.records import CountingBreak
 from bot.alerts.schedule_settings import ScheduleView
 from bot.alerts.subscriptions import Channel, Following, SubscriptionChange, SubscriptionList
 from bot.alerts.threshold_settings import ThresholdChange, ThresholdList
-from bot.alerts.thresholds import HELD, Breach, Threshold
+from bot.alerts.thresholds import ALERT_SIGNIFICANCE, HELD, Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, CatalogueEntry, scope_name
 from bot.domain.comparisons import WINDOWS
 from bot.domain.stats import HarmComparison
@@ -68,11 +69,11 @@ def significance_text(breach: Breach) -> str:
             return f":warning: within its control limits ({limits}): could be chance"
         return f"within its control limits ({limits})"
     counts = breach.counts
-    if counts.significant:
+    if breach.significant:
         return f"significant ({p_text(counts.p_value)})"
     if breach.threshold.significance == "mark":
-        return f":warning: not significant ({p_text(counts.p_value)}): could be chance"
-    return f"not significant ({p_text(counts.p_value)})"
+        return f":warning: could be chance ({p_text(counts.p_value)}; alerts ask for p < {ALERT_SIGNIFICANCE:g})"
+    return f"could be chance ({p_text(counts.p_value)})"
 
 
 def told_text(told: Told) -> str:
@@ -474,6 +475,15 @@ def _breaks_message(result: BreakList) -> Message:
     return mrkdwn_message(f"*Counting-rule breaks* (each applies to its strand and those within it)\n{lines}")
 
 
+def told_text_of(stored: str) -> str:
+    """'2 new, 1 reminder, 1 resolved' (or 'nothing new'), from a ledger row; '—' for rows from before news."""
+    counts = told_counts(json.loads(stored))
+    if counts is None:
+        return "—"
+    parts = [f"{n} {kind}{'s' if kind == 'reminder' and n != 1 else ''}" for kind, n in counts.items() if n]
+    return ", ".join(parts) or "nothing new"
+
+
 def _history_message(history: History, tz: ZoneInfo) -> Message:
     where = "" if history.channel is None else f" to {channel_text(history.channel)}"
     if not history.deliveries:
@@ -487,7 +497,7 @@ def _history_message(history: History, tz: ZoneInfo) -> Message:
             status = f"failed ({d.attempts} attempt{plural}, retried for a day): {d.error or 'unknown error'}"
         elif d.status == "unknown":  # Slack may have it: a retry looks in the channel before posting
             status = f"not confirmed ({d.attempts} attempt{plural}, checked and retried for a day): {d.error}"
-        rows.append([d.period, d.channel, local_time(when, tz), status])
-    table = tabulate(rows, headers=["Data to", "Channel", "When", "Delivery"], disable_numparse=True)
+        rows.append([d.period, d.channel, local_time(when, tz), told_text_of(d.breaches), status])
+    table = tabulate(rows, headers=["Data to", "Channel", "When", "Told", "Delivery"], disable_numparse=True)
     header = SectionBlock(text=MarkdownTextObject(text=f"*Last digests{where}*, newest first"))
     return Message(text=f"Last digests{where}", blocks=as_blocks(header, *code_sections(table.splitlines())))
