@@ -13,6 +13,10 @@ weekly runs after the step the first *new* breach came (runs whose data ends on 
 
 `demo`: on a `strandbot demo` database, every strand's 52-week backtest with the shipped defaults: the share of
 runs each would have posted in, and the average over strands; and how long each backtest took.
+
+`job`: on a copy of a `strandbot demo` database, 50 channels subscribed (10 to every strand force-wide, 10 to two
+strands, 30 to every strand in one of the demo's areas), then the weekly job's digests built and rendered for all
+50 as `strandbot jobs run weekly-breaches --dry-run` builds them (posting is Slack's time, not ours), --runs times.
 Not part of the test suite.
 """
 
@@ -137,6 +141,43 @@ def demo(database_url: str) -> None:
     print(f"backtest time: median {statistics.median(times):.2f} s, slowest {max(times):.2f} s")
 
 
+def job(database_url: str, runs: int) -> None:
+    import shutil
+    from datetime import UTC
+
+    from bot.alerts.digest import weekly_digests
+    from bot.alerts.records import AlertSubscription
+    from bot.alerts.schedule import period_of
+    from bot.domain import clock
+    from bot.slack.blocks.alerts import digest_message
+    from bot.store.alerts import add_subscriptions
+    from bot.store.catalogue import load_areas
+
+    source = make_url(database_url).database
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "job.db"
+        shutil.copy(source, copy)
+        settings = load_settings({"DATABASE_URL": f"sqlite:///{copy}"}, dotenv_path=None)
+        database = Database(settings.database_url)
+        with database.session() as session:
+            areas = [a.slug for a in load_areas(session)]
+            rows = [AlertSubscription(f"CFORCE{n:04d}", "*") for n in range(10)]
+            rows += [AlertSubscription(f"CPAIR{n:05d}", s) for n in range(10) for s in ("hate-crime", "domestic-abuse")]
+            rows += [AlertSubscription(f"CAREA{n:05d}", "*", areas[n % len(areas)]) for n in range(30)]
+            add_subscriptions(session, rows, "bench", datetime.now(UTC))
+        as_of = clock.yesterday(settings.timezone)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            digests = weekly_digests(database, settings, as_of, period_of(as_of))
+            messages = [digest_message(digest) for digest in digests]
+            times.append(time.perf_counter() - started)
+        database.dispose()
+    places = len({row.area for row in rows})
+    print(f"{len(messages)} channels ({places} places: the force and {places - 1} areas), digests built and rendered:")
+    print(f"median {statistics.median(times):.2f} s, slowest {max(times):.2f} s over {runs} runs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     kinds = parser.add_subparsers(dest="kind", required=True)
@@ -146,11 +187,16 @@ def main() -> None:
     made.add_argument("--step-weeks-ago", type=int, default=10)
     on_demo = kinds.add_parser("demo")
     on_demo.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "sqlite:///strandbot.db"))
+    on_job = kinds.add_parser("job")
+    on_job.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "sqlite:///strandbot.db"))
+    on_job.add_argument("--runs", type=int, default=5)
     arguments = parser.parse_args()
     if arguments.kind == "synthetic":
         synthetic([float(r) for r in arguments.rates.split(",")], arguments.seeds, arguments.step_weeks_ago)
-    else:
+    elif arguments.kind == "demo":
         demo(arguments.database_url)
+    else:
+        job(arguments.database_url, arguments.runs)
 
 
 if __name__ == "__main__":

@@ -405,6 +405,8 @@ HELP_TEXT = (
     "within it; `/strand all area=north` for its whole dashboard\n"
     "• `/strand hate-crime by=area` — every area ranked, biggest rises first; `/strand all by=area` for every "
     "strand together\n"
+    "• `/strand hate-crime week` — CompStat's view: the last 7 days, the last 28 days and the year to date, each "
+    "against last year, and whether the week and the 28 days are unusual for the strand\n"
     "• `/strand hate-crime harm` — harm beside the counts (each occurrence weighed by its offence); "
     "`/strand all harm`; `/strand all by=area harm` ranks the high-harm areas\n"
     "• `/strand hate-crime trend` — monthly counts as a chart (`24m`, `36m` or `5y`), with a forecast\n"
