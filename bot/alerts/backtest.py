@@ -51,10 +51,6 @@ class BacktestRun:
     posted_now: bool | None
 
     @property
-    def run_day(self) -> date:
-        return self.as_of + timedelta(days=1)
-
-    @property
     def posted(self) -> bool:
         return not self.news.quiet
 

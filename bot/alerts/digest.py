@@ -124,11 +124,6 @@ class Digest:
             told["resolved"] += [[slug, c, section.area_slug] for slug, c in section.resolved_keys]
         return {"standing": [s.as_json() for section in self.sections for s in section.standing], **told}
 
-    @property
-    def still(self) -> tuple[str, ...]:
-        """Strands with breaches standing that this digest does not repeat (between reminders)."""
-        return tuple(dict.fromkeys(name for section in self.sections for name in section.still))
-
 
 def followed_strands(catalogue: Catalogue, scopes: set[str]) -> list[str]:
     """The strands a channel hears about, in catalogue order: each subscribed strand with its sub-strands."""
