@@ -4,16 +4,16 @@ wait for (`early_weeks`); and the counting-rule breaks themselves (`counting_bre
 
 Empty for every threshold already set, which then follows its parent's, the default's, or the shipped values.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

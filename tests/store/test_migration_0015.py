@@ -1,4 +1,4 @@
-"""Migration 0013 (alerts as news, counting-rule breaks): thresholds set before it follow the shipped reminder,
+"""Migration 0015 (alerts as news, counting-rule breaks): thresholds set before it follow the shipped reminder,
 break and early-year rules, and going back down keeps every other part."""
 
 from datetime import UTC, date, datetime
@@ -14,7 +14,7 @@ from bot.store.db import Database, downgrade, upgrade
 
 
 def test_thresholds_set_before_follow_the_shipped_news_rules_and_survive_the_way_back_down(database_url: URL):
-    downgrade(database_url, "0012")
+    downgrade(database_url, "0014")
     database = Database(database_url)
     with database.engine.begin() as connection:
         connection.execute(
@@ -38,7 +38,7 @@ def test_thresholds_set_before_follow_the_shipped_news_rules_and_survive_the_way
     with database.session() as session:
         assert [b.day for b in counting_breaks(session)] == [date(2023, 6, 1)]
 
-    downgrade(database_url, "0012")
+    downgrade(database_url, "0014")
     assert "counting_breaks" not in inspect(database.engine).get_table_names()
     with database.engine.connect() as connection:
         kept = connection.execute(text("SELECT scope, percent, direction FROM breach_thresholds")).all()
