@@ -88,7 +88,7 @@ def _take_area_option(words: list[str], at: int) -> str:
 class StrandCommand:
     """What `/strand` asks for. `area` is the area as typed (None: the whole force); `by-area` ranks the areas."""
 
-    action: Literal["help", "all", "list", "areas", "strand", "by-area", "chart"]
+    action: Literal["help", "all", "list", "areas", "strand", "by-area", "chart", "week"]
     strand: str | None = None
     as_of: date | None = None
     chart: ChartRequest | None = None
@@ -115,6 +115,7 @@ def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = la
     harm = _take_measure(words)
     area = take_area(words, _starts_chart_or_date, is_strand)
     harm = _take_harm_word(words, is_strand) or harm
+    week = _take_week(words, is_strand)
     as_of = None
     if words and OTHER_DATE.match(words[-1]):
         raise InvalidRequest(
@@ -126,9 +127,17 @@ def parse_strand_command(text: str | None, is_strand: Callable[[str], bool] = la
         if [w.lower() for w in words[-2:]] == ["as", "of"]:
             del words[-2:]
     harm = _take_harm_word(words, is_strand) or harm
+    week = _take_week(words, is_strand) or week
     kind, option = _take_chart(words)
     rest = " ".join(words)
     keyword = rest.lower()
+    if week:
+        if kind is not None or by_area or harm or keyword in ("", "all", "list", "areas", "help"):
+            raise InvalidRequest(
+                "The week (CompStat's last 7 and 28 days and year to date) is for one strand, in counts: "
+                "e.g. `/strand hate-crime week`, or `/strand hate-crime week area=north`."
+            )
+        return StrandCommand("week", strand=rest, as_of=as_of, area=area)
     measure: Literal["count", "harm"] = "harm" if harm else "count"
     if harm and (kind is not None or keyword in ("list", "areas", "help")):
         raise InvalidRequest(
@@ -179,6 +188,14 @@ def _take_harm_word(words: list[str], is_strand: Callable[[str], bool]) -> bool:
     return True
 
 
+def _take_week(words: list[str], is_strand: Callable[[str], bool]) -> bool:
+    """Take a last word `week` (or `compstat`) off `words` (in place), unless the words with it name a strand."""
+    if not words or words[-1].lower() not in ("week", "compstat") or is_strand(" ".join(words)):
+        return False
+    words.pop()
+    return True
+
+
 def _take_by(words: list[str]) -> bool:
     """Take `by=area` out of `words` (in place): whether it was there. `by=` takes nothing else."""
     found = [w for w in words if w.lower().startswith("by=")]
@@ -196,7 +213,7 @@ def _starts_chart_or_date(rest: list[str]) -> bool:
     """Whether `rest` begins with a chart (`trend`, `heat map`), a date or `as of`: where an area after `in` ends."""
     first, pair = rest[0].lower(), " ".join(rest[:2]).lower()
     return (
-        first == "harm"
+        first in ("harm", "week", "compstat")
         or first in CHART_WORDS
         or pair in CHART_WORDS
         or pair == "as of"

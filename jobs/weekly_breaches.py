@@ -185,7 +185,7 @@ def _deliver(
             {
                 "channel": digest.channel, "period": digest.period, "as_of": digest.as_of, "run_id": run_id,
                 "status": status, "attempts": 0, "message": stored,
-                "breaches": json.dumps(digest.posted), "created_at": now, "claimed_by": host_id(), "claimed_at": now,
+                "breaches": json.dumps(digest.ledger), "created_at": now, "claimed_by": host_id(), "claimed_at": now,
             },
         )  # fmt: skip
     if delivery_id is None:

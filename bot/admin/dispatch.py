@@ -22,6 +22,7 @@ from bot.admin.roles import (
 )
 from bot.admin.verbs import AUDITED_AS
 from bot.alerts.backtest import Backtest, backtest
+from bot.alerts.breaks import BreakChange, BreakList, add_break, break_list, remove_break
 from bot.alerts.digest import Preview, preview
 from bot.alerts.history import History, delivery_history
 from bot.alerts.schedule_settings import ScheduleView, change_schedule, schedule_view
@@ -59,6 +60,8 @@ AdminResult = (
     | Preview
     | Backtest
     | History
+    | BreakChange
+    | BreakList
     | None
 )
 
@@ -103,7 +106,7 @@ HANDLERS: dict[str, Handler] = {
     ),
     "rule-reset": lambda call, r: change_repeat_rule(call.database, call.actor, r.command, r.strand, None, None, True),
     "threshold": lambda call, r: change_threshold(
-        call.database, call.actor, r.command, r.strand, r.percent, dict(r.options)
+        call.database, call.settings, call.actor, r.command, r.strand, r.percent, dict(r.options)
     ),
     "threshold-reset": lambda call, r: reset_threshold(call.database, call.actor, r.command, r.strand),
     "thresholds": lambda c, r: threshold_list(c.database),
@@ -116,7 +119,10 @@ HANDLERS: dict[str, Handler] = {
     "resume": _schedule_change(paused=lambda r: False),
     "quiet-weeks": _schedule_change(quiet_note=lambda r: r.words == ("on",)),
     "preview": lambda c, r: preview(c.database, c.settings, r.channel),
-    "backtest": lambda c, r: backtest(c.database, c.settings, r.strand, r.percent, dict(r.options)),
+    "backtest": lambda c, r: backtest(c.database, c.settings, r.strand, r.percent, dict(r.options), r.weeks),
+    "break": lambda c, r: add_break(c.database, c.settings, c.actor, r.command, r.strand, r.day, r.note),
+    "break-remove": lambda c, r: remove_break(c.database, c.actor, r.command, r.strand, r.day),
+    "breaks": lambda c, r: break_list(c.database),
     "history": lambda c, r: delivery_history(c.database, c.channel(r)),
 }
 

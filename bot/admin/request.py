@@ -24,3 +24,6 @@ class AdminRequest:
     percent: str | None = None  # a threshold as typed: `15%`
     options: tuple[tuple[str, str], ...] = ()  # threshold options as typed: (("direction", "up"),)
     words: tuple[str, ...] = ()  # a schedule as typed (`weekly mon 08:00`), or on/off
+    day: str | None = None  # a counting-rule break's first day, as typed
+    note: str | None = None  # what changed at a counting-rule break
+    weeks: str | None = None  # how many weekly runs a backtest replays, as typed

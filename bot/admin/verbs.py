@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.admin.request import AdminRequest
 from bot.alerts.thresholds import DIRECTIONS, SIGNIFICANCE, THRESHOLD_OPTIONS, looks_like_percent
-from bot.domain.comparisons import COMPARISONS
+from bot.domain.comparisons import WINDOWS
 from bot.domain.measures import MEASURES
 from bot.domain.periods import period_text, take_period
 from bot.errors import InvalidRequest
@@ -144,6 +144,42 @@ def _tried_threshold(full: str, verb: str, args: list[str], markup: Markup) -> A
     return AdminRequest(full, verb, strand=names or None, percent=percent, options=options)
 
 
+def _backtest(full: str, verb: str, args: list[str], markup: Markup) -> AdminRequest:
+    """`backtest hate-crime 15% window=28d weeks=26`: a tried threshold, and how many weekly runs to replay."""
+    weeks = [word.partition("=")[2] for word in args if word.lower().startswith("weeks=")]
+    request = _tried_threshold(full, verb, [word for word in args if not word.lower().startswith("weeks=")], markup)
+    if len(weeks) > 1:
+        raise InvalidRequest("Give weeks= once: e.g. `backtest hate-crime weeks=26`.")
+    return replace(request, weeks=weeks[0] if weeks else None)
+
+
+DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def _break(full: str, verb: str, args: list[str], markup: Markup) -> AdminRequest:
+    """`break list`, `break remove STRAND DATE`, `break STRAND DATE "what changed"` (a strand's name may have
+    spaces; the date ends it, and everything after is the note)."""
+    lowered = [a.lower() for a in args]
+    if lowered in ([], ["list"]):
+        return AdminRequest(full, "breaks")
+    removing = lowered[0] == "remove"
+    words = args[1:] if removing else args
+    at = next((n for n, word in enumerate(words) if DAY.match(word)), None)
+    if at is None:
+        example = (
+            "break remove domestic-abuse 2023-06-01"
+            if removing
+            else ('break domestic-abuse 2023-06-01 "Home Office counting rules changed (about -7%)"')
+        )
+        raise InvalidRequest(f"Give the strand and the day, as YYYY-MM-DD: `{example}`.")
+    strand = " ".join(words[:at]) or None
+    if removing:
+        if words[at + 1 :]:
+            raise InvalidRequest("`break remove` takes a strand and a day: `break remove domestic-abuse 2023-06-01`.")
+        return AdminRequest(full, "break-remove", strand=strand, day=words[at])
+    return AdminRequest(full, "break", strand=strand, day=words[at], note=" ".join(words[at + 1 :]) or None)
+
+
 def _thresholds(full: str, verb: str, args: list[str], markup: Markup) -> AdminRequest:
     return AdminRequest(full, "thresholds")
 
@@ -229,9 +265,11 @@ VERBS: dict[str, Verb] = {
             },
             usage=(
                 "• `/strand-admin threshold hate-crime 15%` — a strand's threshold (`default` for the force-wide "
-                f"one); options `window={','.join(COMPARISONS)}`, `direction={'|'.join(DIRECTIONS)}`, `min=10` "
+                f"one); options `window={','.join(WINDOWS)}`, `direction={'|'.join(DIRECTIONS)}`, `min=10` "
                 f"(both counts at least), `significance={'|'.join(SIGNIFICANCE)}` (for changes that could be chance), "
-                f"`measure={'|'.join(MEASURES)}` (harm: the occurrences weighed by offence)",
+                f"`measure={'|'.join(MEASURES)}` (harm: the occurrences weighed by offence), `remind=4w|never` "
+                "(how often a breach still standing is repeated), `breaks=mark|hold`, `early=8w` (FYTD waits this "
+                "long each year)",
                 "• `/strand-admin threshold show` — every strand's threshold · `threshold reset hate-crime` — "
                 "follow the default again",
             ),
@@ -290,9 +328,24 @@ VERBS: dict[str, Verb] = {
         ),
         Verb(
             "backtest",
-            _tried_threshold,
+            _backtest,
             {"backtest": "alerts.backtest"},
-            usage=("• `/strand-admin backtest hate-crime 15%` — how often it would have fired in the last 52 weeks",),
+            usage=(
+                "• `/strand-admin backtest hate-crime [15%] [window=28d] [weeks=52]` — the last 52 weekly runs "
+                "replayed with its rules (or those given): which would have posted, and what was new, a reminder "
+                "or resolved",
+            ),
+        ),
+        Verb(
+            "break",
+            _break,
+            {"break": "break.change", "break-remove": "break.change", "breaks": "break.list"},
+            usage=(
+                '• `/strand-admin break domestic-abuse 2023-06-01 "Home Office counting rules changed (about -7%)"` '
+                "— a counting-rule change: comparisons across it carry a note, alerts on them are marked "
+                "(`threshold … breaks=hold` holds them) · `break list` · `break remove domestic-abuse 2023-06-01`",
+            ),
+            aliases=("breaks",),
         ),
         Verb(
             "history",

@@ -20,8 +20,23 @@ class BreachThreshold:
     min_volume: int | None = None
     significance: str | None = None  # post | mark | hold
     measure: str | None = None  # count | harm
+    remind_weeks: int | None = None  # 0: never
+    breaks: str | None = None  # mark | hold
+    early_weeks: int | None = None  # 0: never held
     changed_by: str | None = None
     changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CountingBreak:
+    """A counting-rule change: from `day` on, `strand` (and its sub-strands) are counted differently."""
+
+    strand: str
+    day: date
+    note: str
+    added_by: str | None = None
+    added_at: datetime | None = None
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +96,7 @@ class AlertDelivery:
     status: str  # sending | sent | failed | unknown | undeliverable | quiet
     attempts: int
     message: str  # JSON text and blocks: a retry posts exactly this
-    breaches: str  # JSON [slug, comparison] pairs posted
+    breaches: str  # JSON: each breach standing this period, with when it began and was last told (see digest)
     created_at: datetime
     claimed_by: str
     claimed_at: datetime

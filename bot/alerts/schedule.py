@@ -25,7 +25,7 @@ class WeeklySchedule:
     weekday: int  # 0 = Monday
     at: time
     paused: bool = False
-    quiet_note: bool = True  # a quiet week posts a one-line "no breaches" note
+    quiet_note: bool = False  # a quiet week (no news) posts a one-line note; shipped off: a quiet week stays quiet
     changed_by: str | None = None  # None: shipped with strandbot
     changed_at: datetime | None = None
 

@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 
 from bot.alerts.records import BreachThreshold
 from bot.alerts.thresholds import (
+    BREAKS,
     DIRECTIONS,
+    EARLY_RANGE,
     PARTS,
+    REMIND_RANGE,
     SIGNIFICANCE,
     THRESHOLD_OPTIONS,
     Threshold,
@@ -20,14 +23,19 @@ from bot.alerts.thresholds import (
     checked_comparisons,
     checked_min_volume,
     checked_percent,
+    checked_weeks,
     comparisons_of,
     threshold_for,
 )
 from bot.audit.log import Actor, record
+from bot.domain import clock
 from bot.domain.catalogue import DEFAULT_SCOPE, checked_scope, scope_name
+from bot.domain.comparisons import HISTORY_DAYS, WINDOWS
 from bot.domain.measures import MEASURES
 from bot.errors import InvalidRequest
+from bot.settings import Settings
 from bot.store.alerts import (
+    first_day_of_strand,
     store_threshold,
     stored_thresholds,
 )
@@ -60,7 +68,13 @@ class ThresholdList:
 
 
 def change_threshold(
-    database: Database, actor: Actor, command: str, strand: str | None, percent: str | None, options: dict[str, str]
+    database: Database,
+    settings: Settings,
+    actor: Actor,
+    command: str,
+    strand: str | None,
+    percent: str | None,
+    options: dict[str, str],
 ) -> ThresholdChange:
     """Set the parts of a strand's (or the default's) threshold that the admin gave; the rest still follow."""
     values = checked_threshold_values(percent, options)
@@ -70,6 +84,8 @@ def change_threshold(
     with database.session() as session:
         catalogue = load_catalogue(session)
         scope = checked_scope(catalogue, strand, "threshold hate-crime 15%", "threshold default 15%")
+        if scope != DEFAULT_SCOPE and "comparisons" in values:
+            check_enough_data(session, settings, scope, comparisons_of(values["comparisons"]))
         stored = stored_thresholds(session)
         before = threshold_for(scope, catalogue, stored)
         own = {part: getattr(stored.get(scope), part, None) for part in PARTS}
@@ -114,6 +130,30 @@ def threshold_list(database: Database) -> ThresholdList:
     )
 
 
+def check_enough_data(session, settings: Settings, scope: str, keys: tuple[str, ...]) -> None:
+    """A CompStat window is judged against the 52 weeks before it: refuse one on a strand without that much data."""
+    compstat = [key for key in keys if WINDOWS[key].expected is not None]
+    if not compstat:
+        return
+    yesterday = clock.yesterday(settings.timezone)
+    first = first_day_of_strand(session, scope, settings.timezone)
+    held = 0 if first is None else (yesterday - first).days + 1
+    longest = max(compstat, key=lambda key: int(key.removesuffix("d")))
+    needed = HISTORY_DAYS + int(longest.removesuffix("d"))
+    if held < needed:
+        have = "no data" if first is None else f"{_weeks_text(held)} of data (from {first:%-d %b %Y})"
+        raise InvalidRequest(
+            f"{scope_name(scope)} has {have}; window={longest} compares the last {longest.removesuffix('d')} days "
+            f"with the 52 weeks before them, so it needs {_weeks_text(needed)}. Nothing changed; "
+            "use `window=fytd,rolling12` until then."
+        )
+
+
+def _weeks_text(days: int) -> str:
+    weeks = days // 7
+    return f"{weeks} week{'s' if weeks != 1 else ''}" if weeks else f"{days} day{'s' if days != 1 else ''}"
+
+
 def _harm_unchecked(threshold: Threshold, weights_loaded: bool) -> bool:
     """Whether `threshold` watches harm while no weights are loaded, so its harm can't be checked yet."""
     return threshold.measure == "harm" and not weights_loaded
@@ -135,6 +175,12 @@ def checked_threshold_values(percent: str | None, options: dict[str, str]) -> di
             values["min_volume"] = checked_min_volume(text)
         elif option == "measure":
             values["measure"] = checked_choice(option, text, MEASURES)
+        elif option == "remind":
+            values["remind_weeks"] = checked_weeks(option, text, REMIND_RANGE, never="never")
+        elif option == "breaks":
+            values["breaks"] = checked_choice(option, text, BREAKS)
+        elif option == "early":
+            values["early_weeks"] = checked_weeks(option, text, EARLY_RANGE)
         else:
             raise InvalidRequest(
                 f"{option}= is not a threshold option; use {', '.join(f'{o}=' for o in THRESHOLD_OPTIONS)}."

@@ -126,6 +126,16 @@ def _fy_boundaries(axes, first: pd.Period, last: pd.Period, fy_start_month: int)
             axes.text(at, top, f" FY {fy_label(month.year, fy_start_month)}", va="top", fontsize=8, color="#444")
 
 
+def _breaks(axes, breaks, first: pd.Period, last: pd.Period) -> None:
+    """A solid line on each counting-rule change between `first` and `last`: counts either side differ in kind."""
+    top = axes.get_ylim()[1]
+    for change in breaks:
+        if first.start_time.date() <= change.day <= last.end_time.date():
+            at = pd.Timestamp(change.day)
+            axes.axvline(at, color=OKABE_ITO["black"], linewidth=1.4)
+            axes.text(at, top * 0.92, " counting rules changed", va="top", fontsize=8, color=OKABE_ITO["black"])
+
+
 def _date_axis(axes, months: int) -> None:
     """A tick every quarter (every April over more than four years), each with its month and year."""
     axes.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10) if months <= 48 else (4,)))
@@ -180,6 +190,7 @@ def trend_chart(view: TrendView) -> Chart:
     axes.set_xlabel("Complete months only · dotted lines: start of each financial year" + note)
     _date_axis(axes, len(months) + 12)
     _fy_boundaries(axes, first, end, view.fy_start_month)
+    _breaks(axes, view.strand.breaks, first, end)
     if months.isna().all():
         _note(axes, "No data for these months yet.")
     elif months.sum() == 0:
@@ -187,6 +198,12 @@ def trend_chart(view: TrendView) -> Chart:
     _legend(figure, axes)
     filename = f"{file_stem(view.strand)}-trend-{len(months)}m-{view.as_of.isoformat()}.png"
     return _chart(filename, title, figure, "Line chart", trend_summary(view))
+
+
+def break_lines(view: TrendView | ForecastView) -> list[str]:
+    """Each counting-rule change of the strand, and how it limited the forecast's fit."""
+    lines = [f"Counting rules changed {b.day.day} {b.day:%b %Y}: {b.note}" for b in view.strand.breaks]
+    return lines + ([view.fitted] if view.fitted else [])
 
 
 def trend_summary(view: TrendView) -> tuple[str, ...]:
@@ -204,7 +221,7 @@ def trend_summary(view: TrendView) -> tuple[str, ...]:
         f"({number(months[lowest])})"
     )
     lines.append(_forecast_line(view.forecast))
-    return tuple(lines)
+    return tuple(lines + break_lines(view))
 
 
 def _against(current: float, previous: float | None, name: str = "a year earlier") -> str:
@@ -316,6 +333,7 @@ def forecast_chart(view: ForecastView) -> Chart:
     if len(history):
         end = projected.available[0].frame.index[-1] if projected.available else history.index[-1]
         _fy_boundaries(axes, history.index[0], end, view.fy_start_month)
+        _breaks(axes, view.strand.breaks, history.index[0], end)
         _legend(figure, axes)
     if projected.not_enough:
         _note(axes, projected.not_enough)
@@ -326,7 +344,7 @@ def forecast_chart(view: ForecastView) -> Chart:
 def forecast_summary(view: ForecastView) -> tuple[str, ...]:
     projected = view.forecast
     if projected.not_enough:
-        return (projected.not_enough,)
+        return (projected.not_enough, *break_lines(view))
     lines = []
     for method in projected.methods:
         if method.fit is None:
@@ -344,7 +362,7 @@ def forecast_summary(view: ForecastView) -> tuple[str, ...]:
             f"fitted to {method.fit.basis}"
         )
     lines.append(f"Back-test: {projected.backtest}")
-    return tuple(lines)
+    return tuple(lines + break_lines(view))
 
 
 def _alt_text(opening: str, summary: tuple[str, ...]) -> str:

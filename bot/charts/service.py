@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from bot.alerts.records import CountingBreak
 from bot.charts.forecast import Forecast, forecast
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartRequest
@@ -24,6 +25,7 @@ from bot.domain import clock
 from bot.domain.catalogue import CatalogueEntry, named_area
 from bot.domain.periods import Period, Window
 from bot.settings import Settings
+from bot.store.alerts import counting_breaks
 from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database, Session
 from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_counts
@@ -31,6 +33,7 @@ from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_co
 # Enough history for every method and its back-test: 60 months to fit, 24 to replay, a year to spare.
 FORECAST_HISTORY_MONTHS = 96
 TREND_FORECAST_MONTHS = 12
+MONTHS_AFTER_BREAK = 24  # a forecast fits only the months after a counting-rule change when this many follow it
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class ChartStrand:
     sub_strands: tuple[str, ...]  # names of the sub-strands counted in, if any
     area: CatalogueEntry | None = None
     areas: tuple[str, ...] | None = None  # None: the whole force
+    breaks: tuple[CountingBreak, ...] = ()  # counting-rule changes of the strand or a strand above it
 
     @property
     def label(self) -> str:
@@ -62,6 +66,7 @@ class TrendView:
     months: pd.Series
     year_earlier: pd.Series
     forecast: Forecast
+    fitted: str | None = None  # how a counting-rule change limited what the forecast was fitted to
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class ForecastView:
     fy_start_month: int
     years: int
     forecast: Forecast
+    fitted: str | None = None  # how a counting-rule change limited what the forecast was fitted to
 
 
 ChartView = TrendView | HeatmapView | ForecastView
@@ -120,7 +126,27 @@ def _chart_strand(session: Session, strand_text: str, area_text: str | None) -> 
     family = catalogue.descendants(definition.slug)
     sub_strands = tuple(catalogue.get(slug).name for slug in family if slug != definition.slug)
     area, areas = named_area(load_areas(session), area_text)
-    return ChartStrand(definition.slug, definition.name, sub_strands, area, areas)
+    breaks = tuple(counting_breaks(session, catalogue.ancestry(definition.slug)))
+    return ChartStrand(definition.slug, definition.name, sub_strands, area, areas, breaks)
+
+
+def since_break(history: pd.Series, breaks: tuple[CountingBreak, ...]) -> tuple[pd.Series, str | None]:
+    """The months a forecast is fitted to: after the latest counting-rule change when at least
+    MONTHS_AFTER_BREAK complete months follow it (counts from before it were made under other rules), else all,
+    saying so either way."""
+    inside = [b for b in breaks if len(history) and history.index[0].start_time.date() < b.day]
+    if not inside:
+        return history, None
+    change = max(inside, key=lambda b: b.day)
+    first = pd.Period(change.day, freq="M") + (0 if change.day.day == 1 else 1)
+    after = history[history.index >= first]
+    when = f"{change.day.day} {change.day:%b %Y}"
+    if len(after) >= MONTHS_AFTER_BREAK:
+        return after, f"Forecasts fitted only to the {len(after)} months since the counting-rule change of {when}."
+    return history, (
+        f"Forecasts fitted across the counting-rule change of {when}: only {len(after)} complete months follow it, "
+        f"and {MONTHS_AFTER_BREAK} are needed to fit after it alone."
+    )
 
 
 def _first_complete_month(data_from: date | None) -> pd.Period:
@@ -140,9 +166,10 @@ def trend_view(
     strand, counts = _strand_and_history(database, settings, strand_text, area_text, last - (fetched - 1), last)
     months = counts.iloc[-shown:]
     year_earlier = counts.shift(12).iloc[-shown:]
-    projected = forecast(counts.dropna(), settings.fy_start_month, TREND_FORECAST_MONTHS)
+    history, fitted = since_break(counts.dropna(), strand.breaks)
+    projected = forecast(history, settings.fy_start_month, TREND_FORECAST_MONTHS)
     tz = settings.timezone.key
-    return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected)
+    return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected, fitted)
 
 
 def forecast_view(
@@ -151,8 +178,9 @@ def forecast_view(
     last = last_complete_month(as_of)
     first = last - (FORECAST_HISTORY_MONTHS - 1)
     strand, counts = _strand_and_history(database, settings, strand_text, area_text, first, last)
-    projected = forecast(counts.dropna(), settings.fy_start_month, 12 * years)
-    return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected)
+    history, fitted = since_break(counts.dropna(), strand.breaks)
+    projected = forecast(history, settings.fy_start_month, 12 * years)
+    return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected, fitted)
 
 
 def heatmap_view(

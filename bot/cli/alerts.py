@@ -137,5 +137,32 @@ def jobs_status(ctx: click.Context, limit: int) -> None:
     )
 
 
+@main.group()
+def alerts() -> None:
+    """The weekly alerts' rules tried on past data."""
+
+
+@alerts.command("backtest")
+@click.argument("strand")
+@click.option("--weeks", default=52, show_default=True, type=click.IntRange(1, 260), help="Weekly runs to replay.")
+@click.option("--threshold", "percent", help="A threshold to try, e.g. 15% (default: the strand's own).")
+@click.option("--window", help="Comparisons to try, e.g. 28d or fytd,rolling12 (default: the strand's own).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def alerts_backtest(ctx: click.Context, strand: str, weeks: int, percent: str | None, window: str | None, fmt: str):
+    """Replay the last WEEKS weekly runs for STRAND with its current rules (or those given): which would have
+    posted, and what each would have said was new, a reminder or resolved."""
+    import json
+
+    from bot.alerts.backtest import backtest
+    from bot.render.alerts import backtest_table
+
+    settings = settings_from(ctx)
+    database = database_from(ctx)
+    options = {} if window is None else {"window": window}
+    result = backtest(database, settings, strand, percent, options, weeks)
+    click.echo(json.dumps(result.as_json(), indent=2) if fmt == "json" else backtest_table(result))
+
+
 def delivery_line(delivery: Delivery) -> str:
     return f"{delivery.channel}: {delivery.status}" + (f" ({delivery.error})" if delivery.error else "")

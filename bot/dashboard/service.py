@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.alerts.records import CountingBreak
 from bot.domain import clock
 from bot.domain.catalogue import Catalogue, CatalogueEntry, named_area
-from bot.domain.comparisons import DashboardWindows, dashboard_windows
+from bot.domain.comparisons import COMPARISONS, DashboardWindows, dashboard_windows
 from bot.domain.harm import Unweighted, Weighed, weigh
 from bot.domain.measures import Measure
 from bot.domain.stats import AreaBreakdown, Dashboard, HarmBasis, compute_dashboard, rolled_up
 from bot.errors import NoHarmWeights
 from bot.settings import Settings
+from bot.store.alerts import counting_breaks
 from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.counts import (
     EVERY_STRAND,
@@ -33,9 +35,11 @@ ALL_STRANDS = CatalogueEntry(EVERY_STRAND, "All strands", None)
 
 @dataclass(frozen=True)
 class StrandReport:
-    """One strand's figures and its sub-strands' (`dashboard.strands[0]` is the strand asked for)."""
+    """One strand's figures and its sub-strands' (`dashboard.strands[0]` is the strand asked for), and the
+    counting-rule breaks that apply to it (its own and those of the strands above it)."""
 
     dashboard: Dashboard
+    breaks: tuple[CountingBreak, ...] = ()
 
     @property
     def strand(self):
@@ -52,11 +56,13 @@ def full_dashboard(
     as_of: date | None = None,
     area_text: str | None = None,
     measure: Measure = "count",
+    comparisons: tuple[str, ...] = tuple(COMPARISONS),
 ) -> Dashboard:
     """Every strand in the catalogue, each counting its sub-strands; in one area (found loosely by name,
     raises UnknownArea / AmbiguousArea) and its sub-areas if `area_text` is given. With `measure` "harm", each
-    row's harm too (raises NoHarmWeights if no weights are loaded)."""
-    return _dashboard(database, settings, as_of, None, area_text, measure)
+    row's harm too (raises NoHarmWeights if no weights are loaded). `comparisons`: the keys of
+    `bot.domain.comparisons.WINDOWS` to work out (default: the dashboard's)."""
+    return _dashboard(database, settings, as_of, None, area_text, measure, comparisons)
 
 
 def strand_report(
@@ -66,10 +72,15 @@ def strand_report(
     as_of: date | None = None,
     area_text: str | None = None,
     measure: Measure = "count",
+    comparisons: tuple[str, ...] = tuple(COMPARISONS),
 ) -> StrandReport:
     """One strand, found loosely by name (raises UnknownStrand / AmbiguousStrand), with its sub-strands;
-    in one area if `area_text` is given; its harm too with `measure` "harm"."""
-    return StrandReport(_dashboard(database, settings, as_of, strand_text, area_text, measure))
+    in one area if `area_text` is given; its harm too with `measure` "harm"; the comparisons `comparisons`."""
+    dashboard = _dashboard(database, settings, as_of, strand_text, area_text, measure, comparisons)
+    with database.session() as session:
+        above = load_catalogue(session).ancestry(dashboard.strands[0].slug)
+        breaks = tuple(counting_breaks(session, above))
+    return StrandReport(dashboard, breaks)
 
 
 def area_breakdown(
@@ -109,8 +120,9 @@ def _dashboard(
     strand_text: str | None,
     area_text: str | None,
     measure: Measure,
+    comparisons: tuple[str, ...] = tuple(COMPARISONS),
 ) -> Dashboard:
-    windows = _windows(settings, as_of)
+    windows = _windows(settings, as_of, comparisons)
     with database.session() as session:
         catalogue = load_catalogue(session)
         strand = None if strand_text is None else catalogue.resolve(strand_text).slug
@@ -162,9 +174,9 @@ class _Measured:
         return counts, None if weighed is None or basis is None else (weighed, basis)
 
 
-def _windows(settings: Settings, as_of: date | None) -> DashboardWindows:
+def _windows(settings: Settings, as_of: date | None, keys: tuple[str, ...] = tuple(COMPARISONS)) -> DashboardWindows:
     return dashboard_windows(
-        clock.checked_as_of(as_of, settings.timezone), settings.fy_start_month, settings.baseline_fy
+        clock.checked_as_of(as_of, settings.timezone), settings.fy_start_month, settings.baseline_fy, keys
     )
 
 

@@ -21,6 +21,10 @@ class Window:
     start: date
     end: date
 
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
     def utc_bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
         """The UTC instants [from, to) covering the window's local days (DST-correct)."""
         return local_midnight_utc(self.start, tz), local_midnight_utc(self.end + timedelta(days=1), tz)

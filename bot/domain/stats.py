@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.special import bdtr, bdtrc
 
 from bot.domain.catalogue import Catalogue, CatalogueEntry
-from bot.domain.comparisons import COMPARISONS, DashboardWindows
+from bot.domain.comparisons import WINDOWS, DashboardWindows, Expected, control_limit
 from bot.domain.harm import HARM_DECIMALS, Unweighted, Weighed, WeightSet, per_occurrence
 from bot.domain.periods import fy_label
 
@@ -80,11 +80,12 @@ class StrandStats:
     depth: int
     comparisons: dict[str, Comparison]
     harm: dict[str, HarmComparison] | None = None  # the same comparisons of harm, when harm was asked for
+    expected: dict[str, Expected] | None = None  # CompStat windows' counts against the 52 weeks before them
 
     def __getattr__(self, name: str) -> Comparison:
         # `stats.fytd` for `stats.comparisons["fytd"]`: kept for the tests written before the registry; code
         # reads `comparisons` by key.
-        if name.startswith("_") or name in ("comparisons", "harm"):
+        if name.startswith("_") or name in ("comparisons", "harm", "expected"):
             raise AttributeError(name)
         try:
             return self.comparisons[name]
@@ -233,6 +234,7 @@ def compute_dashboard(
     entry's whole count, its children's included (strands: distinct occurrences, counted by the database).
     `harm`: the same rows' harm and weighed occurrences, and what they were weighed with."""
     names = list(windows.all())
+    compared = [(key, WINDOWS[key]) for key in windows.keys]
 
     def by_slug(frame: pd.DataFrame, dtype: str) -> dict[str, dict[str, int | float]]:
         table = frame.reindex(index=[e.slug for e in catalogue], columns=names, fill_value=0).fillna(0)
@@ -257,7 +259,7 @@ def compute_dashboard(
                     int(weights[c.current.name]),
                     int(weights[c.previous.name]),
                 )
-                for key, c in COMPARISONS.items()
+                for key, c in compared
             }
         rows.append(
             StrandStats(
@@ -267,9 +269,14 @@ def compute_dashboard(
                 depth=catalogue.depth(strand.slug),
                 comparisons={
                     key: compare(int(row[c.current.name]), int(row[c.previous.name]), threshold_percent)
-                    for key, c in COMPARISONS.items()
+                    for key, c in compared
                 },
                 harm=harm_rows,
+                expected={
+                    key: control_limit(int(row[c.current.name]), int(row[c.expected.name]), windows.current(key).days)
+                    for key, c in compared
+                    if c.expected is not None
+                },
             )
         )
     return Dashboard(

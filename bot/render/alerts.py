@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tabulate import tabulate
 
 from bot.alerts.records import JobRun
 from bot.alerts.schedule_settings import ScheduleView
+
+if TYPE_CHECKING:
+    from bot.alerts.backtest import Backtest
 
 
 def schedule_line(view: ScheduleView, tz: ZoneInfo) -> str:
@@ -45,3 +49,38 @@ def job_status_text(view: ScheduleView, runs: list[JobRun], tz: ZoneInfo) -> str
     ]
     headers = ["Run", "Trigger", "Due", "Started", "Week", "Outcome", "Channels", "Detail"]
     return "\n".join(lines + [tabulate(rows, headers=headers, disable_numparse=True)])
+
+
+def backtest_summary(result: Backtest) -> str:
+    """'Posted in 4 of the last 52 weekly runs: 2 new breaches, 1 reminder, 2 resolved.'"""
+    return (
+        f"Posted in {result.posted} of the last {len(result.runs)} weekly runs: {result.new} new "
+        f"breach{'es' if result.new != 1 else ''}, {result.reminders} reminder{'s' if result.reminders != 1 else ''}, "
+        f"{result.resolved} resolved."
+    )
+
+
+def backtest_rows(result: Backtest) -> list[list[str]]:
+    """A row for each run that would have posted: data to, and what was new, a reminder, resolved."""
+    return [
+        [
+            run.as_of.isoformat(),
+            ", ".join(t.breach.comparison for t in run.news.new),
+            ", ".join(t.breach.comparison for t in run.news.reminders),
+            ", ".join(comparison for _, comparison in run.news.resolved),
+        ]
+        for run in result.runs
+        if run.posted
+    ]
+
+
+BACKTEST_HEADERS = ["Data to", "New", "Reminder", "Resolved"]
+
+
+def backtest_table(result: Backtest) -> str:
+    """`strandbot alerts backtest`'s table."""
+    lines = [f"{result.name} ({result.slug}): {backtest_summary(result)}"]
+    rows = backtest_rows(result)
+    if rows:
+        lines += ["", tabulate(rows, headers=BACKTEST_HEADERS, disable_numparse=True)]
+    return "\n".join(lines)

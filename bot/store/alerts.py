@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerts.records import AlertSchedule, AlertSubscription, BreachThreshold
+from bot.alerts.records import AlertSchedule, AlertSubscription, BreachThreshold, CountingBreak
 from bot.store import models
+from bot.store.counts import strand_closure
 from bot.store.db import record_of, values_of
 
 
@@ -52,3 +55,43 @@ def stored_schedule(session: Session) -> AlertSchedule | None:
 
 def store_schedule(session: Session, row: AlertSchedule) -> None:
     session.merge(models.AlertSchedule(**values_of(row)))
+
+
+def first_day_of_strand(session: Session, slug: str, tz: ZoneInfo) -> date | None:
+    """The local date of the earliest occurrence of `slug` or any strand below it; None if it has none."""
+    closure = strand_closure()
+    family = (
+        select(closure.c.strand_id)
+        .join(models.Strand, models.Strand.id == closure.c.ancestor_id)
+        .where(models.Strand.slug == slug)
+    )
+    earliest = session.scalar(
+        select(func.min(models.OccurrenceStrand.occurred_at)).where(models.OccurrenceStrand.strand_id.in_(family))
+    )
+    return None if earliest is None else earliest.astimezone(tz).date()
+
+
+def counting_breaks(session: Session, strands: Iterable[str] | None = None) -> list[CountingBreak]:
+    """The counting-rule breaks on record (of `strands` only, if given), by strand and day."""
+    query = select(models.CountingBreak).order_by(models.CountingBreak.strand, models.CountingBreak.day)
+    if strands is not None:
+        query = query.where(models.CountingBreak.strand.in_(list(strands)))
+    return [record_of(CountingBreak, row) for row in session.scalars(query)]
+
+
+def add_counting_break(session: Session, row: CountingBreak) -> bool:
+    """Record a break; False (nothing stored) if the strand already has one on that day."""
+    values = {k: v for k, v in values_of(row).items() if k != "id"}
+    try:
+        with session.begin_nested():
+            session.add(models.CountingBreak(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+def remove_counting_break(session: Session, strand: str, day: date) -> bool:
+    removed = session.execute(
+        delete(models.CountingBreak).where(models.CountingBreak.strand == strand, models.CountingBreak.day == day)
+    )
+    return removed.rowcount == 1

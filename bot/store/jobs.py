@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
@@ -100,8 +99,9 @@ def claim_retry(session: Session, delivery: AlertDelivery, by: str, at: datetime
     return claimed.rowcount == 1
 
 
-def last_posted_breaches(session: Session, before_period: str) -> dict[str, list]:
-    """Per channel, the breaches its latest digest before `before_period` told it about (delivered or quiet)."""
+def last_posted_breaches(session: Session, before_period: str) -> dict[str, tuple[str, str]]:
+    """Per channel, its latest digest's period before `before_period` (delivered or quiet), and the JSON text of
+    the breaches that stood then."""
     told = (
         select(DeliveryRow.channel, func.max(DeliveryRow.period).label("period"))
         .where(DeliveryRow.period < before_period, DeliveryRow.status.in_(["sent", "quiet"]))
@@ -109,11 +109,11 @@ def last_posted_breaches(session: Session, before_period: str) -> dict[str, list
         .subquery()
     )
     rows = session.execute(
-        select(DeliveryRow.channel, DeliveryRow.breaches).join(
+        select(DeliveryRow.channel, DeliveryRow.period, DeliveryRow.breaches).join(
             told, and_(told.c.channel == DeliveryRow.channel, told.c.period == DeliveryRow.period)
         )
     )
-    return {channel: json.loads(breaches) for channel, breaches in rows}
+    return {channel: (period, breaches) for channel, period, breaches in rows}
 
 
 def recent_deliveries(session: Session, channel: str | None, limit: int) -> list[AlertDelivery]:

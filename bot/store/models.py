@@ -493,8 +493,25 @@ class BreachThreshold(Base):
     min_volume: Mapped[int | None] = mapped_column(Integer)
     significance: Mapped[str | None] = mapped_column(String(8))  # post | mark | hold
     measure: Mapped[str | None] = mapped_column(String(8))  # count | harm
+    remind_weeks: Mapped[int | None] = mapped_column(Integer)  # 0: never remind
+    breaks: Mapped[str | None] = mapped_column(String(8))  # mark | hold
+    early_weeks: Mapped[int | None] = mapped_column(Integer)  # 0: FYTD never held early in the year
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CountingBreak(Base):
+    """A counting-rule change for a strand (and its sub-strands) from `day` on: comparisons across it get a note."""
+
+    __tablename__ = "counting_breaks"
+    __table_args__ = (UniqueConstraint("strand", "day", name="uq_counting_breaks_strand_day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    strand: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AlertSubscription(Base):

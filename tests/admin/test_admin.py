@@ -227,11 +227,14 @@ def test_a_threshold_change_is_recorded_with_before_and_after_and_a_repeat_is_no
     assert json.loads(row.parameters)["before"]["percent"] == 10.0
     assert json.loads(row.parameters)["after"] == {
         "percent": 15.0,
-        "comparisons": ["fytd", "baseline", "rolling12"],
+        "comparisons": ["7d", "28d", "fytd", "rolling12"],
         "direction": "up",
         "min_volume": 10,
-        "significance": "mark",
+        "significance": "hold",
         "measure": "count",
+        "remind_weeks": 4,
+        "breaks": "mark",
+        "early_weeks": 8,
     }
 
 

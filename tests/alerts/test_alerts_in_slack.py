@@ -45,17 +45,15 @@ ROWS = (
     + occurrences("stalking-harassment", "2019-06-04", 40)
 )
 
+# Shipped rules: the baseline year is not watched, and mental health's +20% could be chance, so it is held.
 SAFEGUARDING_DIGEST = (
-    ":rotating_light: *Weekly threshold breaches* for data to Sunday 16 November 2025: "
-    "4 breaches in 2 of the 8 strands this channel follows\n"  # hate crime, its 5 motivations, MH, DA
+    ":rotating_light: *Weekly threshold alerts* for data to Sunday 16 November 2025: "
+    "2 new breaches in 1 of the 8 strands this channel follows\n"  # hate crime, its 5 motivations, MH, DA
     "*Hate crime*\n"
-    ":red_circle: ↑ FYTD 2025/26 vs last year: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
-    ":red_circle: ↑ Rolling 12 months vs the 12 before: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
-    "*Mental health*\n"
-    ":red_circle: ↑ FYTD 2025/26 vs last year: *12* vs 10 (+20%), past ±10% · "
-    ":warning: not significant (p = 0.83): could be chance\n"
-    ":red_circle: ↑ Rolling 12 months vs the 12 before: *12* vs 10 (+20%), past ±10% · "
-    ":warning: not significant (p = 0.83): could be chance"
+    ":red_circle: ↑ *New* · FYTD 2025/26 vs last year: *60* vs 30 (+100%), past ±10% · significant (p = 0.0021)\n"
+    ":red_circle: ↑ *New* · Rolling 12 months vs the 12 before: *60* vs 30 (+100%), past ±10% · "
+    "significant (p = 0.0021)\n"
+    "_2 changes past threshold held back: 2 could be chance._"
 )
 
 
@@ -117,17 +115,14 @@ def test_the_job_posts_each_channel_its_digest_exactly_once(served, slack, run_c
     [digest] = slack.calls("chat.postMessage", safeguarding)
     assert digest.body["text"] == SAFEGUARDING_DIGEST
     assert digest.body["blocks"][-1]["type"] == "context"  # where the thresholds are
-    [note] = slack.calls("chat.postMessage", quiet)
-    assert note.body["text"] == (
-        ":white_check_mark: No threshold breaches in data to Sunday 16 November 2025 "
-        "across the 1 strand this channel follows."
-    )
+    assert f"{quiet}: quiet" in first.output  # a quiet week stays quiet: nothing posted
+    assert slack.calls("chat.postMessage", quiet) == []
 
     again = run_job(run_cli, served, slack, "2025-11-16")
     assert again.exit_code == 0
     assert f"{safeguarding}: already" in again.output
+    assert f"{quiet}: already" in again.output
     assert len(slack.calls("chat.postMessage", safeguarding)) == 1
-    assert len(slack.calls("chat.postMessage", quiet)) == 1
 
     history = admin(served, slack, f"history <#{safeguarding}|safeguarding>")
     assert "Last digests to" in history
@@ -141,13 +136,16 @@ def test_a_strand_back_within_threshold_is_listed_as_resolved_next_week(served, 
         assert run_job(run_cli, served, slack, "2025-11-09").exit_code == 0
         [before] = slack.calls("chat.postMessage", channel)
         assert "*Hate crime*" in before.body["text"]
-        admin(served, slack, "threshold hate-crime window=baseline")  # 60 against 60: within
+        admin(served, slack, "threshold hate-crime direction=down")  # +100% is a rise: no longer a breach
         assert run_job(run_cli, served, slack, "2025-11-16").exit_code == 0
+        assert len(slack.calls("chat.postMessage", channel)) == 1  # back within for one run: not yet resolved
+        assert run_job(run_cli, served, slack, "2025-11-23").exit_code == 0
         after = slack.calls("chat.postMessage", channel)[-1].body["text"]
         assert after == (
-            ":white_check_mark: *Weekly threshold breaches* for data to Sunday 16 November 2025: "
-            "none in the 7 strands this channel follows\n"
-            ":white_check_mark: Back within threshold since the last digest: Hate crime"
+            ":white_check_mark: *Weekly threshold alerts* for data to Sunday 23 November 2025: "
+            "no new breaches in the 7 strands this channel follows\n"
+            ":white_check_mark: Back within threshold since the last digest: Hate crime "
+            "(Rolling 12 months vs the 12 before)"
         )
     finally:
         admin(served, slack, "threshold reset hate-crime")
@@ -258,3 +256,85 @@ def test_a_digest_of_today_is_refused_since_the_day_is_not_over(served, slack, r
     result = run_job(run_cli, served, slack, today)
     assert result.exit_code == 1
     assert "Today is not over yet" in result.output
+
+
+def test_a_standing_breach_is_folded_until_its_reminder_is_due_four_weeks_on(served, slack, run_cli):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|reminders> hate-crime")
+    admin(served, slack, "threshold hate-crime window=rolling12")
+    try:
+        for week in ("2025-11-16", "2025-11-23", "2025-11-30", "2025-12-07", "2025-12-14"):
+            # Other tests' channels may fail on these new weeks (the bot is not in one): only this one's line counts.
+            ran = run_job(run_cli, served, slack, week).output
+            assert f"{channel}: sent" in ran or f"{channel}: quiet" in ran
+        posted = [call.body["text"] for call in slack.calls("chat.postMessage", channel)]
+        assert len(posted) == 2  # new, then nothing for three weeks, then the reminder
+        assert ":red_circle: ↑ *New* · Rolling 12 months vs the 12 before: *60* vs 30" in posted[0]
+        assert ":red_circle: ↑ *Reminder*, past since 16 Nov · Rolling 12 months vs the 12 before" in posted[1]
+        assert "1 reminder in 1 of the 6 strands" in posted[1]
+        told = [json.loads(row.breaches) for row in sorted(ledger(served, channel), key=lambda row: row.period)]
+        assert [len(t["new"]) + len(t["reminder"]) for t in told] == [1, 0, 0, 0, 1]
+        history = admin(served, slack, f"history <#{channel}|reminders>")
+        assert "1 reminder" in history and "1 new" in history and "nothing new" in history
+    finally:
+        admin(served, slack, "threshold reset hate-crime")
+
+
+def test_with_quiet_weeks_on_a_week_without_news_says_what_still_stands_in_one_line(served, slack, run_cli):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|quiet-on> hate-crime")
+    admin(served, slack, "threshold hate-crime window=rolling12")
+    admin(served, slack, "quiet-weeks on")
+    try:
+        for week in ("2025-10-19", "2025-10-26"):
+            assert f"{channel}: sent" in run_job(run_cli, served, slack, week).output
+        note = slack.calls("chat.postMessage", channel)[-1].body["text"]
+        assert note == (
+            ":white_check_mark: No new or resolved breaches in data to Sunday 26 October 2025 across the 6 strands "
+            "this channel follows.\nStill past: 1 strand (Hate crime), told before; see `/strand`."
+        )
+    finally:
+        admin(served, slack, "quiet-weeks off")
+        admin(served, slack, "threshold reset hate-crime")
+
+
+def test_a_break_recorded_in_slack_puts_a_note_on_strand_where_a_comparison_crosses_it(served, slack):
+    app, _ = served
+    reply = admin(served, slack, 'break hate crime 2025-01-01 "Recording practice changed (new crime system)"')
+    assert "Counting-rule break recorded: `hate-crime` from 1 Jan 2025" in reply
+    try:
+        status, answer = app.command(slack, "hate-crime 2025-11-16", OFFICER)
+        assert status == 200
+        text = all_text(answer)
+        note = "crosses the counting-rule change of 1 Jan 2025 (Recording practice changed (new crime system))"
+        assert text.count(note) == 3  # FYTD, the baseline year and the rolling 12 months: each has a window before
+        status, answer = app.command(slack, "hate-crime 2024-11-16", OFFICER)
+        assert "counting-rule change" not in all_text(answer)  # all before it
+    finally:
+        admin(served, slack, "break remove hate-crime 2025-01-01")
+
+
+def test_strand_week_is_compstats_week_28_days_and_year_to_date_each_against_last_year(served, slack):
+    app, _ = served
+    status, answer = app.command(slack, "hate crime week 2025-06-07", OFFICER)
+    assert status == 200
+    text = all_text(answer)
+    headings = ["Last 7 days vs the same days last year", "Last 28 days vs the same days last year"]
+    assert all(heading in text for heading in headings + ["Financial year to date vs last year"])
+    assert text.index(headings[0]) < text.index(headings[1]) < text.index("Financial year to date")
+    assert "Expected from the 52 weeks before:" in text
+    assert "*unusual* for this strand" in text  # 60 in one week, against about one a week before
+    assert "Sub-strands" not in text and "Rolling 12 months" not in text
+    status, answer = app.command(slack, "hate crime week by=area", OFFICER)
+    assert "The week (CompStat's last 7 and 28 days and year to date) is for one strand" in all_text(answer)
+
+
+def test_a_preview_tells_the_admin_what_would_be_new(served, slack):
+    channel = fresh_channel()
+    admin(served, slack, f"subscribe <#{channel}|preview-news> hate-crime")
+    admin(served, slack, "threshold hate-crime window=rolling12")
+    try:
+        reply = admin(served, slack, f"preview <#{channel}>")
+        assert "Preview" in reply and "posted nowhere" in reply
+    finally:
+        admin(served, slack, "threshold reset hate-crime")

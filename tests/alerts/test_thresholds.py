@@ -160,7 +160,7 @@ def test_a_sub_strand_follows_its_parent_then_the_default_part_by_part():
         "hold",
     )
     assert threshold.measure == "count"  # shipped
-    assert threshold.comparisons == ("fytd", "baseline", "rolling12")  # shipped
+    assert threshold.comparisons == ("7d", "28d", "fytd", "rolling12")  # shipped: every window but the baseline
     assert threshold.own == {"significance"}
 
 
@@ -203,8 +203,9 @@ def test_minimum_volume_must_be_a_whole_number():
     assert checked_min_volume("0") == 0
 
 
-def test_comparisons_are_named_as_on_the_dashboard():
+def test_comparisons_are_named_as_on_the_dashboard_and_compstat_windows_too():
     assert checked_comparisons("rolling12, fytd") == "fytd,rolling12"
-    assert checked_comparisons("all") == "fytd,baseline,rolling12"
-    with pytest.raises(InvalidRequest, match="use one or more of fytd, baseline, rolling12"):
+    assert checked_comparisons("28d,fytd") == "28d,fytd"
+    assert checked_comparisons("all") == "7d,28d,fytd,baseline,rolling12"
+    with pytest.raises(InvalidRequest, match="use one or more of 7d, 28d, fytd, baseline, rolling12"):
         checked_comparisons("weekly")

@@ -57,7 +57,7 @@ def test_a_schedule_is_typed_as_a_day_and_a_local_time():
 @pytest.fixture
 def alerting(database, slack):
     """A database with hate crime well up on last year, and one channel subscribed to it."""
-    rows = [("hate-crime", local("2026-01-10")) for _ in range(40)] + [
+    rows = [("hate-crime", local("2026-01-10")) for _ in range(50)] + [
         ("hate-crime", local("2025-01-10")) for _ in range(20)
     ]
     store(database, rows)

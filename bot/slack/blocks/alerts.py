@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 from tabulate import tabulate
 
 from bot.alerts.backtest import Backtest
+from bot.alerts.breaks import BreakChange, BreakList, break_day_text
 from bot.alerts.digest import Digest, DigestSection, Preview
 from bot.alerts.history import History
+from bot.alerts.news import Told, told_counts
+from bot.alerts.records import CountingBreak
 from bot.alerts.schedule_settings import ScheduleView
 from bot.alerts.subscriptions import Channel, Following, SubscriptionChange, SubscriptionList
 from bot.alerts.threshold_settings import ThresholdChange, ThresholdList
-from bot.alerts.thresholds import Breach, Threshold
+from bot.alerts.thresholds import ALERT_SIGNIFICANCE, HELD, Breach, Threshold
 from bot.domain.catalogue import DEFAULT_SCOPE, CatalogueEntry, scope_name
-from bot.domain.comparisons import COMPARISONS
+from bot.domain.comparisons import WINDOWS
 from bot.domain.stats import HarmComparison
-from bot.render.alerts import local_time, schedule_line
+from bot.render.alerts import BACKTEST_HEADERS, backtest_rows, backtest_summary, local_time, schedule_line
 from bot.render.text import ARROWS, amount_text, pct_text
 from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, cut, fitted, notice_message
 from bot.slack.markup import channel_mention
@@ -37,7 +41,12 @@ MAX_PREVIEW_DIGESTS = 4  # each digest is several blocks; Slack allows 50 in a m
 
 
 def comparison_label(comparison: str, digest: Digest) -> str:
-    return COMPARISONS[comparison].alert.format(fy=digest.fy_label, baseline=digest.baseline_label)
+    return WINDOWS[comparison].alert.format(fy=digest.fy_label, baseline=digest.baseline_label)
+
+
+def break_text(change: CountingBreak) -> str:
+    """'crosses the counting-rule change of 1 Jun 2023 (Home Office counting rules changed)'."""
+    return f"crosses the counting-rule change of {break_day_text(change.day)} ({change.note})"
 
 
 def threshold_text(threshold: Threshold) -> str:
@@ -52,27 +61,52 @@ def p_text(p_value: float) -> str:
 def significance_text(breach: Breach) -> str:
     if breach.harm is not None:
         return UNTESTED_HARM
+    if (expected := breach.expected) is not None:
+        limits = f"limits {expected.lower}–{expected.upper}; {p_text(expected.p_value)}"
+        if expected.outside:
+            return f"outside its control limits ({limits})"
+        if breach.threshold.significance == "mark":
+            return f":warning: within its control limits ({limits}): could be chance"
+        return f"within its control limits ({limits})"
     counts = breach.counts
-    if counts.significant:
+    if breach.significant:
         return f"significant ({p_text(counts.p_value)})"
     if breach.threshold.significance == "mark":
-        return f":warning: not significant ({p_text(counts.p_value)}): could be chance"
-    return f"not significant ({p_text(counts.p_value)})"
+        return f":warning: could be chance ({p_text(counts.p_value)}; alerts ask for p < {ALERT_SIGNIFICANCE:g})"
+    return f"could be chance ({p_text(counts.p_value)})"
 
 
-def breach_line(breach: Breach, digest: Digest) -> str:
-    """':red_circle: ↑ FYTD 2026/27 vs last year: *132* vs 100 (+32%), past ±10% · significant (p = 0.04)'; for
-    harm, 'harm *1,234.5* vs 1,003.0 (+23%), past ±10% · weights “ONS CSS 2016”, 60 vs 58 occurrences · …'."""
+def told_text(told: Told) -> str:
+    """'New' or 'Reminder, past since 2 Nov'."""
+    if told.kind == "new":
+        return "*New*"
+    return f"*Reminder*, past since {told.since.day} {told.since:%b}"
+
+
+def breach_line(breach: Breach, digest: Digest, told: Told | None = None) -> str:
+    """':red_circle: ↑ *New* · FYTD 2026/27 vs last year: *132* vs 100 (+32%), past ±10% · significant (p = 0.04)';
+    a CompStat window against its expected count: 'Last 28 days: *45* vs 31.2 expected (+44%) … outside its control
+    limits (18–44; p = 0.0012)'; for harm, 'harm *1,234.5* vs 1,003.0 (+23%), past ±10% · weights “ONS CSS 2016”, 60
+    vs 58 occurrences · …'; and the counting-rule change it crosses, if it does."""
     crossed = breach.crossed
     measure = "" if breach.harm is None else "harm "
+    expected = " expected" if breach.expected is not None and breach.harm is None else ""
+    news = "" if told is None else f"{told_text(told)} · "
     parts = [
-        f"{BREACH_EMOJI[crossed.direction]} {ARROWS[crossed.direction]} {comparison_label(breach.comparison, digest)}: "
-        f"{measure}*{amount_text(crossed.current)}* vs {amount_text(crossed.previous)} ({pct_text(crossed)}), "
-        f"past {threshold_text(breach.threshold)}"
+        f"{BREACH_EMOJI[crossed.direction]} {ARROWS[crossed.direction]} {news}"
+        f"{comparison_label(breach.comparison, digest)}: {measure}*{amount_text(crossed.current)}* vs "
+        f"{amount_text(crossed.previous)}{expected} ({pct_text(crossed)}), past {threshold_text(breach.threshold)}"
     ]
     if breach.harm is not None:
         parts.append(_weighed_text(breach, breach.harm))
-    return " · ".join([*parts, significance_text(breach)])
+    parts.append(significance_text(breach))
+    if breach.crosses is not None:
+        parts.append(f":warning: {break_text(breach.crosses)}")
+    return " · ".join(parts)
+
+
+def _strand_lines(strand, digest: Digest) -> str:
+    return "\n".join(breach_line(t.breach, digest, t) for t in strand.told)
 
 
 def _weighed_text(breach: Breach, harm: HarmComparison) -> str:
@@ -98,49 +132,55 @@ def digest_sections(digest: Digest) -> list[str]:
         ]
     if not digest.by_area:
         return _force_digest_sections(digest, digest.sections[0], week, late)
-    count = sum(len(s.breaches) for section in digest.sections for s in section.strands)
+    told = [t for section in digest.sections for s in section.strands for t in s.told]
     places = _and_list([place_name(section.area) for section in digest.sections])
     if digest.quiet:
-        heading = f":white_check_mark: No threshold breaches in {week} in {places}"
-    elif count:
-        heading = f":rotating_light: *Weekly threshold breaches* for {week}: {_breaches(count)} in {places}"
+        heading = f":white_check_mark: No new or resolved breaches in {week} in {places}"
+    elif told:
+        heading = f":rotating_light: *Weekly threshold alerts* for {week}: {_news_count(told)} in {places}"
     else:
-        heading = f":white_check_mark: *Weekly threshold breaches* for {week}: none in {places}"
+        heading = f":white_check_mark: *Weekly threshold alerts* for {week}: no new breaches in {places}"
     sections = [heading, *late, *_unweighed(digest)]
     for section in digest.sections:
         place = place_name(section.area)
         followed = _strands(section.followed)
-        found = sum(len(s.breaches) for s in section.strands)
+        found = [t for s in section.strands for t in s.told]
         if found:
-            summary = f"{_breaches(found)} in {len(section.strands)} of the {followed} this channel follows there"
+            summary = f"{_news_count(found)} in {len(section.strands)} of the {followed} this channel follows there"
         else:
-            summary = f"none in the {followed} this channel follows there"
+            summary = f"no new breaches in the {followed} this channel follows there"
         sections.append(f"*{place[0].upper()}{place[1:]}*: {summary}")
-        sections += [
-            f"*{s.name} — {place}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in section.strands
-        ]
-        sections += _resolved_and_held(section, f" — {place}")
+        sections += [f"*{s.name} — {place}*\n" + _strand_lines(s, digest) for s in section.strands]
+        sections += _resolved_and_held(section, f" — {place}", digest)
     return sections
 
 
 def _force_digest_sections(digest: Digest, section: DigestSection, week: str, late: list[str]) -> list[str]:
     followed = f"{_strands(section.followed)}"
     if section.quiet:
-        note = f":white_check_mark: No threshold breaches in {week} across the {followed} this channel follows"
-        if section.held_back:
-            note += f", beyond {section.held_back} that could be chance (held back)"
-        return [note + "."] + late
-    count = sum(len(s.breaches) for s in section.strands)
-    if count:
-        found = f"{_breaches(count)} in {len(section.strands)} of the {followed}"
-        sections = [f":rotating_light: *Weekly threshold breaches* for {week}: {found} this channel follows"]
+        note = f":white_check_mark: No new or resolved breaches in {week} across the {followed} this channel follows"
+        return [note + "."] + late + _resolved_and_held(section, "", digest)
+    told = [t for s in section.strands for t in s.told]
+    if told:
+        found = f"{_news_count(told)} in {len(section.strands)} of the {followed}"
+        sections = [f":rotating_light: *Weekly threshold alerts* for {week}: {found} this channel follows"]
     else:
         sections = [
-            f":white_check_mark: *Weekly threshold breaches* for {week}: none in the {followed} this channel follows"
+            f":white_check_mark: *Weekly threshold alerts* for {week}: no new breaches in the {followed} this "
+            "channel follows"
         ]
     sections += late + _unweighed(digest)
-    sections += [f"*{s.name}*\n" + "\n".join(breach_line(b, digest) for b in s.breaches) for s in section.strands]
-    return sections + _resolved_and_held(section, "")
+    sections += [f"*{s.name}*\n" + _strand_lines(s, digest) for s in section.strands]
+    return sections + _resolved_and_held(section, "", digest)
+
+
+def _news_count(told: list[Told]) -> str:
+    """'2 new breaches and 1 reminder'."""
+    new = sum(1 for t in told if t.kind == "new")
+    reminders = len(told) - new
+    parts = [f"{new} new breach{'es' if new != 1 else ''}"] if new else []
+    parts += [f"{reminders} reminder{'s' if reminders != 1 else ''}"] if reminders else []
+    return " and ".join(parts)
 
 
 def _unweighed(digest: Digest) -> list[str]:
@@ -153,15 +193,33 @@ def _unweighed(digest: Digest) -> list[str]:
     ]
 
 
-def _resolved_and_held(section: DigestSection, where: str) -> list[str]:
+def _resolved_and_held(section: DigestSection, where: str, digest: Digest) -> list[str]:
     lines = []
     if section.resolved:
-        names = ", ".join(f"{name}{where}" for name in section.resolved)
+        names = "; ".join(
+            f"{r.name}{where} ({', '.join(comparison_label(c, digest) for c in r.comparisons)})"
+            for r in section.resolved
+        )
         lines.append(f":white_check_mark: Back within threshold since the last digest: {names}")
+    if section.still:
+        plural = "s" if len(section.still) != 1 else ""
+        lines.append(
+            f"Still past: {len(section.still)} strand{plural} ({', '.join(section.still)}), told before; see `/strand`."
+        )
     if section.held_back:
         plural = "s" if section.held_back != 1 else ""
-        lines.append(f"_{section.held_back} change{plural} past threshold but not significant, held back._")
+        reasons = ", ".join(f"{n} {HELD[reason]}" for reason, n in section.held)
+        lines.append(f"_{section.held_back} change{plural} past threshold held back: {reasons}._")
+    if section.fy_weeks is not None:
+        lines.append(
+            f"_Financial year to date is only {_weeks(section.fy_weeks)} old: its comparisons swing widely, so "
+            "they wait until it has enough weeks in it._"
+        )
     return lines
+
+
+def _weeks(weeks: int) -> str:
+    return "under a week" if weeks == 0 else f"{weeks} week{'s' if weeks != 1 else ''}"
 
 
 def place_name(area: CatalogueEntry | None) -> str:
@@ -215,7 +273,8 @@ def threshold_summary(threshold: Threshold) -> str:
     significance = f"not significant: {threshold.significance}" if threshold.measure == "count" else UNTESTED_HARM
     return (
         f"{threshold_text(threshold)} in {MEASURE_NAMES[threshold.measure]} on {', '.join(threshold.comparisons)}; "
-        f"both counts at least {threshold.min_volume}; {significance}"
+        f"both counts at least {threshold.min_volume}; {significance}; remind {remind_text(threshold)}; "
+        f"across a counting-rule change: {threshold.breaks}; FYTD from week {threshold.early_weeks}"
     )
 
 
@@ -236,6 +295,10 @@ def alert_message(result, tz: ZoneInfo) -> Message:
         return _backtest_message(result)
     if isinstance(result, History):
         return _history_message(result, tz)
+    if isinstance(result, BreakChange):
+        return _break_change_message(result)
+    if isinstance(result, BreakList):
+        return _breaks_message(result)
     raise TypeError(f"no message for {type(result).__name__}")
 
 
@@ -271,12 +334,13 @@ def _thresholds_message(thresholds: ThresholdList) -> Message:
                 t.measure,
                 t.min_volume,
                 t.significance if t.measure == "count" else "(untested)",
+                f"{t.remind_weeks}w" if t.remind_weeks else "never",
                 ",".join(sorted(t.own)) or "—",
             ]
         )
     table = tabulate(
         rows,
-        headers=["Strand", "Change", "Comparisons", "Measure", "Min", "Not signif.", "Set here"],
+        headers=["Strand", "Change", "Comparisons", "Measure", "Min", "Not signif.", "Remind", "Set here"],
         disable_numparse=True,
     )
     text = (
@@ -362,33 +426,62 @@ def _preview_message(preview: Preview, tz: ZoneInfo) -> Message:
 
 
 def _backtest_message(result: Backtest) -> Message:
-    current = f"{threshold_text(result.current)} in {MEASURE_NAMES[result.current.measure]}"
-    fired_now = "not replayed, as no harm weights are loaded" if result.fired_now is None else result.fired_now
+    if result.posted_now is None:
+        now = "not replayed, as no harm weights are loaded"
+    else:
+        now = f"posted in {result.posted_now}"
     heading = (
-        f"*Backtest: {result.name}* at {threshold_summary(result.threshold)}\n"
-        f"Would have fired in *{result.fired} of the last {len(result.weeks)}* weekly runs "
-        f"(at its current threshold, {current}: {fired_now})."
+        f"*Backtest: {result.name}* at {threshold_summary(result.threshold)}; reminders "
+        f"{remind_text(result.threshold)}\n{backtest_summary(result)} (with its current rules, "
+        f"{threshold_text(result.current)} in {MEASURE_NAMES[result.current.measure]}: {now}.)"
     )
     if result.harm is not None:
         unweighted = result.harm.unweighted.text()
         heading += f"\nHarm weighed with “{result.harm.weights.name}”, the set in use today, in every week." + (
             f" {unweighted}." if unweighted else ""
         )
-    rows = [
-        [
-            f"{week.run_day:%Y-%m-%d}",
-            "; ".join(
-                f"{b.comparison}{'' if b.harm is None else ' harm'} {ARROWS[b.crossed.direction]} {pct_text(b.crossed)}"
-                for b in week.fired
-            ),
-        ]
-        for week in result.weeks
-        if week.fired
-    ]
+    rows = backtest_rows(result)
     blocks = [SectionBlock(text=MarkdownTextObject(text=heading))]
     if rows:
-        blocks += code_sections(tabulate(rows, headers=["Run", "Fired on"], disable_numparse=True).splitlines())
+        blocks += code_sections(tabulate(rows, headers=BACKTEST_HEADERS, disable_numparse=True).splitlines())
     return Message(text=heading, blocks=as_blocks(*blocks))
+
+
+def remind_text(threshold: Threshold) -> str:
+    return "never" if not threshold.remind_weeks else f"every {threshold.remind_weeks}w"
+
+
+def _break_line(change: CountingBreak) -> str:
+    return f"`{change.strand}` from {break_day_text(change.day)}: “{change.note}”"
+
+
+def _break_change_message(result: BreakChange) -> Message:
+    if result.added:
+        return notice_message(
+            f"Counting-rule break recorded: {_break_line(result.change)}. Comparisons across it now carry a note, "
+            "alerts on them are marked (held with `threshold … breaks=hold`), trend charts draw it, and forecasts "
+            "fit the months after it once there are 24. Recorded in the audit log."
+        )
+    return notice_message(f"Counting-rule break removed: {_break_line(result.change)}. Recorded in the audit log.")
+
+
+def _breaks_message(result: BreakList) -> Message:
+    if not result.breaks:
+        return notice_message(
+            'No counting-rule breaks are recorded. Add one with `/strand-admin break domestic-abuse 2023-06-01 "what '
+            'changed"`.'
+        )
+    lines = "\n".join(f"• {_break_line(change)}" for change in result.breaks)
+    return notice_message(f"*Counting-rule breaks* (each applies to its strand and those within it)\n{lines}")
+
+
+def told_text_of(stored: str) -> str:
+    """'2 new, 1 reminder, 1 resolved' (or 'nothing new'), from a ledger row; '—' for rows from before news."""
+    counts = told_counts(json.loads(stored))
+    if counts is None:
+        return "—"
+    parts = [f"{n} {kind}{'s' if kind == 'reminder' and n != 1 else ''}" for kind, n in counts.items() if n]
+    return ", ".join(parts) or "nothing new"
 
 
 def _history_message(history: History, tz: ZoneInfo) -> Message:
@@ -404,7 +497,7 @@ def _history_message(history: History, tz: ZoneInfo) -> Message:
             status = f"failed ({d.attempts} attempt{plural}, retried for a day): {d.error or 'unknown error'}"
         elif d.status == "unknown":  # Slack may have it: a retry looks in the channel before posting
             status = f"not confirmed ({d.attempts} attempt{plural}, checked and retried for a day): {d.error}"
-        rows.append([d.period, d.channel, local_time(when, tz), status])
-    table = tabulate(rows, headers=["Data to", "Channel", "When", "Delivery"], disable_numparse=True)
+        rows.append([d.period, d.channel, local_time(when, tz), told_text_of(d.breaches), status])
+    table = tabulate(rows, headers=["Data to", "Channel", "When", "Told", "Delivery"], disable_numparse=True)
     header = SectionBlock(text=MarkdownTextObject(text=f"*Last digests{where}*, newest first"))
     return Message(text=f"Last digests{where}", blocks=as_blocks(header, *code_sections(table.splitlines())))

@@ -19,11 +19,12 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.alerts.records import CountingBreak
 from bot.charts.kinds import CHART_KINDS
 from bot.charts.request import ChartKind, ChartRequest
 from bot.dashboard.service import EVERY_STRAND, StrandReport
 from bot.domain.catalogue import AREAS, Catalogue, CatalogueEntry
-from bot.domain.comparisons import COMPARISONS
+from bot.domain.comparisons import COMPARISONS, WINDOWS, Expected, crossing_break
 from bot.domain.periods import Window
 from bot.domain.stats import AreaBreakdown, Comparison, Dashboard, HarmComparison, StrandStats, change_score
 from bot.render.text import (
@@ -93,15 +94,50 @@ def window_text(current: Window, previous: Window) -> str:
 
 
 def comparison_section(
-    title: str, comparison: Comparison, current: Window, previous: Window, harm: HarmComparison | None = None
+    title: str,
+    comparison: Comparison,
+    current: Window,
+    previous: Window,
+    harm: HarmComparison | None = None,
+    notes: tuple[str, ...] = (),
 ) -> SectionBlock:
     lines = [f"*{title}*", comparison_line(comparison)]
     if note := caveat(comparison):
         lines.append(note)
     if harm is not None:
         lines.append(harm_line(harm))
+    lines += notes
     lines.append(f"_{window_text(current, previous)}_")
     return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
+
+
+def expected_line(expected: Expected) -> str:
+    """'Expected from the 52 weeks before: 21.0 (control limits 9–36): usual for this strand'."""
+    verdict = "*unusual* for this strand" if expected.outside else "usual for this strand"
+    return (
+        f"Expected from the 52 weeks before: {expected.expected:.1f} (control limits {expected.lower}–"
+        f"{expected.upper}): {verdict} (p = {expected.p_value:.2g})"
+    )
+
+
+def break_line(change: CountingBreak) -> str:
+    return (
+        f":warning: crosses the counting-rule change of {change.day.day} {change.day:%b %Y} "
+        f"({change.note}): the two counts were made under different rules"
+    )
+
+
+def _notes(report: StrandReport, key: str) -> tuple[str, ...]:
+    """What else a comparison's section says: its expected count (CompStat windows), the break it crosses."""
+    strand, windows = report.strand, report.dashboard.windows
+    notes = []
+    if strand.expected and key in strand.expected:
+        notes.append(expected_line(strand.expected[key]))
+    # The note is about the two windows compared; an alert on the expected count checks its history too.
+    compared = (windows.current(key), windows.previous(key))
+    if (change := crossing_break(compared, report.breaks)) is not None:
+        notes.append(break_line(change))
+    return tuple(notes)
 
 
 def area_slug(area: CatalogueEntry | None) -> str | None:
@@ -159,16 +195,17 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
         ),
         *(
             comparison_section(
-                c.title.format(fy=dashboard.fy_label, baseline=dashboard.baseline_label),
+                WINDOWS[key].title.format(fy=dashboard.fy_label, baseline=dashboard.baseline_label),
                 strand.comparisons[key],
                 w.current(key),
                 w.previous(key),
                 None if strand.harm is None else strand.harm[key],
+                _notes(report, key),
             )
-            for key, c in COMPARISONS.items()
+            for key in w.keys
         ),
     ]
-    if report.sub_strands:
+    if report.sub_strands and w.keys == tuple(COMPARISONS):  # the CompStat view has no sub-strand table
         heading = "*Sub-strands*" if dashboard.harm is None else "*Sub-strands: harm*"
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=heading))]
         blocks += code_sections(compact_table(dashboard, report.sub_strands))
@@ -176,7 +213,9 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
     if dashboard.harm is not None:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=harm_note(dashboard))]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    blocks.append(strand_actions(strand.slug, report, shareable=shared_by is None))
+    # Sharing re-opens the strand's dashboard: not offered under the CompStat view, which it would not reproduce.
+    shareable = shared_by is None and w.keys == tuple(COMPARISONS)
+    blocks.append(strand_actions(strand.slug, report, shareable=shareable))
     fytd = strand.comparisons["fytd"]
     harm = "" if strand.harm is None else f"; harm {amount_text(strand.harm['fytd'].harm.current)}"
     text = (
@@ -366,6 +405,8 @@ HELP_TEXT = (
     "within it; `/strand all area=north` for its whole dashboard\n"
     "• `/strand hate-crime by=area` — every area ranked, biggest rises first; `/strand all by=area` for every "
     "strand together\n"
+    "• `/strand hate-crime week` — CompStat's view: the last 7 days, the last 28 days and the year to date, each "
+    "against last year, and whether the week and the 28 days are unusual for the strand\n"
     "• `/strand hate-crime harm` — harm beside the counts (each occurrence weighed by its offence); "
     "`/strand all harm`; `/strand all by=area harm` ranks the high-harm areas\n"
     "• `/strand hate-crime trend` — monthly counts as a chart (`24m`, `36m` or `5y`), with a forecast\n"

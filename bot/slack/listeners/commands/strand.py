@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.catalogues import area_catalogue, strand_catalogue
 from bot.dashboard.service import area_breakdown, full_dashboard, strand_report
+from bot.domain.comparisons import COMPSTAT
 from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.dashboard import (
     HELP_TEXT,
@@ -49,6 +50,10 @@ def answer(services: Services, command: dict, web: SlackWeb) -> Message:
         asker = who_asked(command, services.operator)
         return deliver_chart(services, web, request.chart, asker.user, asker.channel)
     assert request.strand is not None
+    if request.action == "week":
+        return strand_message(
+            strand_report(database, settings, request.strand, request.as_of, request.area, comparisons=COMPSTAT)
+        )
     if request.action == "by-area":
         return area_ranking_message(
             area_breakdown(database, settings, request.strand, request.as_of, request.area, request.measure)
