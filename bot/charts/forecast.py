@@ -282,7 +282,7 @@ def _read(method: MethodForecast, horizon: int) -> MethodForecast:
         return method
     fit = method.fit
     cut_short = None
-    if fit.months < min(horizon, len(fit.frame)):
+    if fit.months < horizon:
         frame = fit.frame.iloc[: fit.months]
         cut_short = f"shown to {frame.index[-1]:%b %Y}: no further ahead than the {fit.months} months it was fitted to"
         fit = Fit(frame, fit.basis, fit.months)
