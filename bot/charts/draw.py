@@ -364,6 +364,8 @@ def forecast_chart(view: ForecastView) -> Chart:
             f"Shaded: the 95% prediction interval of the {projected.chosen.label} forecast, the range one month "
             "should fall in; the other methods' ranges are in the summary"
         )
+    elif projected.available:
+        notes.append(f"No method is called best or shaded: the back-test {projected.backtest}")
     notes += [f"{m.label}: {m.cut_short}" for m in projected.available if m.cut_short]
     notes += [f"Caution: {m.label}: {m.caution}" for m in projected.available if m.caution]
     axes.set_xlabel(_wrapped(notes))
