@@ -3,9 +3,10 @@ cached, one person and several at once.
 
     python -m bench.charts_speed [--backend postgres|sqlite] [--occurrences 1000000] [--clients 8] [--rounds 3]
 
-Without --occurrences the database is the demo's (`strandbot demo --as-of 2026-11-30`, 50,000 occurrences),
-built once (<workdir>/charts-demo.db, or `strandbot_charts_demo` beside --postgres-url); with it, the
-`bench.scale` database of that size (built if need be, and migrated). Over signed HTTP to `strandbot serve`
+The database is the demo's (`strandbot demo --as-of 2026-11-30`, 50,000 occurrences), built once
+(<workdir>/charts-demo.db, or `strandbot_charts_demo` beside --postgres-url); with --occurrences, the
+`bench.scale` database of that size (built if need be, and migrated); with --database-url, that database
+(migrated first). Over signed HTTP to `strandbot serve`
 (2 workers x 4 threads) with the Slack stand-in, each time is until the answer at the response URL, which
 follows the upload:
 - cold, one person: the chart cache emptied, then each kind of chart for each strand in turn;
@@ -98,18 +99,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--occurrences", type=int, help="a bench.scale database of this size (default: the demo)")
+    parser.add_argument("--database-url", help="an existing database to use instead (migrated first)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
-    if args.occurrences:
+    if args.database_url:
+        url = make_url(args.database_url)
+        environment = {**os.environ, "DATABASE_URL": args.database_url}
+        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=environment, check=True)
+        as_of = ""
+    elif args.occurrences:
         url = scale_database(args.backend, args.occurrences, WORKDIR, args.postgres_url, rebuild=False)
         as_of = ""
     else:
         url = demo_database(args.backend, WORKDIR, args.postgres_url)
         as_of = f" {DEMO_AS_OF}"
-    size = f"{args.occurrences:,} occurrences" if args.occurrences else "the demo's data"
+    size = (
+        f"{args.occurrences:,} occurrences"
+        if args.occurrences
+        else url.database
+        if args.database_url
+        else "the demo's data"
+    )
     print(f"{size} on {args.backend}; {args.rounds} rounds; {WORKERS} workers x {THREADS} threads.\n")
     typed = [f"{strand} {kind}{as_of}" for kind in KINDS for strand in STRANDS]
     timings: dict[str, list[float]] = {}
