@@ -5,16 +5,16 @@ purge, catalogue rebuild): they all take that row's lock first, and taking it no
 chart drawn for one version is never shown for another. The cache lives in the database, the one thing
 every worker and replica shares.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
