@@ -38,6 +38,9 @@ OKABE_ITO = {
     "grey": "#6E6E6E",
 }
 HEATMAP_COLOURS = "cividis"
+# A count under 5 can't be told from chance (the 95% range of a Poisson count of 4 is 1 to 10): a heat map
+# whose busiest hour of the week holds fewer says so instead of naming busiest hours.
+PATTERN_MIN_COUNT = 5
 METHOD_STYLES = {
     "five-year-trend": (OKABE_ITO["blue"], "--"),
     "current-year-trend": (OKABE_ITO["green"], ":"),
@@ -137,7 +140,9 @@ def _breaks(axes, breaks, first: pd.Period, last: pd.Period) -> None:
 
 
 def _date_axis(axes, months: int) -> None:
-    """A tick every quarter (every April over more than four years), each with its month and year."""
+    """A tick every quarter (every April over more than four years), each with its month and year; whole
+    numbers up the side (occurrences don't come in halves)."""
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10) if months <= 48 else (4,)))
     axes.xaxis.set_major_formatter(DateFormatter("%b\n%Y"))
     axes.grid(axis="y", color="#DDDDDD")
@@ -171,13 +176,19 @@ def _projection_line(axes, history: pd.Series, method: MethodForecast, best: boo
 def trend_chart(view: TrendView) -> Chart:
     months, earlier = view.months, view.year_earlier
     first, last = months.index[0], months.index[-1]
-    title = f"{view.strand.label}: occurrences a month, {month_label(first)} – {month_label(last)}"
+    # Months before the data begin are left out rather than drawn as an empty stretch of axis.
+    known = months.notna()
+    drawn_from = months.index[known.argmax()] if known.any() else first
+    span = month_label(last) if drawn_from == last else f"{month_label(drawn_from)} – {month_label(last)}"
+    title = f"{view.strand.label}: occurrences a month, {span}"
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
     axes = figure.add_subplot()
     x = months.index.to_timestamp()
     axes.plot(x, months, color=OKABE_ITO["blue"], marker="o", markersize=4, linewidth=2.2, label="Occurrences",
               clip_on=False)  # fmt: skip
-    axes.plot(x, earlier, color=OKABE_ITO["orange"], linestyle="--", linewidth=1.6, label="Same month a year earlier")
+    if earlier.notna().any():  # a legend entry only for a line that is drawn
+        axes.plot(x, earlier, color=OKABE_ITO["orange"], linestyle="--", linewidth=1.6,
+                  label="Same month a year earlier")  # fmt: skip
     chosen = view.forecast.chosen
     end = last
     if chosen is not None and not np.isnan(months.iloc[-1]):
@@ -186,11 +197,20 @@ def trend_chart(view: TrendView) -> Chart:
     peak = np.nanmax([months.max(), earlier.max(), *(chosen.frame["upper"] if chosen else [])] + [0])
     axes.set_ylim(0, max(peak * 1.15, 5))
     axes.set_ylabel("Occurrences a month")
-    note = "" if chosen is not None else "\n" + "\n".join(textwrap.wrap(_forecast_line(view.forecast), 120))
-    axes.set_xlabel("Complete months only · dotted lines: start of each financial year" + note)
-    _date_axis(axes, len(months) + 12)
-    _fy_boundaries(axes, first, end, view.fy_start_month)
-    _breaks(axes, view.strand.breaks, first, end)
+    notes = ["Complete months only · dotted lines: start of each financial year"]
+    if drawn_from > first:
+        notes.append(f"The data begin in {month_label(drawn_from)}: the {len(months)} months asked for start earlier")
+    if chosen is None:
+        notes.append(_forecast_line(view.forecast))
+    elif chosen.caution:
+        notes.append(f"Caution: {chosen.label}: {chosen.caution}")
+    axes.set_xlabel(_wrapped(notes))
+    shown = (end - drawn_from).n + 1
+    _date_axis(axes, shown)
+    # A month either side, so the first and last points aren't on the frame.
+    axes.set_xlim((drawn_from - 1).start_time + pd.Timedelta(days=15), end.start_time + pd.Timedelta(days=15))
+    _fy_boundaries(axes, drawn_from, end, view.fy_start_month)
+    _breaks(axes, view.strand.breaks, drawn_from, end)
     if months.isna().all():
         _note(axes, "No data for these months yet.")
     elif months.sum() == 0:
@@ -204,6 +224,11 @@ def break_lines(view: TrendView | ForecastView) -> list[str]:
     """Each counting-rule change of the strand, and how it limited the forecast's fit."""
     lines = [f"Counting rules changed {b.day.day} {b.day:%b %Y}: {b.note}" for b in view.strand.breaks]
     return lines + ([view.fitted] if view.fitted else [])
+
+
+def _wrapped(lines: list[str], width: int = 125) -> str:
+    """Lines for under a plot, each wrapped to fit the figure's width."""
+    return "\n".join("\n".join(textwrap.wrap(line, width)) for line in lines)
 
 
 def trend_summary(view: TrendView) -> tuple[str, ...]:
@@ -238,12 +263,14 @@ def _forecast_line(projected: Forecast) -> str:
         return f"No forecast. {projected.not_enough}"
     if chosen is None:
         return f"No forecast drawn: the back-test could not run ({projected.backtest})."
-    frame = chosen.frame
-    return (
-        f"Forecast ({chosen.label}, best in back-test): {number(frame['expected'].iloc[:12].sum())} over the next "
-        f"12 months, {number(frame['expected'].iloc[0])} in {month_label(frame.index[0])} "
+    frame = chosen.frame.iloc[:12]
+    ahead = "12 months" if len(frame) == 12 else f"{len(frame)} month{'s' * (len(frame) != 1)} it supports"
+    line = (
+        f"Forecast ({chosen.label}, best in back-test): {number(frame['expected'].sum())} over the next "
+        f"{ahead}, {number(frame['expected'].iloc[0])} in {month_label(frame.index[0])} "
         f"(95% range {number(frame['lower'].iloc[0])}–{number(frame['upper'].iloc[0])})"
     )
+    return line + (f"; caution: {chosen.caution}" if chosen.caution else "")
 
 
 # --- Heat map ---
@@ -255,11 +282,16 @@ def heatmap_chart(view: HeatmapView) -> Chart:
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (12, 5.4))
     axes = figure.add_subplot()
     values = counts.to_numpy()
-    highest = max(int(values.max()), 1)
+    # The scale runs to at least PATTERN_MIN_COUNT, so a lone occurrence isn't painted as the brightest hour.
+    highest = max(int(values.max()), PATTERN_MIN_COUNT)
     image = axes.imshow(values, cmap=HEATMAP_COLOURS, aspect="auto", vmin=0, vmax=highest)
     axes.set_xticks(range(24), [f"{hour:02d}" for hour in range(24)])
     axes.set_yticks(range(7), list(counts.index))
-    axes.set_xlabel(f"Hour of day, local time ({view.time_zone}): 00 is midnight to 00:59")
+    caution = too_few_for_a_pattern(values)
+    axes.set_xlabel(
+        f"Hour of day, local time ({view.time_zone}): 00 is midnight to 00:59"
+        + ("" if caution is None else f"\n{caution}")
+    )
     axes.set_ylabel("Day of week")
     # White gaps between cells keep rows and columns easy to follow.
     axes.set_xticks(np.arange(-0.5, 24), minor=True)
@@ -290,18 +322,33 @@ def heatmap_summary(view: HeatmapView) -> tuple[str, ...]:
         lines.append(f"Data begins on {short_date(view.data_from)}, after the period starts")
     if total == 0:
         return tuple(lines)
-    stacked = counts.stack().sort_values(ascending=False, kind="stable")
-    stacked = stacked[stacked > 0]
-    busiest = ", ".join(
-        f"{day} {hour:02d}:00–{hour:02d}:59 ({number(n)})" for (day, hour), n in stacked.iloc[:3].items()
-    )
-    lines.append(f"Busiest hours: {busiest}")
+    if caution := too_few_for_a_pattern(counts.to_numpy()):
+        lines.append(caution)
+    else:
+        stacked = counts.stack().sort_values(ascending=False, kind="stable")
+        stacked = stacked[stacked > 0]
+        busiest = ", ".join(
+            f"{day} {hour:02d}:00–{hour:02d}:59 ({number(n)})" for (day, hour), n in stacked.iloc[:3].items()
+        )
+        lines.append(f"Busiest hours: {busiest}")
     by_day, by_hour = counts.sum(axis="columns"), counts.sum(axis="index")
-    lines.append(
-        f"Busiest day {by_day.idxmax()} ({number(by_day.max())}), quietest {by_day.idxmin()} ({number(by_day.min())}); "
-        f"busiest hour of the day {by_hour.idxmax():02d}:00 ({number(by_hour.max())})"
-    )
+    if by_day.max() >= PATTERN_MIN_COUNT:  # the same rule for whole days and hours of the day
+        lines.append(
+            f"Busiest day {by_day.idxmax()} ({number(by_day.max())}), quietest {by_day.idxmin()} "
+            f"({number(by_day.min())}); busiest hour of the day {by_hour.idxmax():02d}:00 ({number(by_hour.max())})"
+        )
     return tuple(lines)
+
+
+def too_few_for_a_pattern(values: np.ndarray) -> str | None:
+    """The caution a heat map needs when its counts are too small to show when occurrences happen."""
+    highest = int(values.max())
+    if values.sum() == 0 or highest >= PATTERN_MIN_COUNT:
+        return None
+    return (
+        f"Caution: at most {highest} in any hour of the week; counts under {PATTERN_MIN_COUNT} can't be told from "
+        "chance, so these are too few to read a pattern by day and hour"
+    )
 
 
 # --- Forecast ---
@@ -311,7 +358,9 @@ def forecast_chart(view: ForecastView) -> Chart:
     projected = view.forecast
     history = projected.history.iloc[-FORECAST_HISTORY_SHOWN:]
     last = projected.history.index[-1] if len(projected.history) else None
-    ahead = "" if last is None else f", {month_label(last + 1)} – {month_label(last + 12 * view.years)}"
+    # The title runs to the furthest month drawn: a line is never continued past what its data support.
+    end = max((m.frame.index[-1] for m in projected.available), default=None)
+    ahead = "" if last is None else f", {month_label(last + 1)} – {month_label(end or last + 12 * view.years)}"
     title = f"{view.strand.label}: forecast{ahead}"
     figure = _figure(title, subtitle(view.strand, view.as_of, view.time_zone), (10, 5.8))
     axes = figure.add_subplot()
@@ -326,14 +375,22 @@ def forecast_chart(view: ForecastView) -> Chart:
         peak = max(peak, float(method.frame["upper" if best else "expected"].max()))
     axes.set_ylim(0, peak * 1.15)
     axes.set_ylabel("Occurrences a month")
+    notes = []
     if projected.chosen is not None:
-        axes.set_xlabel(f"Shaded: the 95% prediction interval of the {projected.chosen.label.lower()}, the range one "
-                        "month should fall in; the others' are in the summary")  # fmt: skip
+        notes.append(
+            f"Shaded: the 95% prediction interval of the {projected.chosen.label} forecast, the range one month "
+            "should fall in; the other methods' ranges are in the summary"
+        )
+    elif projected.available:
+        notes.append(f"No method is called best or shaded: the back-test {projected.backtest}")
+    notes += [f"{m.label}: {m.cut_short}" for m in projected.available if m.cut_short]
+    notes += [f"Caution: {m.label}: {m.caution}" for m in projected.available if m.caution]
+    axes.set_xlabel(_wrapped(notes))
     _date_axis(axes, len(history) + view.years * 12)
     if len(history):
-        end = projected.available[0].frame.index[-1] if projected.available else history.index[-1]
-        _fy_boundaries(axes, history.index[0], end, view.fy_start_month)
-        _breaks(axes, view.strand.breaks, history.index[0], end)
+        last = end or history.index[-1]
+        _fy_boundaries(axes, history.index[0], last, view.fy_start_month)
+        _breaks(axes, view.strand.breaks, history.index[0], last)
         _legend(figure, axes)
     if projected.not_enough:
         _note(axes, projected.not_enough)
@@ -354,12 +411,13 @@ def forecast_summary(view: ForecastView) -> tuple[str, ...]:
         end = frame.index[-1]
         fy_start, fy_total = fy_in_progress_total(projected.history, frame, view.fy_start_month)
         best = " ★ best in back-test" if method.key == projected.best else ""
-        error = "" if method.backtest_error is None else f"; back-test error {method.backtest_error:.1f} a month"
+        fy = "" if fy_total is None else f"FY {fy_label(fy_start, view.fy_start_month)} projected {number(fy_total)}; "
+        error = "" if method.backtest_error is None else f"back-test error {method.backtest_error:.1f} a month; "
+        notes = "".join(f"; {note}" for note in (method.cut_short, method.caution) if note)
         lines.append(
             f"{method.label}{best}: {number(frame['expected'].iloc[-1])} in {month_label(end)} "
             f"(95% range {number(frame['lower'].iloc[-1])}–{number(frame['upper'].iloc[-1])}); "
-            f"FY {fy_label(fy_start, view.fy_start_month)} projected {number(fy_total)}{error}; "
-            f"fitted to {method.fit.basis}"
+            f"{fy}{error}fitted to {method.fit.basis}{notes}"
         )
     lines.append(f"Back-test: {projected.backtest}")
     return tuple(lines + break_lines(view))

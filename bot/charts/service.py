@@ -18,13 +18,15 @@ from typing import Any
 import pandas as pd
 
 from bot.alerts.records import CountingBreak
-from bot.charts.forecast import Forecast, forecast
-from bot.charts.kinds import CHART_KINDS
+from bot.charts import forecast as forecasting
+from bot.charts.forecast import Forecast
+from bot.charts.kinds import CHART_KINDS, FORECAST_YEARS
 from bot.charts.request import ChartRequest
 from bot.domain import clock
 from bot.domain.catalogue import CatalogueEntry, named_area
 from bot.domain.periods import Period, Window
 from bot.settings import Settings
+from bot.store import chart_cache
 from bot.store.alerts import counting_breaks
 from bot.store.catalogue import load_areas, load_catalogue
 from bot.store.db import Database, Session
@@ -34,6 +36,8 @@ from bot.store.series import daily_totals, first_occurrence_day, hour_of_week_co
 FORECAST_HISTORY_MONTHS = 96
 TREND_FORECAST_MONTHS = 12
 MONTHS_AFTER_BREAK = 24  # a forecast fits only the months after a counting-rule change when this many follow it
+# Forecasts are made (and cached) this far ahead and cut to what is asked: one back-test serves every chart.
+LONGEST_FORECAST_MONTHS = 12 * FORECAST_YEARS[1]
 
 
 @dataclass(frozen=True)
@@ -95,18 +99,32 @@ class ForecastView:
 ChartView = TrendView | HeatmapView | ForecastView
 
 
+def forecasts(database: Database, history: pd.Series, fy_start_month: int, horizon: int) -> Forecast:
+    """`forecasting.forecast(history, fy_start_month, horizon)`, fitted once for every worker: kept in the
+    database under the months it is fitted to (and the forecasting code's version), so it can never be
+    out of date, and a nightly import that leaves the complete months as they were keeps it."""
+    key = forecasting.cache_key(history, fy_start_month)
+    with database.session() as session:
+        found = chart_cache.cached(session, key)
+    if found is not None:
+        return forecasting.cut(forecasting.from_json(found[0], history), horizon)
+    projected = forecasting.forecast(history, fy_start_month, LONGEST_FORECAST_MONTHS)
+    with database.session() as session:
+        chart_cache.keep(session, key, "forecast", forecasting.to_json(projected), None, None)
+    return forecasting.cut(projected, horizon)
+
+
 def last_complete_month(as_of: date) -> pd.Period:
     month = pd.Period(as_of, freq="M")
     return month if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1] else month - 1
 
 
-def _strand_and_history(
-    database: Database, settings: Settings, strand_text: str, area_text: str | None, first: pd.Period, last: pd.Period
-) -> tuple[ChartStrand, pd.Series]:
-    """The strand asked for (in the area asked for), and its family's counts for each month `first` to `last`
-    (NaN for months before the data begins)."""
+def _history(
+    database: Database, settings: Settings, strand: ChartStrand, first: pd.Period, last: pd.Period
+) -> pd.Series:
+    """`strand`'s family's counts (in its areas) for each month `first` to `last` (NaN for months before the
+    data begins)."""
     with database.session() as session:
-        strand = _chart_strand(session, strand_text, area_text)
         window = Window(first.start_time.date(), last.end_time.date())
         days = daily_totals(session, window, settings.timezone, strand.slug, strand.areas)
         data_from = first_occurrence_day(session, settings.timezone)
@@ -115,10 +133,10 @@ def _strand_and_history(
     counts = by_month.reindex(months, fill_value=0).astype("float64")
     # Months before the data begins (or only partly covered by it) are unknown, not zero.
     counts[months < _first_complete_month(data_from)] = float("nan")
-    return strand, counts
+    return counts
 
 
-def _chart_strand(session: Session, strand_text: str, area_text: str | None) -> ChartStrand:
+def chart_strand(session: Session, strand_text: str, area_text: str | None) -> ChartStrand:
     """The strand `strand_text` names (raises UnknownStrand…), with the names of the sub-strands it counts;
     and the area `area_text` names (raises UnknownArea…) with the areas below it, if one is asked for."""
     catalogue = load_catalogue(session)
@@ -156,43 +174,32 @@ def _first_complete_month(data_from: date | None) -> pd.Period:
     return month if data_from.day == 1 else month + 1
 
 
-def trend_view(
-    database: Database, settings: Settings, strand_text: str, shown: int, as_of: date, area_text: str | None = None
-) -> TrendView:
-    """`shown` months of `strand_text`'s counts (in `area_text`, if given) to the last complete month by `as_of`,
-    with a forecast."""
+def trend_view(database: Database, settings: Settings, strand: ChartStrand, shown: int, as_of: date) -> TrendView:
+    """`shown` months of `strand`'s counts to the last complete month by `as_of`, with a forecast."""
     last = last_complete_month(as_of)
     fetched = max(shown + 12, FORECAST_HISTORY_MONTHS)
-    strand, counts = _strand_and_history(database, settings, strand_text, area_text, last - (fetched - 1), last)
+    counts = _history(database, settings, strand, last - (fetched - 1), last)
     months = counts.iloc[-shown:]
     year_earlier = counts.shift(12).iloc[-shown:]
     history, fitted = since_break(counts.dropna(), strand.breaks)
-    projected = forecast(history, settings.fy_start_month, TREND_FORECAST_MONTHS)
+    projected = forecasts(database, history, settings.fy_start_month, TREND_FORECAST_MONTHS)
     tz = settings.timezone.key
     return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected, fitted)
 
 
-def forecast_view(
-    database: Database, settings: Settings, strand_text: str, years: int, as_of: date, area_text: str | None = None
-) -> ForecastView:
+def forecast_view(database: Database, settings: Settings, strand: ChartStrand, years: int, as_of: date) -> ForecastView:
     last = last_complete_month(as_of)
     first = last - (FORECAST_HISTORY_MONTHS - 1)
-    strand, counts = _strand_and_history(database, settings, strand_text, area_text, first, last)
+    counts = _history(database, settings, strand, first, last)
     history, fitted = since_break(counts.dropna(), strand.breaks)
-    projected = forecast(history, settings.fy_start_month, 12 * years)
+    projected = forecasts(database, history, settings.fy_start_month, 12 * years)
     return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected, fitted)
 
 
 def heatmap_view(
-    database: Database,
-    settings: Settings,
-    strand_text: str,
-    period: Period,
-    as_of: date,
-    area_text: str | None = None,
+    database: Database, settings: Settings, strand: ChartStrand, period: Period, as_of: date
 ) -> HeatmapView:
     with database.session() as session:
-        strand = _chart_strand(session, strand_text, area_text)
         by_hour = hour_of_week_counts(session, period.window, settings.timezone, strand.slug, strand.areas)
         data_from = first_occurrence_day(session, settings.timezone)
     grid = by_hour.reindex(range(7 * 24), fill_value=0).to_numpy().reshape(7, 24)
@@ -202,16 +209,32 @@ def heatmap_view(
 
 
 # How each kind of chart (bot.charts.kinds) is built, by its name.
-VIEWS: dict[str, Callable[[Database, Settings, str, Any, date, str | None], ChartView]] = {
+VIEWS: dict[str, Callable[[Database, Settings, ChartStrand, Any, date], ChartView]] = {
     "trend": trend_view,
     "heatmap": heatmap_view,
     "forecast": forecast_view,
 }
 
 
-def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
-    """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
+@dataclass(frozen=True)
+class ChartAsked:
+    """A request checked: its kind, the kind's option parsed, and the as-of date filled in."""
+
+    kind: str
+    option: Any
+    as_of: date
+
+
+def checked(settings: Settings, request: ChartRequest) -> ChartAsked:
+    """`request`'s option and as-of date checked (raises InvalidRequest with the user's fix in the message)."""
     kind = CHART_KINDS[request.kind]
     as_of = clock.checked_as_of(request.as_of, settings.timezone)
-    option = kind.parse_option(request.option or kind.default_option, as_of)
-    return VIEWS[kind.name](database, settings, request.strand, option, as_of, request.area)
+    return ChartAsked(kind.name, kind.parse_option(request.option or kind.default_option, as_of), as_of)
+
+
+def chart_view(database: Database, settings: Settings, request: ChartRequest) -> ChartView:
+    """What `request` asks to see (raises UnknownStrand, InvalidRequest… with the user's fix in the message)."""
+    asked = checked(settings, request)
+    with database.session() as session:
+        strand = chart_strand(session, request.strand, request.area)
+    return VIEWS[asked.kind](database, settings, strand, asked.option, asked.as_of)

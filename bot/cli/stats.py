@@ -95,8 +95,7 @@ def chart(
     out: Path | None,
 ) -> None:
     """Draw STRAND's trend, day-and-hour heat map or forecast as a PNG, the image `/strand` sends to Slack."""
-    from bot.charts.draw import render_chart
-    from bot.charts.service import chart_view
+    from bot.charts.cache import cached_chart
 
     if period is not None and kind == "forecast":
         raise InvalidRequest("--period is for trends and heat maps; a forecast takes --years.")
@@ -105,7 +104,7 @@ def chart(
     option = f"years={years}" if years is not None else period and period_text(period)
     settings = settings_from(ctx)
     request = ChartRequest(kind, strand, option, as_of.date() if as_of else None, area)
-    drawn = render_chart(chart_view(database_from(ctx), settings, request))
+    drawn, _ = cached_chart(database_from(ctx), settings, request)
     out = out or Path(drawn.filename)
     write_file(out, drawn.png)
     click.echo(f"Wrote {out} ({len(drawn.png) / 1024:,.0f} kB): {drawn.title}")

@@ -8,12 +8,11 @@ the channel says what it shows and links to it.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
-from bot.charts.draw import Chart, render_chart
+from bot.charts.cache import cached_chart
+from bot.charts.draw import Chart
 from bot.charts.request import ChartRequest
-from bot.charts.service import chart_view
 from bot.errors import DeliveryFailed
 from bot.slack.blocks.dashboard import chart_message
 from bot.slack.blocks.message import Message
@@ -26,9 +25,7 @@ if TYPE_CHECKING:
 
 def draw(services: Services, request: ChartRequest) -> tuple[Chart, ChartRequest]:
     """The chart, and the request as drawn: the strand's and the area's slugs and the as-of date filled in."""
-    view = chart_view(services.database, services.settings, request)
-    area = None if view.strand.area is None else view.strand.area.slug
-    return render_chart(view), dataclasses.replace(request, strand=view.strand.slug, as_of=view.as_of, area=area)
+    return cached_chart(services.database, services.settings, request)
 
 
 def deliver_chart(services: Services, web: SlackWeb, request: ChartRequest, user: str, channel: str | None) -> Message:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     text,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -302,8 +303,12 @@ def lock_daily_counts(session: Session) -> str:
     days they hold ("" if never built).
 
     Every writer of occurrences takes it before reading them, so writers (imports, purges, rebuilds) go
-    one at a time and each recounts what the one before it committed."""
-    return session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1).with_for_update()) or ""
+    one at a time and each recounts what the one before it committed. Taking it also counts a new version
+    of the data, committed with the writer's changes or not at all: cached charts key on it."""
+    zone = session.scalar(select(DailyCountsZone.time_zone).where(DailyCountsZone.id == 1).with_for_update()) or ""
+    version = DailyCountsZone.data_version
+    session.execute(update(DailyCountsZone).where(DailyCountsZone.id == 1).values(data_version=version + 1))
+    return zone
 
 
 def recount_days(session: Session, tz: ZoneInfo, first: datetime, last: datetime) -> None:

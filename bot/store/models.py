@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -342,6 +343,8 @@ class DailyCountsZone(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     time_zone: Mapped[str] = mapped_column(String(64))
     rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Up by one in every transaction that takes the lock to write occurrences: what cached charts key on.
+    data_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class OccurrenceLink(Base):
@@ -617,3 +620,22 @@ class HomeTab(Base):
     chart_url: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChartCacheEntry(Base):
+    """A drawn chart (`kind` "image": PNG and its words) or a forecast ("forecast": JSON), under a hash of
+    everything that determines it. Images carry the data version they were drawn from; forecasts are keyed
+    on the very months they were fitted to, so any version may use them."""
+
+    __tablename__ = "chart_cache"
+    __table_args__ = (
+        Index("ix_chart_cache_data_version", "data_version"),
+        Index("ix_chart_cache_created_at", "created_at"),
+    )
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    data_version: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body: Mapped[str] = mapped_column(Text)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -9,7 +9,7 @@ from conftest import local, store
 
 from bot.alerts.records import CountingBreak
 from bot.charts.draw import forecast_summary, trend_chart
-from bot.charts.service import forecast_view, trend_view
+from bot.charts.service import ChartStrand, chart_strand, forecast_view, trend_view
 from bot.store.alerts import add_counting_break
 
 AS_OF = date(2026, 10, 31)
@@ -23,6 +23,12 @@ def monthly(first: date, months: int, per_month: int) -> list[tuple]:
     return rows
 
 
+def domestic_abuse(database) -> ChartStrand:
+    """What a chart of domestic abuse counts, with the counting-rule changes recorded by now."""
+    with database.session() as session:
+        return chart_strand(session, "domestic abuse", None)
+
+
 def with_break(database, day: date) -> None:
     with database.session() as session:
         add_counting_break(
@@ -34,7 +40,7 @@ def test_a_forecast_fits_only_the_months_after_a_break_with_24_after_it(database
     # 70 months: 20 a month, then 10 a month from November 2022 (48 months before the as-of month ends).
     store(database, monthly(date(2021, 1, 1), 22, 20) + monthly(date(2022, 11, 1), 48, 10))
     with_break(database, date(2022, 11, 1))
-    view = forecast_view(database, settings, "domestic abuse", 1, AS_OF)
+    view = forecast_view(database, settings, domestic_abuse(database), 1, AS_OF)
     assert view.fitted == "Forecasts fitted only to the 48 months since the counting-rule change of 1 Nov 2022."
     assert view.forecast.history.index[0].strftime("%Y-%m") == "2022-11"
     assert all(m.frame["expected"].max() < 15 for m in view.forecast.available)  # not pulled up by the old 20s
@@ -44,7 +50,7 @@ def test_a_forecast_fits_only_the_months_after_a_break_with_24_after_it(database
 def test_with_under_24_months_after_a_break_the_forecast_fits_across_it_and_says_so(database, settings):
     store(database, monthly(date(2021, 1, 1), 52, 20) + monthly(date(2025, 5, 1), 18, 10))
     with_break(database, date(2025, 4, 15))  # mid-month: the first month counted wholly after is May
-    view = trend_view(database, settings, "domestic abuse", 24, AS_OF)
+    view = trend_view(database, settings, domestic_abuse(database), 24, AS_OF)
     assert view.fitted == (
         "Forecasts fitted across the counting-rule change of 15 Apr 2025: only 18 complete months follow it, "
         "and 24 are needed to fit after it alone."
@@ -56,6 +62,6 @@ def test_with_under_24_months_after_a_break_the_forecast_fits_across_it_and_says
 
 def test_without_a_break_nothing_changes(database, settings):
     store(database, monthly(date(2021, 1, 1), 70, 20))
-    view = trend_view(database, settings, "domestic abuse", 24, AS_OF)
+    view = trend_view(database, settings, domestic_abuse(database), 24, AS_OF)
     assert view.fitted is None and view.strand.breaks == ()
     assert not any("Counting rules" in line for line in trend_chart(view).summary)

@@ -3,11 +3,14 @@ is known: a straight line (a trend), and a pure seasonal pattern (Holt-Winters).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from bot.charts.forecast import forecast, fy_in_progress_total, fy_trend
+from bot.charts.forecast import cut, forecast, from_json, fy_in_progress_total, fy_trend, to_json
 
 APRIL = 4
 
@@ -21,11 +24,12 @@ PATTERN = [40, 42, 45, 50, 55, 60, 58, 54, 50, 46, 43, 41]  # November to Octobe
 SEASONAL = monthly(np.tile(PATTERN, 6))
 
 
-@pytest.mark.parametrize("method", ["five-year-trend", "current-year-trend"])
-def test_a_straight_line_is_continued_exactly_by_both_trends(method):
+@pytest.mark.parametrize(("method", "months"), [("five-year-trend", 24), ("current-year-trend", 7)])
+def test_a_straight_line_is_continued_exactly_by_both_trends(method, months):
     projected = forecast(STRAIGHT_LINE, APRIL, 24).method(method).frame
     assert projected.index[0] == pd.Period("2026-11", freq="M")
-    assert projected["expected"].tolist() == pytest.approx([244 + 2 * k for k in range(24)], abs=1e-6)
+    # The current-year trend is fitted to April to October: it goes no further ahead than those 7 months.
+    assert projected["expected"].tolist() == pytest.approx([244 + 2 * k for k in range(months)], abs=1e-6)
     # A perfect fit leaves no doubt: the prediction interval closes on the line.
     assert (projected["upper"] - projected["lower"]).max() == pytest.approx(0, abs=1e-6)
 
@@ -114,3 +118,63 @@ def test_the_financial_year_in_progress_adds_its_complete_months_to_the_forecast
     start, total = fy_in_progress_total(history, projected, APRIL)
     assert start == 2026
     assert total == pytest.approx(70 + sum(244 + 2 * k for k in range(5)))  # Nov 2026 to Mar 2027 forecast
+
+
+def test_no_line_is_continued_further_ahead_than_the_months_it_was_fitted_to():
+    projected = forecast(SEASONAL, APRIL, 36)  # April to October: 7 months of the financial year
+    trend = projected.method("current-year-trend")
+    assert len(trend.frame) == 7 and trend.frame.index[-1] == pd.Period("2027-05", freq="M")
+    assert trend.cut_short == "shown to May 2027: no further ahead than the 7 months it was fitted to"
+    assert len(projected.method("five-year-trend").frame) == 36  # fitted to 60 months
+    assert projected.method("five-year-trend").cut_short is None
+
+
+def test_a_line_falling_to_zero_says_it_is_not_a_forecast_of_no_crime():
+    # A few months falling fast: the straight line through them reaches zero within the months it may run.
+    history = monthly([30] * 60 + [30, 26, 20, 15, 10, 6, 4], last="2026-10")
+    trend = forecast(history, APRIL, 24).method("current-year-trend")
+    assert trend.frame["expected"].iloc[-1] == 0
+    assert trend.caution.startswith("the line reaches 0 in Nov 2026: that is where a straight line through Apr 2026")
+    assert trend.caution.endswith("not a forecast of no crime")
+    assert forecast(STRAIGHT_LINE, APRIL, 24).method("five-year-trend").caution is None
+
+
+def test_a_forecast_made_for_five_years_and_cut_to_one_is_the_forecast_made_for_one():
+    long, short = cut(forecast(SEASONAL, APRIL, 60), 12), forecast(SEASONAL, APRIL, 12)
+    assert (long.best, long.backtest, long.horizon) == (short.best, short.backtest, 12)
+    for made, asked in zip(long.methods, short.methods, strict=True):
+        pd.testing.assert_frame_equal(made.frame, asked.frame)
+        assert (made.backtest_error, made.cut_short, made.caution) == (asked.backtest_error, asked.cut_short,
+                                                                          asked.caution)  # fmt: skip
+
+
+def test_a_forecast_read_back_from_the_cache_is_the_same_forecast():
+    made = forecast(SEASONAL, APRIL, 24)
+    read = from_json(to_json(made), SEASONAL)
+    assert (read.best, read.backtest, read.not_enough, read.horizon) == (
+        made.best, made.backtest, made.not_enough, made.horizon
+    )  # fmt: skip
+    for one, other in zip(read.methods, made.methods, strict=True):
+        assert (one.key, one.label, one.fit.basis, one.backtest_error) == (
+            other.key, other.label, other.fit.basis, other.backtest_error
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(one.frame, other.frame, check_freq=False)
+
+
+def test_the_financial_year_is_not_projected_by_a_line_that_stops_before_it_ends():
+    history = monthly([10, 12, 11, 15], last="2026-07")  # Apr-Jul: the line runs to November only
+    fitted = fy_trend(history, APRIL, 12).frame.iloc[:4]
+    assert fy_in_progress_total(history, fitted, APRIL) == (2026, None)
+
+
+DEMO = json.loads((Path(__file__).parent / "demo_forecast_choices.json").read_text())
+
+
+@pytest.mark.parametrize("month", sorted(DEMO["chosen"]))
+def test_the_back_test_chooses_as_it_did_before_it_was_made_cheaper_on_the_demo_strands(month):
+    chosen = {}
+    for slug in DEMO["chosen"][month]:
+        series = DEMO["series"][slug]
+        history = monthly(series["counts"], last="2026-11")
+        chosen[slug] = forecast(history[:month].iloc[-96:], APRIL, 12).best
+    assert chosen == DEMO["chosen"][month]
