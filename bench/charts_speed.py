@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,7 +31,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from bench.scale import THREADS, WORKDIR, WORKERS, postgres_database, scale_database
-from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import ServedApp
 from bot.store.db import Database
@@ -77,14 +75,10 @@ def empty_cache(url: URL) -> None:
 
 def answer_ms(server: ServedApp, slack: SlackStandIn, typed: str) -> float:
     """Milliseconds from the slash command to the answer that follows the image's upload."""
-    name = uuid.uuid4().hex
     started = time.perf_counter()
-    status, ack = server.command(slack, typed, USER, response_url=slack.response_url(name))
+    status, answer = server.command(slack, typed, USER, timeout=300)  # acknowledged at once; answered later
     if status != 200:
         raise RuntimeError(f"/strand {typed} answered HTTP {status}")
-    answer = ack
-    if ack.get("text") == HOLDING_NOTE:
-        answer = slack.wait_for(lambda r: r.path.endswith(name), timeout=300).body
     if "Image sent to your direct messages" not in str(answer):
         raise RuntimeError(f"/strand {typed} answered: {str(answer)[:300]}")
     return (time.perf_counter() - started) * 1000

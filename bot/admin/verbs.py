@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.admin.request import AdminRequest
-from bot.alerts.thresholds import DIRECTIONS, SIGNIFICANCE, THRESHOLD_OPTIONS
+from bot.alerts.thresholds import DIRECTIONS, SIGNIFICANCE, THRESHOLD_OPTIONS, looks_like_percent
 from bot.domain.comparisons import WINDOWS
 from bot.domain.measures import MEASURES
 from bot.domain.periods import period_text, take_period
@@ -110,9 +110,6 @@ def _repeat_rule(full: str, verb: str, args: list[str], markup: Markup) -> Admin
     )
 
 
-PERCENT = re.compile(r"^[-+]?\d*\.?\d+%?$")
-
-
 def _threshold_words(args: list[str]) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
     """`hate crime 15% direction=up`: the strand's words, the percentage, and the options."""
     names, percent, options = [], None, []
@@ -125,7 +122,7 @@ def _threshold_words(args: list[str]) -> tuple[str, str | None, tuple[tuple[str,
                     "e.g. `threshold hate-crime 15% direction=up`."
                 )
             options.append((key.lower(), value))
-        elif PERCENT.match(word) and percent is None:
+        elif looks_like_percent(word) and percent is None:
             percent = word
         else:
             names.append(word)

@@ -230,12 +230,24 @@ def breaks_of(catalogue: Catalogue, slug: str, breaks: Sequence[CountingBreak]) 
 # Checking what admins type: each returns the value to store, or says what is wrong and what would do.
 
 
+# A percentage as admins type it: ASCII digits with an optional decimal part, an optional sign and `%`. Nothing
+# else (`1e5`, `nan`, `inf`, other scripts' digits), which Python's own number parsing would take.
+PERCENT = re.compile(r"(?P<sign>[-+]?)(?P<number>[0-9]+(?:\.[0-9]+)?)%?")
+
+
+def looks_like_percent(word: str) -> bool:
+    """Whether a word of a command is meant as the percentage (to be checked by `checked_percent`)."""
+    return word.endswith("%") or PERCENT.fullmatch(word) is not None
+
+
 def checked_percent(text: str) -> float:
-    number = text.strip().removesuffix("%").strip()
-    try:
-        value = Fraction(number)
-    except (ValueError, ZeroDivisionError):
-        raise InvalidRequest(f"“{text}” is not a percentage; e.g. `15%`.") from None
+    """The one parser of a threshold's percentage (Slack and `strandbot ask` alike)."""
+    typed = PERCENT.fullmatch(text.strip())
+    if typed is None:
+        raise InvalidRequest(
+            f"“{text}” is not a percentage: use the digits 0-9, with a decimal point if need be, e.g. `15%` or `12.5%`."
+        )
+    value = Fraction(typed["number"]) * (-1 if typed["sign"] == "-" else 1)
     low, high = PERCENT_RANGE
     if value < 0:
         raise InvalidRequest(

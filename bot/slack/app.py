@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.error import URLError
 
@@ -13,10 +12,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import InvalidRequest
 from bot.settings import Settings
+from bot.slack.answer import AnswerPool
 from bot.slack.listeners import register_listeners
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
+
+# Answers worked out at once in each process. Charts are CPU-bound and Python runs one thread's Python at a time,
+# so more threads would not draw faster; they would only slow the threads that acknowledge Slack.
+ANSWER_WORKERS = 2
+# Answers that may wait for a worker; past this, people are told to ask again rather than kept waiting.
+ANSWER_QUEUE = 64
 
 
 @dataclass
@@ -25,10 +31,8 @@ class Services:
 
     settings: Settings
     database: Database
-    # Answers are computed here so a listener can acknowledge Slack within 3 s whatever happens.
-    executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="strandbot-answer")
-    )
+    # Answers are worked out here, never on the threads that acknowledge Slack (see bot/slack/answer.py).
+    executor: AnswerPool = field(default_factory=lambda: AnswerPool(ANSWER_WORKERS, ANSWER_QUEUE))
     # The operating-system user when `strandbot ask` plays Slack: recorded beside the Slack user it plays.
     operator: str | None = None
 

@@ -13,7 +13,6 @@ from slack_bolt.request import BoltRequest
 
 from bot.errors import InvalidRequest
 from bot.settings import Settings
-from bot.slack.answer import HOLDING_NOTE
 from bot.slack.app import Services, create_app
 from bot.slack.blocks.dashboard import RAG_EMOJI
 from bot.slack.markup import unescape
@@ -33,8 +32,8 @@ def ask(
     operator: str,
     show: Callable[[str], None],
 ) -> list[Upload]:
-    """Send `command text` as `user` would type it in Slack, and `show` each message Slack would show (a holding
-    note, then the answer, if the answer is slow); the files uploaded, as Slack would keep them."""
+    """Send `command text` as `user` would type it in Slack, and `show` the answer Slack would show (strandbot
+    acknowledges at once and answers through the response URL); the files uploaded, as Slack would keep them."""
     with SlackStandIn() as slack:
         local = dataclasses.replace(
             settings,
@@ -43,18 +42,17 @@ def ask(
             slack_app_token=None,
             slack_api_url=slack.api_url,
         )
-        app = create_app(Services(local, database, operator=operator))
+        services = Services(local, database, operator=operator)
+        app = create_app(services)
         body, headers = signed_command(local.slack_signing_secret, command, text, user, slack.response_url())
         response = app.dispatch(BoltRequest(body=body, headers=headers))
         if response.status == 404:
             raise InvalidRequest(f"strandbot does not answer {command}; try /strand.")
-        acknowledged = json.loads(response.body or "{}")
-        if acknowledged.get("text") == HOLDING_NOTE:
-            show(message_as_text(acknowledged))
-            acknowledged = slack.wait_for(
-                lambda r: r.path.startswith("/response/"), timeout=ANSWER_TIMEOUT_SECONDS
-            ).body
-        show(message_as_text(acknowledged))
+        answer = json.loads(response.body) if response.body else None
+        if answer is None:  # acknowledged with nothing to show: the answer comes to the response URL
+            answer = slack.wait_for(lambda r: r.path.startswith("/response/"), timeout=ANSWER_TIMEOUT_SECONDS).body
+        show(message_as_text(answer))
+        services.executor.shutdown(wait=True)
         return slack.uploads()
 
 

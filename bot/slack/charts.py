@@ -16,8 +16,8 @@ from bot.charts.request import ChartRequest
 from bot.errors import DeliveryFailed
 from bot.slack.blocks.dashboard import chart_message
 from bot.slack.blocks.message import Message
-from bot.slack.markup import escape, user_mention
-from bot.slack.web import SlackWeb
+from bot.slack.markup import link, user_mention
+from bot.slack.web import EXPLAINED, SlackWeb
 
 if TYPE_CHECKING:
     from bot.slack.app import Services
@@ -39,12 +39,16 @@ def deliver_chart(services: Services, web: SlackWeb, request: ChartRequest, user
         raise DeliveryFailed(f"The chart was drawn but Slack would not take it ({why}).") from None
     if channel == direct:
         return chart_message(chart, drawn, "The image is above.", shareable=False)
-    where = f"Image sent to your direct messages with strandbot: <{permalink}|{escape(chart.filename)}>"
+    where = f"Image sent to your direct messages with strandbot: {link(permalink, chart.filename)}"
     return chart_message(chart, drawn, where, shareable=True)
 
 
 def share_chart(services: Services, web: SlackWeb, request: ChartRequest, user: str, channel: str) -> None:
-    """Draw the chart again (for the same as-of date) and upload it into `channel` for everyone."""
+    """Draw the chart again (for the same as-of date) and upload it into `channel` for everyone; first making
+    sure strandbot is in `channel`, since Slack takes a file's bytes before it refuses to share it there, and
+    would keep the file, shared nowhere."""
+    if not web.channel(channel).bot_is_member:
+        raise DeliveryFailed(f"The chart could not be shared here ({EXPLAINED['not_in_channel']}).")
     chart, _ = draw(services, request)
     try:
         web.upload(channel, chart, comment=f"Shared by {user_mention(user)}: {_comment(chart)}")
@@ -53,4 +57,4 @@ def share_chart(services: Services, web: SlackWeb, request: ChartRequest, user: 
 
 
 def _comment(chart: Chart) -> str:
-    return f"*{escape(chart.title)}*\n" + "\n".join(f"• {escape(line)}" for line in chart.summary)
+    return f"*{chart.title}*\n" + "\n".join(f"• {line}" for line in chart.summary)

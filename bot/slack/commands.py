@@ -8,7 +8,7 @@ from bot import commands
 from bot.admin.request import AdminRequest
 from bot.domain.catalogue import Catalogue
 from bot.repeats.request import RepeatRequest
-from bot.slack.markup import plain_command
+from bot.slack.markup import plain_command, unescape
 
 
 def parse_strand_command(text: str | None, strands: Callable[[], Catalogue]) -> commands.StrandCommand:
@@ -25,6 +25,6 @@ def parse_repeats_command(text: str | None) -> RepeatRequest | None:
 
 def parse_admin_command(text: str | None) -> AdminRequest:
     """`/strand-admin`'s text as Slack sends it (`role <@U012AB3CD|alex> analyst`), parsed; the audit log keeps it
-    exactly as typed."""
+    as typed (Slack's mentions kept, its escaping undone)."""
     plain = plain_command(text)
-    return commands.parse_admin_command(plain.text, plain.channel_names, typed=text or "")
+    return commands.parse_admin_command(plain.text, plain.channel_names, typed=unescape(text or ""))

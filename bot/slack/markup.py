@@ -8,6 +8,7 @@ before the parser sees the text, so the parser knows nothing of Slack's markup.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 
 # A whole word only, as Slack sends a mention: the name after `|` is Slack's, and has no spaces.
@@ -43,22 +44,54 @@ def plain_command(text: str | None) -> PlainCommand:
     return PlainCommand(unescape(MENTION.sub(plain, text or "")), names)
 
 
-def escape(text: str) -> str:
-    """Slack's mrkdwn escaping: without it a typed `<!channel>` would notify everyone."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# Markup strandbot writes on purpose (a mention, a link) is marked where it is written, and made real only by
+# `mrkdwn`, after everything else has been escaped: so text from anywhere (a catalogue name, a reason, an error
+# quoting what was typed) can never become a mention or a link. The mark is new in each process, so stored text
+# can't carry it.
+_MARK = f"\x02{secrets.token_hex(8)}\x02"
+_END = "\x03"
+_MARKED = re.compile(
+    re.escape(_MARK) + r"(?P<markup>@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|https://[^\s|\x02\x03]+\|[^\x02\x03]*)" + _END
+)
+_CONTROL = re.compile(r"[\x02\x03]")
 
 
-def unescape(mrkdwn: str) -> str:
-    """The text `escape` was given."""
-    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+def mrkdwn(text: str) -> str:
+    """`text` as Slack's mrkdwn: `&`, `<` and `>` escaped, as Slack's formatting rules ask, so a stored
+    `<!channel>` shows as written and notifies nobody; only the mentions and links written with `user_mention`,
+    `channel_mention` and `link` become markup. The one place text is escaped for Slack: builders write plain
+    text, and `Message` and `as_blocks` (bot/slack/blocks/message.py) pass it through here, once."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _CONTROL.sub("", _MARKED.sub(lambda found: f"<{found.group('markup')}>", escaped))
+
+
+def mrkdwn_length(text: str) -> int:
+    """How long `text` is once escaped: what Slack's limits count."""
+    return len(mrkdwn(text))
+
+
+def unescape(mrkdwn_text: str) -> str:
+    """Text as it was before Slack escaped it (Slack escapes `&`, `<` and `>` in what people type)."""
+    return mrkdwn_text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def user_mention(user: str) -> str:
-    """A person's mention in mrkdwn (Slack shows their name, linked). IDs are checked when parsed, so a mention
-    is not escaped (escaped, it would not link)."""
-    return f"<@{user}>"
+    """A person's mention (Slack shows their name, linked), for text that `mrkdwn` will escape."""
+    return f"{_MARK}@{user}{_END}"
 
 
 def channel_mention(channel: str) -> str:
-    """A channel's mention in mrkdwn (Slack shows its name, linked)."""
-    return f"<#{channel}>"
+    """A channel's mention (Slack shows its name, linked), for text that `mrkdwn` will escape."""
+    return f"{_MARK}#{channel}{_END}"
+
+
+def link(url: str, label: str) -> str:
+    """A link to an https `url` showing `label`, for text that `mrkdwn` will escape."""
+    return f"{_MARK}{url}|{label}{_END}"
+
+
+def unbroken_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` may not be cut: each mention or link, and each `code span` (start, end)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(re.escape(_MARK) + r"[^\x03]*" + _END, text)]
+    spans += [(m.start(), m.end()) for m in re.finditer(r"`[^`\n]*`", text)]
+    return spans

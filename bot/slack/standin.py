@@ -289,6 +289,8 @@ class SlackStandIn:
             channel = body.get("channel", "")
             if channel in self.missing_channels:
                 return {"ok": False, "error": "channel_not_found"}
+            if channel.startswith("D"):  # a direct-message conversation: no name, no is_member
+                return {"ok": True, "channel": {"id": channel, "is_im": True, "user": "U" + channel[1:]}}
             return {
                 "ok": True,
                 "channel": {
@@ -393,6 +395,11 @@ def encoded_reply(reply: dict | None) -> tuple[bytes, str]:
 def _true(value: object) -> bool:
     """A boolean argument as Slack reads it: true, 1 (slack_sdk sends "1"), or JSON true."""
     return value is True or str(value).lower() in ("1", "true")
+
+
+def as_slack_sends(typed: str) -> str:
+    """What people type, as Slack sends it in a slash command's text: `&`, `<` and `>` escaped."""
+    return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def signed_command(

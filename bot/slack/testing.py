@@ -21,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
@@ -176,8 +177,28 @@ class SignedRequests:
         command: str = "/strand",
         response_url: str | None = None,
         timestamp: int | None = None,
+        timeout: float = 60.0,
     ) -> tuple[int, dict | str]:
-        """Send a signed slash command, as Slack would when `user` types it."""
+        """Send a signed slash command, as Slack would when `user` types it: the acknowledgement's HTTP status,
+        and the answer Slack would show (sent to the response URL, waiting up to `timeout` seconds for it). A
+        refusal (not HTTP 200) or an acknowledgement with a body comes back as it is."""
+        response_url = response_url or slack.response_url(uuid.uuid4().hex)
+        status, acknowledged = self.acknowledge(slack, text, user, command, response_url, timestamp)
+        if status != 200 or acknowledged:
+            return status, acknowledged
+        path = response_url.removeprefix(slack.base_url)
+        return status, slack.wait_for(lambda r: r.path == path, timeout=timeout).body
+
+    def acknowledge(
+        self,
+        slack: SlackStandIn,
+        text: str,
+        user: str,
+        command: str = "/strand",
+        response_url: str | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[int, dict | str]:
+        """Send a signed slash command; the acknowledgement alone: its HTTP status and body ("" if empty)."""
         body, headers = signed_command(
             self.signing_secret, command, text, user, response_url or slack.response_url(), timestamp
         )
@@ -247,6 +268,9 @@ class DispatchedApp(SignedRequests):
     def stop(self) -> None:
         self.services.executor.shutdown(wait=True)
         self.services.database.dispose()
+
+
+STOP_SECONDS = 30
 
 
 class ServedApp(SignedRequests):
@@ -334,9 +358,15 @@ class ServedApp(SignedRequests):
         return "".join(self._output)
 
     def stop(self) -> None:
+        """Stop it as a service manager would: SIGTERM, and SIGKILL if it has not left within STOP_SECONDS (gunicorn
+        takes seconds to stop its workers gracefully, and longer on a busy machine)."""
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=STOP_SECONDS)
 
 
 # A sender to kill: the scheduler's tick in a process of its own, driven over stdin.

@@ -35,6 +35,7 @@ from bot.alerts.subscriptions import Channel
 from bot.errors import DeliveryFailed, DeliveryUnknown, InvalidRequest
 from bot.settings import Settings
 from bot.slack.blocks.alerts import digest_message
+from bot.slack.markup import mrkdwn
 
 if TYPE_CHECKING:
     from bot.charts.draw import Chart
@@ -180,7 +181,8 @@ class SlackWeb:
         return str(self._call(self.client.conversations_open, users=user)["channel"]["id"])
 
     def upload(self, channel: str, chart: Chart, comment: str) -> str:
-        """Upload `chart` into `channel` with `comment` (files_upload_v2); the file's permalink."""
+        """Upload `chart` into `channel` with `comment` (plain text, escaped here; files_upload_v2); the file's
+        permalink."""
         response = self._call(
             self.client.files_upload_v2,
             channel=channel,
@@ -188,7 +190,7 @@ class SlackWeb:
             filename=chart.filename,
             title=chart.title,
             alt_txt=chart.alt_text,
-            initial_comment=comment,
+            initial_comment=mrkdwn(comment),
         )
         return str(response["file"].get("permalink", ""))
 
@@ -211,14 +213,15 @@ class SlackWeb:
             raise DeliveryUnknown(f"no answer from Slack ({error or type(error).__name__})") from None
 
     def channel(self, channel_id: str) -> Channel:
-        """The channel's name and whether strandbot is in it (InvalidRequest if Slack won't say)."""
+        """The channel's name and whether strandbot is in it (InvalidRequest if Slack won't say). Slack says
+        `is_member` of a channel; a direct-message conversation (`is_im`) has strandbot in it by definition."""
         try:
             info = self.client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as error:
             raise InvalidRequest(f"Slack could not tell me about {channel_id}: {_explained(error)}.") from None
         except (URLError, OSError) as error:
             raise InvalidRequest(f"Slack could not be reached to check {channel_id} ({error}); try again.") from None
-        return Channel(channel_id, info.get("name"), bool(info.get("is_member")))
+        return Channel(channel_id, info.get("name"), bool(info.get("is_member") or info.get("is_im")))
 
 
 def _explained(error: SlackApiError) -> str:

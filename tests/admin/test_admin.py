@@ -1,6 +1,7 @@
 """What admins change from Slack: roles and repeat-contact rules, each checked, applied whole and audited."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -196,6 +197,26 @@ def test_a_wrong_alert_setting_is_refused_with_what_would_do(database, settings,
     with pytest.raises((InvalidRequest, UnknownStrand), match=message):
         admin(database, settings, typed)
     assert all(row.outcome != "changed" for row in review(database, settings))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "threshold hate-crime 1e5%",
+        "threshold hate-crime nan%",
+        "threshold hate-crime inf%",
+        "threshold hate-crime ٥%",  # an Arabic-Indic five: Python's float() would take it as 5
+        "threshold hate-crime .5%",
+        "backtest hate-crime 1e5%",
+    ],
+)
+def test_a_percentage_not_in_ascii_decimals_is_refused_naming_it_and_nothing_is_stored(database, settings, typed):
+    percent = typed.split()[-1]
+    with pytest.raises(InvalidRequest, match=f"“{re.escape(percent)}” is not a percentage") as refused:
+        admin(database, settings, typed)
+    assert "strand" not in str(refused.value)  # the percentage is blamed, not the strand's name
+    assert all(row.outcome != "changed" for row in review(database, settings))
+    assert admin(database, settings, "thresholds").thresholds[0].threshold.percent == 10.0
 
 
 def test_a_threshold_change_is_recorded_with_before_and_after_and_a_repeat_is_not(database, settings):

@@ -12,7 +12,6 @@ import pytest
 from conftest import all_text, local, stocked_database
 from PIL import Image
 
-from bot.slack.answer import HOLDING_NOTE
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 
@@ -42,13 +41,10 @@ def server(request, slack):
 
 
 def answered(server: DispatchedApp, slack: SlackStandIn, text: str) -> dict:
-    """The answer to `/strand text`: in the acknowledgement, or at the response URL after the holding note."""
-    name = uuid.uuid4().hex[:8]
-    status, ack = server.command(slack, text, OFFICER, response_url=slack.response_url(name))
+    """The answer to `/strand text` typed by OFFICER."""
+    status, answer = server.command(slack, text, OFFICER)
     assert status == 200
-    if ack.get("text") != HOLDING_NOTE:
-        return ack
-    return slack.wait_for(lambda r: r.path == f"/response/{name}", timeout=30).body
+    return answer
 
 
 def png(content: bytes) -> Image.Image:
@@ -111,9 +107,10 @@ def test_sharing_a_chart_uploads_it_into_the_channel_for_everyone(server, slack)
     assert png(shared[0].content).format == "PNG"
 
 
-def test_sharing_where_strandbot_is_not_a_member_says_how_to_fix_it(server, slack):
+def test_sharing_where_strandbot_is_not_a_member_says_how_to_fix_it_and_uploads_nothing(server, slack):
     answer = answered(server, slack, f"hate crime heatmap {AS_OF}")
     share = next(e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"])
+    uploads_asked = len(slack.calls("files.getUploadURLExternal"))
     slack.channels_without_bot.add(CHANNEL)
     try:
         name = uuid.uuid4().hex[:8]
@@ -123,6 +120,7 @@ def test_sharing_where_strandbot_is_not_a_member_says_how_to_fix_it(server, slac
         slack.channels_without_bot.discard(CHANNEL)
     assert reply["response_type"] == "ephemeral"
     assert "could not be shared here" in reply["text"] and "/invite @strandbot" in reply["text"]
+    assert len(slack.calls("files.getUploadURLExternal")) == uploads_asked  # no file left behind, shared nowhere
 
 
 def test_the_dashboard_menu_opens_a_strand_with_its_chart_buttons(server, slack):

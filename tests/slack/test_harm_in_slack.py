@@ -13,9 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
-from bot.slack.answer import HOLDING_NOTE
-from bot.slack.markup import escape
-from bot.slack.standin import SlackStandIn
+from bot.slack.standin import SlackStandIn, as_slack_sends
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
 
@@ -56,10 +54,8 @@ def server(request, slack):
 
 
 def answered(server: DispatchedApp, slack: SlackStandIn, text: str) -> dict:
-    name = uuid.uuid4().hex[:8]
-    status, ack = server.command(slack, escape(text), OFFICER, response_url=slack.response_url(name))
+    status, answer = server.command(slack, as_slack_sends(text), OFFICER)
     assert status == 200
-    answer = ack if ack.get("text") != HOLDING_NOTE else slack.wait_for(lambda r: r.path == f"/response/{name}").body
     assert len(answer["blocks"]) <= 50
     for block in answer["blocks"]:
         Block.parse(block).validate_json()

@@ -17,9 +17,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.catalogues import update_catalogue
 from bot.domain.catalogue import AREAS, CatalogueEntry
-from bot.slack.answer import HOLDING_NOTE
-from bot.slack.markup import escape
-from bot.slack.standin import SlackStandIn
+from bot.slack.standin import SlackStandIn, as_slack_sends
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
 
@@ -115,12 +113,9 @@ def server(request, slack):
 
 def answered(server: DispatchedApp, slack: SlackStandIn, text: str) -> dict:
     """The answer to `/strand text` typed by OFFICER, sent escaped as Slack sends it."""
-    name = uuid.uuid4().hex[:8]
-    status, ack = server.command(slack, escape(text), OFFICER, response_url=slack.response_url(name))
+    status, answer = server.command(slack, as_slack_sends(text), OFFICER)
     assert status == 200
-    if ack.get("text") != HOLDING_NOTE:
-        return ack
-    return slack.wait_for(lambda r: r.path == f"/response/{name}", timeout=60).body
+    return answer
 
 
 def reply_to(slack: SlackStandIn, name: str, **wanted) -> dict:
@@ -183,7 +178,7 @@ def test_a_strand_in_an_area_counts_that_area_and_those_within_it(server, slack)
 def test_an_area_is_found_loosely_however_it_is_written(server, slack, typed, name, area):
     answer = answered(server, slack, typed)
     assert header(answer) == name  # a header is plain text; the notification's text is mrkdwn, so escaped
-    assert answer["text"].startswith(f"{escape(name)} as of 2024-06-30: ")
+    assert answer["text"].startswith(f"{as_slack_sends(name)} as of 2024-06-30: ")
     now, before = WINDOWS["rolling12"]
     assert comparison(counted(area, now), counted(area, before)) in all_text(answer)
 

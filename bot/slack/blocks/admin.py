@@ -14,11 +14,9 @@ from bot.domain.catalogue import DEFAULT_SCOPE, scope_name
 from bot.repeats.rules import RepeatRule
 from bot.slack.blocks.alerts import alert_message
 from bot.slack.blocks.message import (
-    SECTION_TEXT_LIMIT,
     Message,
     as_blocks,
     code_sections,
-    mrkdwn_message,
     notice_message,
 )
 from bot.slack.markup import user_mention
@@ -34,12 +32,11 @@ def admin_message(result: AdminResult, tz: ZoneInfo) -> Message:
     if result is not None and not isinstance(result, RoleChange | RoleList | RuleChange | RuleList):
         return alert_message(result, tz)
     if isinstance(result, RoleChange):
-        # Member IDs are checked when parsed, so the mention needs no escaping (escaped, it would not link).
         if result.before == result.after:
-            return mrkdwn_message(
+            return notice_message(
                 f"{user_mention(result.user)} was already {result.after.with_article}; nothing changed."
             )
-        return mrkdwn_message(
+        return notice_message(
             f"{user_mention(result.user)} is now {result.after.with_article} (was {result.before.with_article}). "
             "Recorded in the audit log."
         )
@@ -72,7 +69,7 @@ def _roles_message(roles: RoleList) -> Message:
         )
         for h in roles.holders
     ]
-    return mrkdwn_message(("*Roles* (everyone else is an officer)\n" + "\n".join(lines))[:SECTION_TEXT_LIMIT])
+    return notice_message("*Roles* (everyone else is an officer)\n" + "\n".join(lines))
 
 
 def _rules_message(rules: RuleList) -> Message:

@@ -36,7 +36,6 @@ from bot.domain.comparisons import COMPARISONS
 from bot.domain.measures import MEASURES
 from bot.slack.blocks.modals import area_input
 from bot.slack.buttons import ActionId
-from bot.slack.markup import channel_mention, user_mention
 
 ADMIN_TITLE = "Strand admin"
 OPEN_ADMIN_FORM = "open_admin_form_"  # + the form's name: one action ID per button, as Slack requires
@@ -139,7 +138,7 @@ def _subscription_fields(schedule: WeeklySchedule) -> list[Block]:
 
 
 def _subscription_commands(values: dict[str, str | None]) -> list[str]:
-    channel = channel_mention(values.get("channel") or "")
+    channel = f"<#{values.get('channel') or ''}>"  # as Slack writes a picked channel in a command's text
     area = f" area={values['area']}" if values.get("area") else ""
     return [f"{values.get('change') or 'subscribe'} {channel} {values.get('strands') or ''}{area}"]
 
@@ -182,7 +181,7 @@ def _role_fields(schedule: WeeklySchedule) -> list[Block]:
 
 
 def _role_commands(values: dict[str, str | None]) -> list[str]:
-    return [f"role {user_mention(values.get('user') or '')} {values.get('role') or ''}"]
+    return [f"role <@{values.get('user') or ''}> {values.get('role') or ''}"]  # a picked person, as Slack writes one
 
 
 ADMIN_FORMS: dict[str, AdminForm] = {

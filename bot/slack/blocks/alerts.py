@@ -23,8 +23,8 @@ from bot.domain.comparisons import WINDOWS
 from bot.domain.stats import HarmComparison
 from bot.render.alerts import BACKTEST_HEADERS, backtest_rows, backtest_summary, local_time, schedule_line
 from bot.render.text import ARROWS, amount_text, pct_text
-from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, mrkdwn_message
-from bot.slack.markup import channel_mention, escape
+from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, cut, fitted, notice_message
+from bot.slack.markup import channel_mention
 
 BREACH_EMOJI = {"up": ":red_circle:", "down": ":large_green_circle:"}
 DIGEST_FOOTER = "Each strand's figures: `/strand <strand>` · Thresholds and subscriptions are set by strandbot's admins"
@@ -46,7 +46,7 @@ def comparison_label(comparison: str, digest: Digest) -> str:
 
 def break_text(change: CountingBreak) -> str:
     """'crosses the counting-rule change of 1 Jun 2023 (Home Office counting rules changed)'."""
-    return f"crosses the counting-rule change of {break_day_text(change.day)} ({escape(change.note)})"
+    return f"crosses the counting-rule change of {break_day_text(change.day)} ({change.note})"
 
 
 def threshold_text(threshold: Threshold) -> str:
@@ -112,7 +112,7 @@ def _strand_lines(strand, digest: Digest) -> str:
 def _weighed_text(breach: Breach, harm: HarmComparison) -> str:
     """What a harm breach was weighed with and from: the weights, and the occurrences, those without a weight too."""
     counts = breach.counts
-    text = f"weights “{escape(breach.weights or '')}”, {counts.current:,} vs {counts.previous:,} occurrences"
+    text = f"weights “{breach.weights or ''}”, {counts.current:,} vs {counts.previous:,} occurrences"
     missing = (counts.current - harm.weighted_current, counts.previous - harm.weighted_previous)
     if any(missing):
         text += f" ({missing[0]:,} vs {missing[1]:,} without a weight)"
@@ -248,16 +248,16 @@ def digest_message(digest: Digest) -> Message:
 
 
 def packed(sections: list[str], most: int) -> list[str]:
-    """The sections as they are if there are at most `most`; otherwise joined into as few as fit."""
+    """The sections as they are if there are at most `most`; otherwise joined into as few as fit, and if that is
+    still too many, the last says how many are left out."""
     if len(sections) <= most:
-        return [s[:SECTION_TEXT_LIMIT] for s in sections]
-    joined: list[str] = []
-    for section in sections:
-        if joined and len(joined[-1]) + 1 + len(section) <= SECTION_TEXT_LIMIT:
-            joined[-1] += "\n" + section
-        else:
-            joined.append(section[:SECTION_TEXT_LIMIT])
-    return joined[:most]
+        return [cut(s, SECTION_TEXT_LIMIT) for s in sections]
+    joined = fitted(sections)
+    if len(joined) <= most:
+        return joined
+    kept = joined[: most - 1]
+    left_out = len(sections) - sum(1 for s in sections if any(s in chunk for chunk in kept))
+    return [*kept, f"… and {left_out} more, too many for one Slack message"]
 
 
 def channel_text(channel: Channel) -> str:
@@ -318,7 +318,7 @@ def _threshold_change_message(change: ThresholdChange) -> Message:
         )
     if change.weights_missing:
         text += f"\n{NO_WEIGHTS_YET}"
-    return mrkdwn_message(text)
+    return notice_message(text)
 
 
 def _thresholds_message(thresholds: ThresholdList) -> Message:
@@ -358,7 +358,7 @@ def _subscription_change_message(change: SubscriptionChange) -> Message:
     where = channel_text(change.channel)
     place = "" if change.area is None else f" in {change.area.name}"
     if not change.changed:
-        return mrkdwn_message(f"{where} already follows {scopes_text(change.unchanged)}{place}; nothing changed.")
+        return notice_message(f"{where} already follows {scopes_text(change.unchanged)}{place}; nothing changed.")
     verb = "now also hears about" if change.subscribing else "no longer hears about"
     text = f"{where} {verb} {scopes_text(change.changed)}{place}. It follows {scopes_text(change.now)}{place}."
     text += " Recorded in the audit log."
@@ -366,19 +366,19 @@ def _subscription_change_message(change: SubscriptionChange) -> Message:
         text += (
             f" ({scopes_text(change.unchanged)}: {'already followed' if change.subscribing else 'was not followed'}.)"
         )
-    return mrkdwn_message(text)
+    return notice_message(text)
 
 
 def _subscriptions_message(listed: SubscriptionList) -> Message:
     if not listed.channels:
-        return mrkdwn_message(
+        return notice_message(
             "No channel is subscribed yet. Subscribe one with `/strand-admin subscribe #channel hate-crime` (or `all`)."
         )
     lines = [
         f"• {channel_text(channel)} — " + "; ".join(following_text(f) for f in following)
         for channel, following in listed.channels
     ]
-    return mrkdwn_message("*Subscriptions*: who hears about what each week\n" + "\n".join(lines))
+    return notice_message("*Subscriptions*: who hears about what each week\n" + "\n".join(lines))
 
 
 def following_text(following: Following) -> str:
@@ -390,8 +390,8 @@ def following_text(following: Following) -> str:
 
 def _schedule_message(view: ScheduleView, tz: ZoneInfo) -> Message:
     if view.before is None or view.before == view.schedule:
-        return mrkdwn_message(schedule_line(view, tz) + ("" if view.before is None else " Nothing changed."))
-    return mrkdwn_message(schedule_line(view, tz) + " Recorded in the audit log.")
+        return notice_message(schedule_line(view, tz) + ("" if view.before is None else " Nothing changed."))
+    return notice_message(schedule_line(view, tz) + " Recorded in the audit log.")
 
 
 def _preview_message(preview: Preview, tz: ZoneInfo) -> Message:
@@ -400,7 +400,7 @@ def _preview_message(preview: Preview, tz: ZoneInfo) -> Message:
         "would post if it ran now, on data to yesterday."
     )
     if not preview.digests:
-        return mrkdwn_message(heading + "\nNo channel is subscribed, so it would post nothing.")
+        return notice_message(heading + "\nNo channel is subscribed, so it would post nothing.")
     blocks = [SectionBlock(text=MarkdownTextObject(text=heading))]
     shown = 0
     for digest in preview.digests[:MAX_PREVIEW_DIGESTS]:
@@ -436,8 +436,8 @@ def _backtest_message(result: Backtest) -> Message:
         f"{threshold_text(result.current)} in {MEASURE_NAMES[result.current.measure]}: {now}.)"
     )
     if result.harm is not None:
-        unweighted = escape(result.harm.unweighted.text())
-        heading += f"\nHarm weighed with “{escape(result.harm.weights.name)}”, the set in use today, in every week." + (
+        unweighted = result.harm.unweighted.text()
+        heading += f"\nHarm weighed with “{result.harm.weights.name}”, the set in use today, in every week." + (
             f" {unweighted}." if unweighted else ""
         )
     rows = backtest_rows(result)
@@ -452,27 +452,27 @@ def remind_text(threshold: Threshold) -> str:
 
 
 def _break_line(change: CountingBreak) -> str:
-    return f"`{change.strand}` from {break_day_text(change.day)}: “{escape(change.note)}”"
+    return f"`{change.strand}` from {break_day_text(change.day)}: “{change.note}”"
 
 
 def _break_change_message(result: BreakChange) -> Message:
     if result.added:
-        return mrkdwn_message(
+        return notice_message(
             f"Counting-rule break recorded: {_break_line(result.change)}. Comparisons across it now carry a note, "
             "alerts on them are marked (held with `threshold … breaks=hold`), trend charts draw it, and forecasts "
             "fit the months after it once there are 24. Recorded in the audit log."
         )
-    return mrkdwn_message(f"Counting-rule break removed: {_break_line(result.change)}. Recorded in the audit log.")
+    return notice_message(f"Counting-rule break removed: {_break_line(result.change)}. Recorded in the audit log.")
 
 
 def _breaks_message(result: BreakList) -> Message:
     if not result.breaks:
-        return mrkdwn_message(
+        return notice_message(
             'No counting-rule breaks are recorded. Add one with `/strand-admin break domestic-abuse 2023-06-01 "what '
             'changed"`.'
         )
     lines = "\n".join(f"• {_break_line(change)}" for change in result.breaks)
-    return mrkdwn_message(f"*Counting-rule breaks* (each applies to its strand and those within it)\n{lines}")
+    return notice_message(f"*Counting-rule breaks* (each applies to its strand and those within it)\n{lines}")
 
 
 def told_text_of(stored: str) -> str:
@@ -487,7 +487,7 @@ def told_text_of(stored: str) -> str:
 def _history_message(history: History, tz: ZoneInfo) -> Message:
     where = "" if history.channel is None else f" to {channel_text(history.channel)}"
     if not history.deliveries:
-        return mrkdwn_message(f"No digests have been sent{where} yet.")
+        return notice_message(f"No digests have been sent{where} yet.")
     rows = []
     for d in history.deliveries:
         when = d.sent_at or d.claimed_at

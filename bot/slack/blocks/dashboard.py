@@ -38,9 +38,9 @@ from bot.render.text import (
     short_date,
     signed,
 )
-from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, notice_message
+from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, cut, notice_message
 from bot.slack.buttons import CHART_ACTIONS, ActionId, ChartValue, StrandValue, encode
-from bot.slack.markup import escape, user_mention
+from bot.slack.markup import user_mention
 
 if TYPE_CHECKING:
     from bot.charts.draw import Chart
@@ -76,7 +76,7 @@ def harm_line(weighed: HarmComparison) -> str:
 
 def harm_note(dashboard: Dashboard) -> str:
     """Under any harm: the weights used, what they could not weigh, and why harm has no p-value."""
-    return f"{escape(harm_footer(dashboard))} No significance test: the exact test is for counts, not weighted sums."
+    return f"{harm_footer(dashboard)} No significance test: the exact test is for counts, not weighted sums."
 
 
 def caveat(comparison: Comparison) -> str | None:
@@ -123,7 +123,7 @@ def expected_line(expected: Expected) -> str:
 def break_line(change: CountingBreak) -> str:
     return (
         f":warning: crosses the counting-rule change of {change.day.day} {change.day:%b %Y} "
-        f"({escape(change.note)}): the two counts were made under different rules"
+        f"({change.note}): the two counts were made under different rules"
     )
 
 
@@ -222,7 +222,7 @@ def strand_message(report: StrandReport, shared_by: str | None = None) -> Messag
         f"{in_area(strand.name, area)} as of {dashboard.as_of.isoformat()}: {fytd.current:,} this financial year "
         f"to date, {pct_text(fytd)} on last year{harm}"
     )
-    return Message(text=escape(text), blocks=as_blocks(*blocks))
+    return Message(text=text, blocks=as_blocks(*blocks))
 
 
 def strand_menu(placeholder: str, choices: list[tuple[str, StrandValue]]) -> ActionsBlock | None:
@@ -269,7 +269,7 @@ def dashboard_message(dashboard: Dashboard) -> Message:
             ],
         ),
     ]
-    return Message(text=escape(f"{title} as of {dashboard.as_of.isoformat()}"), blocks=as_blocks(*blocks))
+    return Message(text=f"{title} as of {dashboard.as_of.isoformat()}", blocks=as_blocks(*blocks))
 
 
 def area_ranking_message(breakdown: AreaBreakdown) -> Message:
@@ -315,7 +315,7 @@ def area_ranking_message(breakdown: AreaBreakdown) -> Message:
         shown = rises + falls
         blocks += _ranked_table(areas, "Biggest rises", rises) + _ranked_table(areas, "Biggest falls", falls)
     if not ranked:
-        notes = [NO_AREAS if within is None else f"No areas within {escape(within.name)}."]
+        notes = [NO_AREAS if within is None else f"No areas within {within.name}."]
     else:
         left_out = len(ranked) - len(shown)
         smaller = "with less harm" if areas.harm is not None else "with smaller changes or none"
@@ -331,7 +331,7 @@ def area_ranking_message(breakdown: AreaBreakdown) -> Message:
         )
     )
     return Message(
-        text=escape(f"{strand.name} by area{scope} as of {as_of.isoformat()}{_leader(breakdown, ranked)}"),
+        text=f"{strand.name} by area{scope} as of {as_of.isoformat()}{_leader(breakdown, ranked)}",
         blocks=as_blocks(*blocks),
     )
 
@@ -363,12 +363,12 @@ def chart_message(chart: Chart, request: ChartRequest, where: str, shareable: bo
     """The private answer to a chart request (its strand and area slugs, its as-of date set): what the chart
     shows in words, where the image is (`where`, mrkdwn), and buttons to share it and open the other charts."""
     assert request.as_of is not None
-    summary = "\n".join(f"• {escape(line)}" for line in chart.summary)
+    summary = "\n".join(f"• {line}" for line in chart.summary)
     share = encode(ChartValue(request.kind, request.strand, request.option, request.as_of, request.area))
     buttons = [ButtonElement(text="Share in channel", action_id=ActionId.SHARE_CHART, value=share, style="primary")]
     others = chart_buttons(request.strand, request.as_of, request.kind, request.area)
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{escape(chart.title)}*\n{summary}"[:SECTION_TEXT_LIMIT])),
+        SectionBlock(text=MarkdownTextObject(text=cut(f"*{chart.title}*\n{summary}", SECTION_TEXT_LIMIT))),
         ContextBlock(elements=[MarkdownTextObject(text=where)]),
         ActionsBlock(elements=(buttons if shareable else []) + others),
     ]

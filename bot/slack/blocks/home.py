@@ -30,7 +30,7 @@ from bot.slack.blocks.admin_forms import admin_form_buttons
 from bot.slack.blocks.dashboard import HEADER_LIMIT, MAX_OPTION_TEXT, comparison_line, in_area
 from bot.slack.blocks.message import Message
 from bot.slack.buttons import ActionId
-from bot.slack.markup import escape
+from bot.slack.markup import mrkdwn
 
 # What a glance shows of each strand: the financial year to date, and the steadier rolling 12 months.
 AT_A_GLANCE = {"fytd": "FYTD", "rolling12": "R12"}
@@ -78,7 +78,8 @@ def home_view(home: Home, tz: ZoneInfo) -> dict:
         glance = " · ".join(f"{label} {comparison_line(strand.comparisons[key])}" for key, label in AT_A_GLANCE.items())
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=f"*{escape(strand.name)}* `{strand.slug}`\n{glance}"),
+                # A view is not a Message: its stored text is escaped here, by the one function that escapes.
+                text=MarkdownTextObject(text=mrkdwn(f"*{strand.name}* `{strand.slug}`\n{glance}")),
                 accessory=ButtonElement(text="Unfollow", action_id=ActionId.HOME_UNFOLLOW, value=strand.slug),
             )
         )

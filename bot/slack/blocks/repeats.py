@@ -26,7 +26,6 @@ from bot.render.repeats import (
 from bot.repeats.service import RepeatList, RepeatQuery, RepeatTrend
 from bot.slack.blocks.message import Message, as_blocks, code_sections
 from bot.slack.buttons import ActionId, PageValue, encode
-from bot.slack.markup import escape
 
 PAGE_ACTION_IDS = {"Previous page": ActionId.REPEATS_PREVIOUS_PAGE, "Next page": ActionId.REPEATS_NEXT_PAGE}
 PAGE_SIZE = 25  # rows per Slack message: one monospace section, readable on a phone
@@ -62,18 +61,16 @@ def repeat_list_message(listed: RepeatList) -> Message:
         summary += f", *{listed.mean_occurrences:.1f}* occurrences each on average"
     summary += f"\n{change_text(listed)}"
     if share := share_sentence(listed):
-        summary += f"\n{escape(share)}"
+        summary += f"\n{share}"
     blocks = [
         HeaderBlock(text=f"Repeat contact: {title_text(query)}"[:150]),
         ContextBlock(
-            elements=[
-                MarkdownTextObject(text=f"{slugs_text(query)} · *{escape(query.period.label)}* · {rule_text(query)}")
-            ]
+            elements=[MarkdownTextObject(text=f"{slugs_text(query)} · *{query.period.label}* · {rule_text(query)}")]
         ),
         SectionBlock(text=MarkdownTextObject(text=summary)),
     ]
-    if listed.harm is not None:  # the weights' name is an administrator's text
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape(weights_sentence(listed.harm)))]))
+    if listed.harm is not None:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=weights_sentence(listed.harm))]))
     if listed.entries:
         rows = entry_rows(listed, OTHER_STRANDS_IN_SLACK)
         blocks += code_sections(

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.charts.request import ChartKind, ChartRequest
 from bot.dashboard.service import EVERY_STRAND, full_dashboard, strand_report
-from bot.slack.answer import error_message, message_or_error, private_reply, who_asked
+from bot.slack.answer import acknowledge_then, answer_privately, who_asked
 from bot.slack.blocks.dashboard import dashboard_message, strand_message
 from bot.slack.blocks.message import Message
 from bot.slack.buttons import CHART_ACTIONS, ActionId, ChartValue, StrandValue, decode, pressed
@@ -30,32 +30,30 @@ def register(app: App, services: Services) -> None:
 
     @app.action(ActionId.SHARE_CHART)
     def share(ack: Ack, respond: Respond, body: dict, client: WebClient) -> None:
-        ack()
-        presser = who_asked(body, services.operator)
-        try:
+        def shared() -> None:
+            presser = who_asked(body, services.operator)
             wanted = decode(ChartValue, pressed(body), EXPIRED)
             request = ChartRequest(wanted.kind, wanted.strand, wanted.option, wanted.as_of, wanted.area)
             share_chart(services, SlackWeb(client), request, presser.user, presser.channel or "")
-        except Exception as error:
-            respond(**private_reply(error_message(error), replace_original=False))
-            return
-        respond(delete_original=True)  # the channel has it now; the private copy would only repeat it
+            respond(delete_original=True)  # the channel has it now; the private copy would only repeat it
+
+        acknowledge_then(ack, respond, services.executor, shared)
 
     @app.action(ActionId.OPEN_STRAND)
     def open_strand(ack: Ack, respond: Respond, body: dict) -> None:
-        ack()
-        message = message_or_error(lambda: _strand(services, body))
-        respond(**private_reply(message, replace_original=False))
+        answer_privately(ack, respond, services.executor, lambda: _strand(services, body), replace_original=False)
 
 
 def _chart_button(services: Services, kind: ChartKind):
     def open_chart(ack: Ack, respond: Respond, body: dict, client: WebClient) -> None:
-        ack()
         presser = who_asked(body, services.operator)
-        message = message_or_error(
-            lambda: deliver_chart(services, SlackWeb(client), _request(body, kind), presser.user, presser.channel)
+        answer_privately(
+            ack,
+            respond,
+            services.executor,
+            lambda: deliver_chart(services, SlackWeb(client), _request(body, kind), presser.user, presser.channel),
+            replace_original=False,
         )
-        respond(**private_reply(message, replace_original=False))
 
     return open_chart
 

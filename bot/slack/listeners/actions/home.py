@@ -18,7 +18,6 @@ from bot.slack.blocks.home import WHOLE_FORCE
 from bot.slack.buttons import ActionId, pressed
 from bot.slack.charts import draw
 from bot.slack.home import publish_home
-from bot.slack.markup import escape
 from bot.slack.web import SlackWeb
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ def chart(services: Services, client: WebClient, user: str, strand: str) -> None
     Slack's permalink of the file for the Home tab's image block."""
     chart, drawn = draw(services, ChartRequest(TREND, strand, area=home_area(services.database, user)))
     web = SlackWeb(client)
-    url = web.upload(web.direct_conversation(user), chart, comment=f"*{escape(chart.title)}*")
+    url = web.upload(web.direct_conversation(user), chart, comment=f"*{chart.title}*")
     keep_chart(services.database, user, HomeChart(drawn.strand, chart.title, chart.alt_text, url))
 
 

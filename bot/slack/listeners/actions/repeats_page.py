@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 
 from bot.repeats.service import repeat_list_page
-from bot.slack.answer import message_or_error, private_reply, who_asked
+from bot.slack.answer import answer_privately, who_asked
 from bot.slack.blocks.message import Message
 from bot.slack.blocks.repeats import PAGE_ACTION_IDS, PAGE_SIZE, repeat_list_message
 from bot.slack.buttons import PageValue, decode, pressed
@@ -24,9 +24,7 @@ def register(app: App, services: Services) -> None:
 
         @app.action(action_id)
         def turn_page(ack: Ack, respond: Respond, body: dict) -> None:
-            ack()
-            message = message_or_error(lambda: page(services, body))
-            respond(**private_reply(message, replace_original=True))
+            answer_privately(ack, respond, services.executor, lambda: page(services, body), replace_original=True)
 
 
 def page(services: Services, body: dict) -> Message:

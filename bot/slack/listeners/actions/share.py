@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App, Respond
 
 from bot.dashboard.service import strand_report
-from bot.slack.answer import error_message, private_reply, who_asked
+from bot.slack.answer import acknowledge_then, who_asked
 from bot.slack.blocks.dashboard import strand_message
 from bot.slack.blocks.message import Message
 from bot.slack.buttons import ActionId, StrandValue, decode, pressed
@@ -21,16 +21,14 @@ EXPIRED = "That button has expired; run `/strand` again and share the new answer
 def register(app: App, services: Services) -> None:
     @app.action(ActionId.SHARE_STRAND)
     def share_strand(ack: Ack, respond: Respond, body: dict) -> None:
-        ack()
-        user = who_asked(body, services.operator).user or None
-        try:
+        def share() -> None:
+            user = who_asked(body, services.operator).user or None
             message = shared(services, pressed(body), user)
-        except Exception as error:
-            respond(**private_reply(error_message(error), replace_original=False))
-            return
-        # Post for everyone, then remove the private copy the button sat under.
-        respond(response_type="in_channel", replace_original=False, text=message.text, blocks=message.blocks)
-        respond(delete_original=True)
+            # Post for everyone, then remove the private copy the button sat under.
+            respond(response_type="in_channel", replace_original=False, text=message.text, blocks=message.blocks)
+            respond(delete_original=True)
+
+        acknowledge_then(ack, respond, services.executor, share)
 
 
 def shared(services: Services, value: str | None, user: str | None) -> Message:
