@@ -49,11 +49,23 @@ def ask(
         if response.status == 404:
             raise InvalidRequest(f"strandbot does not answer {command}; try /strand.")
         answer = json.loads(response.body) if response.body else None
-        if answer is None:  # acknowledged with nothing to show: the answer comes to the response URL
-            answer = slack.wait_for(lambda r: r.path.startswith("/response/"), timeout=ANSWER_TIMEOUT_SECONDS).body
-        show(message_as_text(answer))
+        if answer is None:  # acknowledged with nothing to show: the answer comes to the response URL, or a form
+            answer = slack.wait_for(
+                lambda r: r.path.startswith("/response/") or r.api_method == "views.open",
+                timeout=ANSWER_TIMEOUT_SECONDS,
+            ).body
+        show(form_note(command, answer["view"]) if "view" in answer else message_as_text(answer))
         services.executor.shutdown(wait=True)
         return slack.uploads()
+
+
+def form_note(command: str, view: dict | str) -> str:
+    """What to say where Slack would open a form: a terminal has none, so type the request instead."""
+    title = (json.loads(view) if isinstance(view, str) else view)["title"]["text"]
+    return (
+        f"In Slack, {command} with nothing typed opens the form “{title}”. Here, type the request instead; "
+        f'`strandbot ask "{command} help"` shows how.'
+    )
 
 
 def message_as_text(payload: dict) -> str:

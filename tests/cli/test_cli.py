@@ -154,6 +154,13 @@ def test_ask_prints_what_slack_would_show(run, database):
     assert "[Share in channel]" in result.output
 
 
+def test_ask_says_where_slack_would_open_a_form_and_what_to_type_instead(run):
+    # With nothing typed, /repeats opens a form in Slack; a terminal has none, and printed nothing at all.
+    result = run("ask", "/repeats")
+    assert result.exit_code == 0, result.output
+    assert "opens the form “Repeat contact”" in result.output and 'strandbot ask "/repeats help"' in result.output
+
+
 def test_strands_can_be_renamed_and_aliased_without_code(run, tmp_path):
     export = tmp_path / "strands.csv"
     assert run("strands", "export", str(export)).exit_code == 0
