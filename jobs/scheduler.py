@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.alerts.schedule_settings import current_schedule
 from bot.audit.log import chain_head
+from bot.charts.service import ForecastWarmer
 from bot.domain import clock
 from bot.settings import Settings
 from bot.store.db import Database
@@ -93,6 +94,8 @@ def run_scheduler(
     that process is gone (the scheduler `strandbot serve` starts beside itself). Each tick also runs
     `refresh_homes`, which publishes App Home tabs an import has made stale."""
     database = Database(settings.database_url)
+    # After an import, forecasts are fitted here rather than by the first person to ask for a chart.
+    warm = ForecastWarmer(settings)
 
     def safe_tick() -> None:
         if parent is not None and os.getppid() != parent:
@@ -111,6 +114,11 @@ def run_scheduler(
                     log.info("published %d App Home tabs again after an import", refreshed)
             except Exception:
                 log.exception("refreshing App Home tabs failed; trying again next tick")
+        try:
+            if warmed := warm(database):
+                log.info("forecasts ready for %d strands' charts", warmed)
+        except Exception:
+            log.exception("warming forecasts failed; trying again next tick")
 
     scheduler = BlockingScheduler(timezone=settings.timezone)
     scheduler.add_job(

@@ -114,6 +114,38 @@ def forecasts(database: Database, history: pd.Series, fy_start_month: int, horiz
     return forecasting.cut(projected, horizon)
 
 
+def warm_forecasts(database: Database, settings: Settings) -> int:
+    """Fit and keep the forecast each strand's trend and forecast charts of the whole force will use, as of
+    yesterday, so that the first chart someone asks for after an import finds its back-test done (forecasts
+    already kept are found, not fitted again). How many strands it went through."""
+    last = last_complete_month(clock.checked_as_of(None, settings.timezone))
+    with database.session() as session:
+        strands = [chart_strand(session, entry.slug, None) for entry in load_catalogue(session)]
+    for strand in strands:
+        counts = _history(database, settings, strand, last - (FORECAST_HISTORY_MONTHS - 1), last)
+        history, _ = since_break(counts.dropna(), strand.breaks)
+        forecasts(database, history, settings.fy_start_month, TREND_FORECAST_MONTHS)
+    return len(strands)
+
+
+class ForecastWarmer:
+    """What the scheduler runs every tick: `warm_forecasts` once for each version of the data and each day."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._warmed: tuple[int, date] | None = None
+
+    def __call__(self, database: Database) -> int:
+        """How many strands' forecasts it warmed (0 when the data and the day are those it warmed last)."""
+        with database.session() as session:
+            now = (chart_cache.data_version(session), clock.checked_as_of(None, self.settings.timezone))
+        if now == self._warmed:
+            return 0
+        warmed = warm_forecasts(database, self.settings)
+        self._warmed = now
+        return warmed
+
+
 def last_complete_month(as_of: date) -> pd.Period:
     month = pd.Period(as_of, freq="M")
     return month if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1] else month - 1

@@ -13,8 +13,10 @@ from sqlalchemy import text
 from bot.alerts.records import CountingBreak
 from bot.charts.cache import cached_chart
 from bot.charts.request import ChartRequest
+from bot.charts.service import ForecastWarmer
 from bot.slack.testing import DispatchedApp
 from bot.store.alerts import add_counting_break
+from bot.store.catalogue import load_catalogue
 from bot.store.retention import purge
 
 AS_OF = date(2026, 11, 20)
@@ -96,6 +98,29 @@ def test_a_counting_rule_change_recorded_after_a_chart_draws_it_anew(database, s
     after, _ = cached_chart(database, settings, request)
     assert "Counting rules changed 1 Jun 2025: New rules" in after.summary
     assert not any("Counting rules" in line for line in before.summary)
+
+
+def strands_in(database) -> int:
+    with database.session() as session:
+        return len(list(load_catalogue(session)))
+
+
+def forecast_rows(database) -> int:
+    with database.session() as session:
+        return session.execute(text("SELECT count(*) FROM chart_cache WHERE kind = 'forecast'")).scalar()
+
+
+def test_forecasts_warmed_after_an_import_are_the_ones_the_first_chart_uses(database, settings):
+    store(database, monthly_rows("hate-crime", THREE_YEARS))
+    warm = ForecastWarmer(settings)
+    assert warm(database) == strands_in(database)  # every strand of the catalogue, as of yesterday
+    fitted = forecast_rows(database)
+    for kind, option in (("trend", "24m"), ("forecast", "3")):  # today's charts, as people ask for them
+        cached_chart(database, settings, ChartRequest(kind, "hate-crime", option, None))
+    assert forecast_rows(database) == fitted  # found, not fitted again
+    assert warm(database) == 0  # the same data on the same day: nothing to do
+    store(database, monthly_rows("hate-crime", {**THREE_YEARS, "2026-10": 60}))
+    assert warm(database) == strands_in(database)
 
 
 def test_renaming_a_strand_draws_its_chart_anew(database, settings):
