@@ -12,6 +12,8 @@ follows the upload:
 - cold, one person: the chart cache emptied, then each kind of chart for each strand in turn;
 - cold, --clients at once: the cache emptied, then --clients people ask for different strands together;
 - again: the same charts asked again (the cache's answer), one person and --clients at once.
+- after import: the cache emptied and every strand's forecast fitted, as the scheduler does after an import;
+  then the charts, one person and --clients at once (the images still to draw).
 Rounds repeat the whole with the cache emptied. Not part of the test suite.
 """
 
@@ -31,6 +33,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from bench.scale import THREADS, WORKDIR, WORKERS, postgres_database, scale_database
+from bot.charts.service import warm_forecasts
+from bot.settings import load_settings
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import ServedApp
 from bot.store.db import Database
@@ -70,6 +74,14 @@ def empty_cache(url: URL) -> None:
     database = Database(url)
     with database.session() as session:
         session.execute(text("DELETE FROM chart_cache"))
+    database.dispose()
+
+
+def warm_forecasts_as_the_scheduler_does(url: URL) -> None:
+    """What the scheduler's first tick after an import does: every strand's whole-force forecast, fitted and kept."""
+    settings = load_settings({"DATABASE_URL": url.render_as_string(hide_password=False)}, dotenv_path=None)
+    database = Database(url)
+    warm_forecasts(database, settings)
     database.dispose()
 
 
@@ -137,6 +149,18 @@ def main() -> None:
                             pool.map(lambda t: answer_ms(server, slack, t), asked)
                         )
                         timings.setdefault(f"again, {args.clients} at once", []).extend(
+                            pool.map(lambda t: answer_ms(server, slack, t), asked)
+                        )
+                # After an import the scheduler fits the forecasts; the images are still to draw.
+                empty_cache(url)
+                warm_forecasts_as_the_scheduler_does(url)
+                timings.setdefault("after import, one person", []).extend(answer_ms(server, slack, t) for t in typed)
+                empty_cache(url)
+                warm_forecasts_as_the_scheduler_does(url)
+                with ThreadPoolExecutor(args.clients) as pool:
+                    for kind in KINDS:
+                        asked = [f"{strand} {kind}{as_of}" for strand in STRANDS[: args.clients]]
+                        timings.setdefault(f"after import, {args.clients} at once", []).extend(
                             pool.map(lambda t: answer_ms(server, slack, t), asked)
                         )
             print(f"{'request to image':<24} {'count':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
