@@ -92,7 +92,8 @@ def run_scheduler(
 ) -> None:
     """Tick until stopped, the first tick at once (which catches up a missed run). With `parent`, stop when
     that process is gone (the scheduler `strandbot serve` starts beside itself). Each tick also runs
-    `refresh_homes`, which publishes App Home tabs an import has made stale."""
+    `refresh_homes`, which publishes App Home tabs an import has made stale, and, once the data or the day has
+    changed, fits the forecasts the whole force's charts will ask for."""
     database = Database(settings.database_url)
     # After an import, forecasts are fitted here rather than by the first person to ask for a chart.
     warm = ForecastWarmer(settings)
