@@ -9,7 +9,7 @@ recorded in the audit log in the same transaction. Who may make changes is check
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from bot.alerts.records import CountingBreak
 from bot.audit.log import Actor, record
@@ -111,7 +111,3 @@ def _record(session, actor: Actor, command: str, what: str, change: CountingBrea
         session, actor, "break.change", "changed", command,
         {what: {"strand": change.strand, "day": change.day.isoformat(), "note": change.note}},
     )  # fmt: skip
-
-
-def break_day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"

@@ -222,7 +222,7 @@ def trend_chart(view: TrendView) -> Chart:
 
 def break_lines(view: TrendView | ForecastView) -> list[str]:
     """Each counting-rule change of the strand, and how it limited the forecast's fit."""
-    lines = [f"Counting rules changed {b.day.day} {b.day:%b %Y}: {b.note}" for b in view.strand.breaks]
+    lines = [f"Counting rules changed {short_date(b.day)}: {b.note}" for b in view.strand.breaks]
     return lines + ([view.fitted] if view.fitted else [])
 
 

@@ -25,6 +25,7 @@ from bot.charts.request import ChartRequest
 from bot.domain import clock
 from bot.domain.catalogue import CatalogueEntry, named_area
 from bot.domain.periods import Period, Window
+from bot.render.text import short_date
 from bot.settings import Settings
 from bot.store import chart_cache
 from bot.store.alerts import counting_breaks
@@ -190,7 +191,7 @@ def since_break(history: pd.Series, breaks: tuple[CountingBreak, ...]) -> tuple[
     change = max(inside, key=lambda b: b.day)
     first = pd.Period(change.day, freq="M") + (0 if change.day.day == 1 else 1)
     after = history[history.index >= first]
-    when = f"{change.day.day} {change.day:%b %Y}"
+    when = short_date(change.day)
     if len(after) >= MONTHS_AFTER_BREAK:
         return after, f"Forecasts fitted only to the {len(after)} months since the counting-rule change of {when}."
     return history, (

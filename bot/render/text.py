@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from bot.alerts.records import CountingBreak
 from bot.domain.comparisons import COMPARISONS
 from bot.domain.stats import (
     DEFAULT_THRESHOLD_PERCENT,
@@ -76,6 +77,12 @@ def measured(row: StrandStats, key: str, measure: str) -> Comparison:
 
 def short_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
+
+
+def crossing_text(change: CountingBreak) -> str:
+    """'crosses the counting-rule change of 1 Jun 2023 (Home Office counting rules changed)': what a
+    comparison whose two windows fall either side of `change` says, on `/strand` and in the digest."""
+    return f"crosses the counting-rule change of {short_date(change.day)} ({change.note})"
 
 
 def _labels(dashboard: Dashboard) -> dict[str, str]:

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from tabulate import tabulate
 
 from bot.alerts.backtest import Backtest
-from bot.alerts.breaks import BreakChange, BreakList, break_day_text
+from bot.alerts.breaks import BreakChange, BreakList
 from bot.alerts.digest import Digest, DigestSection, Preview
 from bot.alerts.history import History
 from bot.alerts.news import Told, told_counts
@@ -22,7 +22,7 @@ from bot.domain.catalogue import DEFAULT_SCOPE, CatalogueEntry, scope_name
 from bot.domain.comparisons import WINDOWS
 from bot.domain.stats import HarmComparison
 from bot.render.alerts import BACKTEST_HEADERS, backtest_rows, backtest_summary, local_time, schedule_line
-from bot.render.text import ARROWS, amount_text, pct_text
+from bot.render.text import ARROWS, amount_text, crossing_text, pct_text, short_date
 from bot.slack.blocks.message import SECTION_TEXT_LIMIT, Message, as_blocks, code_sections, cut, fitted, notice_message
 from bot.slack.markup import channel_mention
 
@@ -42,11 +42,6 @@ MAX_PREVIEW_DIGESTS = 4  # each digest is several blocks; Slack allows 50 in a m
 
 def comparison_label(comparison: str, digest: Digest) -> str:
     return WINDOWS[comparison].alert.format(fy=digest.fy_label, baseline=digest.baseline_label)
-
-
-def break_text(change: CountingBreak) -> str:
-    """'crosses the counting-rule change of 1 Jun 2023 (Home Office counting rules changed)'."""
-    return f"crosses the counting-rule change of {break_day_text(change.day)} ({change.note})"
 
 
 def threshold_text(threshold: Threshold) -> str:
@@ -101,7 +96,7 @@ def breach_line(breach: Breach, digest: Digest, told: Told | None = None) -> str
         parts.append(_weighed_text(breach, breach.harm))
     parts.append(significance_text(breach))
     if breach.crosses is not None:
-        parts.append(f":warning: {break_text(breach.crosses)}")
+        parts.append(f":warning: {crossing_text(breach.crosses)}")
     return " · ".join(parts)
 
 
@@ -452,7 +447,7 @@ def remind_text(threshold: Threshold) -> str:
 
 
 def _break_line(change: CountingBreak) -> str:
-    return f"`{change.strand}` from {break_day_text(change.day)}: “{change.note}”"
+    return f"`{change.strand}` from {short_date(change.day)}: “{change.note}”"
 
 
 def _break_change_message(result: BreakChange) -> Message:

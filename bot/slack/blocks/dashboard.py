@@ -32,6 +32,7 @@ from bot.render.text import (
     RAG_LEGEND,
     amount_text,
     compact_table,
+    crossing_text,
     harm_footer,
     measured,
     pct_text,
@@ -121,10 +122,7 @@ def expected_line(expected: Expected) -> str:
 
 
 def break_line(change: CountingBreak) -> str:
-    return (
-        f":warning: crosses the counting-rule change of {change.day.day} {change.day:%b %Y} "
-        f"({change.note}): the two counts were made under different rules"
-    )
+    return f":warning: {crossing_text(change)}: the two counts were made under different rules"
 
 
 def _notes(report: StrandReport, key: str) -> tuple[str, ...]:
