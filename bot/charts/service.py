@@ -122,10 +122,9 @@ def warm_forecasts(database: Database, settings: Settings) -> int:
     last = last_complete_month(clock.checked_as_of(None, settings.timezone))
     with database.session() as session:
         strands = [chart_strand(session, entry.slug, None) for entry in load_catalogue(session)]
+    first = last - (FORECAST_HISTORY_MONTHS - 1)
     for strand in strands:
-        counts = _history(database, settings, strand, last - (FORECAST_HISTORY_MONTHS - 1), last)
-        history, _ = since_break(counts.dropna(), strand.breaks)
-        forecasts(database, history, settings.fy_start_month, TREND_FORECAST_MONTHS)
+        _fitted(database, settings, strand, _history(database, settings, strand, first, last), TREND_FORECAST_MONTHS)
     return len(strands)
 
 
@@ -200,6 +199,16 @@ def since_break(history: pd.Series, breaks: tuple[CountingBreak, ...]) -> tuple[
     )
 
 
+def _fitted(
+    database: Database, settings: Settings, strand: ChartStrand, counts: pd.Series, horizon: int
+) -> tuple[Forecast, str | None]:
+    """The forecast of `strand`'s monthly `counts` (NaN before its data) `horizon` months ahead, fitted after its
+    latest counting-rule change where enough months follow it, and how the change limited the fit: one way for
+    the trend, the forecast and the forecasts the scheduler warms, so the warmed are the ones charts look up."""
+    history, fitted = since_break(counts.dropna(), strand.breaks)
+    return forecasts(database, history, settings.fy_start_month, horizon), fitted
+
+
 def _first_complete_month(data_from: date | None) -> pd.Period:
     if data_from is None:
         return pd.Period(datetime.max.date(), freq="M")
@@ -214,8 +223,7 @@ def trend_view(database: Database, settings: Settings, strand: ChartStrand, show
     counts = _history(database, settings, strand, last - (fetched - 1), last)
     months = counts.iloc[-shown:]
     year_earlier = counts.shift(12).iloc[-shown:]
-    history, fitted = since_break(counts.dropna(), strand.breaks)
-    projected = forecasts(database, history, settings.fy_start_month, TREND_FORECAST_MONTHS)
+    projected, fitted = _fitted(database, settings, strand, counts, TREND_FORECAST_MONTHS)
     tz = settings.timezone.key
     return TrendView(strand, as_of, tz, settings.fy_start_month, months, year_earlier, projected, fitted)
 
@@ -224,8 +232,7 @@ def forecast_view(database: Database, settings: Settings, strand: ChartStrand, y
     last = last_complete_month(as_of)
     first = last - (FORECAST_HISTORY_MONTHS - 1)
     counts = _history(database, settings, strand, first, last)
-    history, fitted = since_break(counts.dropna(), strand.breaks)
-    projected = forecasts(database, history, settings.fy_start_month, 12 * years)
+    projected, fitted = _fitted(database, settings, strand, counts, 12 * years)
     return ForecastView(strand, as_of, settings.timezone.key, settings.fy_start_month, years, projected, fitted)
 
 
