@@ -23,12 +23,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.admin.dispatch import perform
 from bot.alerts.records import AlertSchedule
 from bot.alerts.subscriptions import Channel
-from bot.audit.log import review
+from bot.audit.log import Actor, review
 from bot.cli import main
 from bot.harm.records import CodeWeight
 from bot.settings import Settings, load_settings
+from bot.slack.commands import parse_admin_command
 from bot.slack.testing import DispatchedApp
 from bot.slack.testing import FaultySlackStandIn as SlackStandIn
 from bot.store.alerts import store_schedule
@@ -89,6 +91,17 @@ def load_weights(database: Database, weights: dict[str, float], name: str = "Tes
             datetime.now(UTC),
             [CodeWeight(code, weight, None) for code, weight in weights.items()],
         )
+
+
+@pytest.fixture
+def admin_here(database, settings) -> Callable:
+    """`/strand-admin TEXT` performed in process as U0ADMIN, whom the module's `settings` must name an admin."""
+
+    def run(text: str):
+        command = parse_admin_command(text)
+        return perform(database, settings, Actor("U0ADMIN"), command, channels=Directory())
+
+    return run
 
 
 def fresh_channel() -> str:

@@ -5,19 +5,16 @@ PostgreSQL): what admins type, what is stored, and what is refused with nothing 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from conftest import LONDON, Directory, local, settings_for, store
+from conftest import LONDON, local, settings_for, store
 
-from bot.admin.dispatch import perform
 from bot.alerts.digest import weekly_digests
-from bot.audit.log import Actor, review
+from bot.audit.log import review
 from bot.domain import clock
 from bot.errors import InvalidRequest, UnknownStrand
 from bot.slack.blocks.alerts import alert_message, digest_message
-from bot.slack.commands import parse_admin_command
 from bot.store.alerts import counting_breaks, stored_thresholds
 
 ADMIN = "U0ADMIN"
@@ -27,14 +24,6 @@ STEP_WEEKS_AGO = 6
 @pytest.fixture
 def settings(database_url):
     return settings_for(database_url, STRANDBOT_ADMINS=ADMIN)
-
-
-@pytest.fixture
-def admin_here(database, settings) -> Callable:
-    def run(text: str):
-        return perform(database, settings, Actor(ADMIN), parse_admin_command(text), channels=Directory())
-
-    return run
 
 
 def daily(slug: str, first: date, last: date, per_day: int) -> list[tuple]:

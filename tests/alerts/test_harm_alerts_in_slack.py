@@ -16,17 +16,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import LONDON, Directory, all_text, fresh_channel, local, settings_for, stocked_database, store
+from conftest import LONDON, all_text, fresh_channel, local, settings_for, stocked_database, store
 from sqlalchemy import event, select
 
-from bot.admin.dispatch import perform
 from bot.alerts.digest import weekly_digests
-from bot.audit.log import Actor
 from bot.domain import clock
 from bot.errors import NoHarmWeights
 from bot.harm.records import CodeWeight
 from bot.slack.blocks.alerts import alert_message, digest_message
-from bot.slack.commands import parse_admin_command
 from bot.slack.standin import SlackStandIn
 from bot.slack.testing import DispatchedApp
 from bot.store.db import Database
@@ -174,14 +171,6 @@ def test_a_rise_in_count_that_weighs_no_more_is_no_breach_on_harm(served, slack,
 @pytest.fixture
 def settings(database_url):
     return settings_for(database_url, STRANDBOT_ADMINS=ADMIN)
-
-
-@pytest.fixture
-def admin_here(database, settings) -> Callable:
-    def run(text: str):
-        return perform(database, settings, Actor(ADMIN), parse_admin_command(text), channels=Directory())
-
-    return run
 
 
 def digest_text(database: Database, settings, channel: str) -> str:
